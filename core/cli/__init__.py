@@ -1,0 +1,97 @@
+"""The `nemo-skills` command line: a thin layer that parses, calls the library and prints.
+
+Subcommands live in their own modules and are imported only when used, so
+`nemo-skills --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nemo_skills.errors import ExitCode
+
+# name -> "module:attribute", imported on first use.
+COMMANDS: dict[str, str] = {
+    "list": "nemo_skills.cli.catalog_cmds:list_cmd",
+    "show": "nemo_skills.cli.catalog_cmds:show_cmd",
+    "plugins": "nemo_skills.cli.catalog_cmds:plugins_cmd",
+    "route": "nemo_skills.cli.route_cmd:route_cmd",
+}
+
+
+def _exit_codes_help() -> str:
+    return "\n".join(f"  {code:>3}  {text}" for code, text in ExitCode.DESCRIPTIONS.items())
+
+
+@dataclass
+class CliState:
+    """Options every subcommand can read from the click context."""
+
+    registry: Path | None = None
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands are imported on first use; plugins may add more."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plugins_added = False
+
+    def _add_plugin_commands(self) -> None:
+        if self._plugins_added:
+            return
+        self._plugins_added = True
+        from nemo_skills import plugins
+
+        plugins.load_plugins().hook.register_commands(cli=self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._add_plugin_commands()
+        return sorted({*COMMANDS, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is not None:
+            module, attr = target.split(":")
+            cmd = getattr(importlib.import_module(module), attr)
+            assert isinstance(cmd, click.Command)
+            return cmd
+        self._add_plugin_commands()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    epilog="Exit codes:\n\n\b\n" + _exit_codes_help(),
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--registry",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="NEMO_SKILLS_REGISTRY",
+    help="registry.yaml to use instead of the packaged one (env: NEMO_SKILLS_REGISTRY).",
+)
+@click.version_option(package_name="nemo-skills", prog_name="nemo-skills")
+@click.pass_context
+def cli(ctx: click.Context, registry: Path | None) -> None:
+    """Route requests to NemoVideo skills, run them, and make videos.
+
+    Start offline with the local backend:
+
+    \b
+      nemo-skills run auto "a 5-second sunset over a city skyline" --backend local -o sunset.mp4
+    """
+    ctx.obj = CliState(registry=registry)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script: runs the CLI and turns errors into exit codes."""
+    from nemo_skills.cli.output import run_cli
+
+    sys.exit(run_cli(cli, argv))

@@ -1,0 +1,252 @@
+"""One exception tree for everything nemo-skills reports to a user.
+
+Each class carries the user-facing message, the action the seeds prescribe
+(`action`), the protocol code or HTTP status it stands for, and the CLI exit
+code. Messages never contain a token.
+
+    NemoSkillsError
+    ├── InputError                      bad input, caught before anything is sent   (exit 2)
+    │   ├── NoUsableInputError          nothing the router can route
+    │   ├── UnknownSkillError           a skill name nobody registered
+    │   ├── RegistryError               registry.yaml does not validate
+    │   ├── UnsupportedFileError        4001: a format the backend does not take
+    │   ├── FileTooLargeError           4002: over the skill's upload limit
+    │   └── DocumentNotSupportedError   a document given to a skill that takes none
+    ├── ApiError                        the backend answered with an error
+    │   ├── AuthError                   1001/1010/1011, HTTP 401                    (exit 3)
+    │   ├── MissingClientIdError        HTTP 400 for a missing X-Client-Id          (exit 3)
+    │   ├── SessionNotFoundError        1002: the session and its timeline are gone (exit 7)
+    │   ├── NoCreditsError              2001                                        (exit 4)
+    │   ├── PlanTierError               HTTP 402: export blocked by plan tier      (exit 5)
+    │   ├── RateLimitedError            HTTP 429                                    (exit 6)
+    │   └── BackendError                anything else, or a body that makes no sense (exit 7)
+    ├── RenderError                     an export that did not produce a file       (exit 8)
+    │   ├── RenderFailedError           the backend says the render failed
+    │   └── RenderTimeoutError          the deadline passed; carries the render id  (exit 9)
+    └── InterruptedByUser               Ctrl-C                                      (exit 130)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from nemo_skills import protocol
+
+
+class ExitCode:
+    """Process exit codes of the CLI, one per failure family."""
+
+    OK = 0
+    FAILURE = 1
+    BAD_INPUT = 2
+    AUTH = 3
+    NO_CREDITS = 4
+    PLAN_TIER = 5
+    RATE_LIMITED = 6
+    BACKEND = 7
+    RENDER_FAILED = 8
+    DEADLINE = 9
+    INTERRUPTED = 130
+
+    DESCRIPTIONS: ClassVar[dict[int, str]] = {
+        OK: "success",
+        FAILURE: "unexpected failure",
+        BAD_INPUT: "bad input (unsupported or too large file, unknown skill, bad arguments)",
+        AUTH: "authentication failed (token rejected twice, or no client id accepted)",
+        NO_CREDITS: "no credits left (2001)",
+        PLAN_TIER: "export blocked by the plan tier (402)",
+        RATE_LIMITED: "rate limited, still after one retry (429)",
+        BACKEND: "backend failure (unexpected answer, lost session, connection error)",
+        RENDER_FAILED: "the render failed",
+        DEADLINE: "deadline passed while rendering; the render id is kept to resume",
+        INTERRUPTED: "interrupted (Ctrl-C)",
+    }
+
+
+class NemoSkillsError(Exception):
+    """Base of every error nemo-skills raises on purpose."""
+
+    exit_code: ClassVar[int] = ExitCode.FAILURE
+    default_action: ClassVar[str | None] = None
+
+    def __init__(self, message: str, *, action: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.action = action if action is not None else self.default_action
+
+    def user_message(self) -> str:
+        """The message and, when there is one, the action, as a user reads them."""
+        if self.action and self.action not in self.message:
+            return f"{self.message}\n{self.action}"
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class InputError(NemoSkillsError):
+    """The input was rejected locally, before anything was sent."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class NoUsableInputError(InputError):
+    """Nothing in the input can be routed to a skill."""
+
+
+class UnknownSkillError(InputError):
+    """A skill name that no loaded plugin registers."""
+
+
+class RegistryError(InputError):
+    """registry.yaml (or the file named instead) does not validate."""
+
+
+def accepted_formats_text(formats: Iterable[str] = protocol.ACCEPTED_UPLOAD_FORMATS) -> str:
+    """The accepted upload formats, as the seeds list them."""
+    return ", ".join(formats)
+
+
+class UnsupportedFileError(InputError):
+    """4001: the file's format is not one the backend accepts."""
+
+    code: ClassVar[int] = protocol.ErrorCode.UNSUPPORTED_FILE
+    default_action = f"Supported formats: {accepted_formats_text()}."
+
+
+class FileTooLargeError(InputError):
+    """4002: the file is larger than the skill's upload limit."""
+
+    code: ClassVar[int] = protocol.ErrorCode.FILE_TOO_LARGE
+    default_action = "Try compressing the file or trimming it to a shorter clip, then upload again."
+
+
+class DocumentNotSupportedError(InputError):
+    """A document was given to a skill that does not read documents."""
+
+    default_action = "Documents (TXT, MD, DOCX, PDF) are read by ai-video-maker-sora: use that skill."
+
+
+class ApiError(NemoSkillsError):
+    """The backend answered with an error; `code` and `status` say which."""
+
+    exit_code = ExitCode.BACKEND
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        status: int | None = None,
+        action: str | None = None,
+    ) -> None:
+        super().__init__(message, action=action)
+        self.code = code
+        self.status = status
+
+
+class AuthError(ApiError):
+    """1001/1010/1011 or HTTP 401: the token was rejected, even after a fresh one."""
+
+    exit_code = ExitCode.AUTH
+    default_action = "Check NEMO_TOKEN, or unset it to get a fresh anonymous token (100 free credits)."
+
+
+class MissingClientIdError(ApiError):
+    """HTTP 400: the backend wanted an X-Client-Id and did not accept ours."""
+
+    exit_code = ExitCode.AUTH
+    default_action = "A new client id was generated and the request retried once; it still failed."
+
+
+class SessionNotFoundError(ApiError):
+    """1002: the session is gone, and with it its timeline."""
+
+    default_action = "A new session is needed; the previous timeline is gone."
+
+
+class NoCreditsError(ApiError):
+    """2001: no credits left; anonymous users get a registration link."""
+
+    exit_code = ExitCode.NO_CREDITS
+    default_action = "Top up credits in your account."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        bind_id: str | None = None,
+        anonymous: bool = True,
+        code: int | None = protocol.ErrorCode.NO_CREDITS,
+        status: int | None = None,
+    ) -> None:
+        action = (
+            f"Register to get more credits: {registration_url(bind_id)}"
+            if anonymous
+            else "Top up credits in your account."
+        )
+        super().__init__(message, code=code, status=status, action=action)
+        self.bind_id = bind_id
+        self.anonymous = anonymous
+
+
+def registration_url(bind_id: str | None) -> str:
+    """The registration URL that binds an anonymous user's work to a new account."""
+    base = protocol.REGISTRATION_URL
+    return f"{base}?bind={bind_id}" if bind_id else base
+
+
+class PlanTierError(ApiError):
+    """HTTP 402: export is blocked by the plan tier; this is not about credits."""
+
+    exit_code = ExitCode.PLAN_TIER
+    default_action = "Register or upgrade your plan to unlock export."
+
+
+class RateLimitedError(ApiError):
+    """HTTP 429: still rate limited after waiting and retrying once."""
+
+    exit_code = ExitCode.RATE_LIMITED
+    default_action = "Wait a little and try again (anonymous tokens: 1 per client per 7 days)."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        code: int | None = None,
+        status: int | None = protocol.HTTP_RATE_LIMITED,
+    ) -> None:
+        super().__init__(message, code=code, status=status)
+        self.retry_after = retry_after
+
+
+class BackendError(ApiError):
+    """The backend failed, or answered with something that is not its protocol."""
+
+
+class RenderError(NemoSkillsError):
+    """An export did not produce a file."""
+
+    exit_code = ExitCode.RENDER_FAILED
+
+    def __init__(self, message: str, *, render_id: str | None = None, action: str | None = None) -> None:
+        super().__init__(message, action=action)
+        self.render_id = render_id
+
+
+class RenderFailedError(RenderError):
+    """The backend reports the render job as failed."""
+
+
+class RenderTimeoutError(RenderError):
+    """The deadline passed before the render finished; `render_id` resumes it."""
+
+    exit_code = ExitCode.DEADLINE
+
+
+class InterruptedByUser(NemoSkillsError):
+    """The user pressed Ctrl-C; whatever can be resumed has been kept."""
+
+    exit_code = ExitCode.INTERRUPTED

@@ -1,0 +1,163 @@
+"""The NemoVideo wire protocol: paths, headers, codes and formats, in one place.
+
+Both the client and the local backend import these names, so the two cannot
+disagree about what the cloud expects.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Final
+
+DEFAULT_BASE_URL: Final = "https://mega-api-prod.nemovideo.ai"
+ENV_API_BASE: Final = "NEMO_API_BASE"
+ENV_TOKEN: Final = "NEMO_TOKEN"
+ENV_PLATFORM: Final = "NEMO_SKILLS_PLATFORM"
+
+APP_NAME: Final = "nemo_agent"
+USER_ID: Final = "me"
+
+# Paths. Those with a placeholder are built by the helpers below.
+PATH_ANON_TOKEN: Final = "/api/auth/anonymous-token"
+PATH_CREATE_SESSION: Final = f"/api/tasks/me/with-session/{APP_NAME}"
+PATH_RUN_SSE: Final = "/run_sse"
+PATH_UPLOAD_PREFIX: Final = f"/api/upload-video/{APP_NAME}/{USER_ID}/"
+PATH_CREDITS: Final = "/api/credits/balance/simple"
+PATH_STATE_PREFIX: Final = f"/api/state/{APP_NAME}/{USER_ID}/"
+PATH_RENDER: Final = "/api/render/proxy/lambda"
+
+
+def upload_path(session_id: str) -> str:
+    """Path of the upload endpoint for a session."""
+    return f"{PATH_UPLOAD_PREFIX}{session_id}"
+
+
+def state_path(session_id: str) -> str:
+    """Path of the latest-state endpoint for a session."""
+    return f"{PATH_STATE_PREFIX}{session_id}/latest"
+
+
+def render_status_path(render_id: str) -> str:
+    """Path of the render status endpoint for a render job."""
+    return f"{PATH_RENDER}/{render_id}"
+
+
+# Headers.
+HEADER_AUTH: Final = "Authorization"
+HEADER_CLIENT_ID: Final = "X-Client-Id"
+HEADER_SKILL_SOURCE: Final = "X-Skill-Source"
+HEADER_SKILL_VERSION: Final = "X-Skill-Version"
+HEADER_SKILL_PLATFORM: Final = "X-Skill-Platform"
+HEADER_RETRY_AFTER: Final = "Retry-After"
+ATTRIBUTION_HEADERS: Final = (HEADER_SKILL_SOURCE, HEADER_SKILL_VERSION, HEADER_SKILL_PLATFORM)
+SSE_ACCEPT: Final = "text/event-stream"
+
+# Multipart field name for uploads, and the JSON source type for URL uploads.
+UPLOAD_FIELD: Final = "files"
+UPLOAD_URL_SOURCE_TYPE: Final = "url"
+
+# Platforms for X-Skill-Platform, detected from where a skill is installed.
+PLATFORM_CLAWHUB: Final = "clawhub"
+PLATFORM_CURSOR: Final = "cursor"
+PLATFORM_UNKNOWN: Final = "unknown"
+PLATFORM_INSTALL_DIRS: Final = (("~/.clawhub/", PLATFORM_CLAWHUB), ("~/.cursor/skills/", PLATFORM_CURSOR))
+
+# Anonymous tokens: what the cloud grants per client.
+ANON_TOKEN_CREDITS: Final = 100
+ANON_TOKEN_TTL_SECONDS: Final = 7 * 24 * 3600
+
+# Time limits the seeds state.
+SSE_MAX_SECONDS: Final = 15 * 60
+STILL_WORKING_SECONDS: Final = 120.0
+RENDER_POLL_MAX_SECONDS: Final = 30.0
+RATE_LIMIT_WAIT_SECONDS: Final = 30.0
+
+REGISTRATION_URL: Final = "https://nemovideo.ai/register"
+
+
+class ErrorCode(IntEnum):
+    """Gateway `code` values in the `{"code", "message", "data"}` envelope."""
+
+    SUCCESS = 0
+    TOKEN_INVALID = 1001
+    SESSION_NOT_FOUND = 1002
+    TOKEN_EXPIRED = 1010
+    TOKEN_REVOKED = 1011
+    NO_CREDITS = 2001
+    UNSUPPORTED_FILE = 4001
+    FILE_TOO_LARGE = 4002
+
+
+TOKEN_ERROR_CODES: Final = frozenset(
+    {ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED, ErrorCode.TOKEN_REVOKED}
+)
+
+# HTTP statuses with a documented meaning of their own.
+HTTP_MISSING_CLIENT_ID: Final = 400
+HTTP_UNAUTHORIZED: Final = 401
+HTTP_PLAN_TIER: Final = 402
+HTTP_RATE_LIMITED: Final = 429
+
+
+class RenderStatus:
+    """Render job statuses as the render endpoints report them."""
+
+    PENDING: Final = "pending"
+    PROCESSING: Final = "processing"
+    COMPLETED: Final = "completed"
+    FAILED: Final = "failed"
+    TERMINAL: Final = frozenset({COMPLETED, FAILED})
+
+
+# Upload formats every variant accepts, by media kind.
+VIDEO_FORMATS: Final = ("mp4", "mov", "avi", "webm", "mkv")
+IMAGE_FORMATS: Final = ("jpg", "png", "gif", "webp")
+AUDIO_FORMATS: Final = ("mp3", "wav", "m4a", "aac")
+ACCEPTED_UPLOAD_FORMATS: Final = VIDEO_FORMATS + IMAGE_FORMATS + AUDIO_FORMATS
+# Extensions that name an accepted format under another spelling.
+FORMAT_ALIASES: Final = {"jpeg": "jpg"}
+# Documents are read locally and sent as prompt text; they are never uploaded.
+DOCUMENT_FORMATS: Final = ("txt", "md", "docx", "pdf")
+
+# Draft JSON short keys and track types.
+DRAFT_TRACKS: Final = "t"
+DRAFT_TRACK_TYPE: Final = "tt"
+DRAFT_SEGMENTS: Final = "sg"
+DRAFT_DURATION: Final = "d"
+DRAFT_META: Final = "m"
+
+
+class TrackType(IntEnum):
+    """Values of the draft's `tt` key."""
+
+    VIDEO = 0
+    AUDIO = 1
+    TEXT = 7
+
+
+def session_body(language: str | None) -> dict[str, str]:
+    """JSON body that creates a session; `language` is omitted when None."""
+    body = {"task_name": "project"}
+    if language is not None:
+        body["language"] = language
+    return body
+
+
+def chat_body(session_id: str, text: str) -> dict[str, object]:
+    """JSON body of a `/run_sse` request (Google ADK's API-server shape)."""
+    return {
+        "app_name": APP_NAME,
+        "user_id": USER_ID,
+        "session_id": session_id,
+        "new_message": {"role": "user", "parts": [{"text": text}]},
+    }
+
+
+def render_body(render_id: str, session_id: str, draft: object) -> dict[str, object]:
+    """JSON body that starts an export render."""
+    return {
+        "id": render_id,
+        "sessionId": session_id,
+        "draft": draft,
+        "output": {"format": "mp4", "quality": "high"},
+    }

@@ -1,0 +1,1 @@
+"""The built-in skill variants, each an ordinary plugin of the `nemo_skills` entry-point group."""
