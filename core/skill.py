@@ -37,6 +37,9 @@ class Skill(BaseModel):
     emoji: str = "🎬"
     inputs: tuple[InputKind, ...] = Field(description="Input kinds the skill accepts.")
     input_noun: str = Field(description="What the user brings, in the seed's words ('images or prompts').")
+    task_noun: str = Field(
+        default="AI video generation", description="What the skill does for the user, in the seed's words."
+    )
     max_upload_mb: int = Field(gt=0, description="Largest file the skill uploads, in MB.")
     recommended_formats: tuple[str, ...] = Field(description="Formats the seed recommends, upper case.")
     examples: tuple[str, ...] = Field(description="The seed's 'try saying' examples.")

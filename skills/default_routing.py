@@ -29,7 +29,7 @@ _SORA_WORD = re.compile(r"\bsora\b", re.IGNORECASE)
 
 
 def _normalise(text: str) -> str:
-    return " " + re.sub(r"[\s_\-]+", " ", text.lower()).strip() + " "
+    return " " + re.sub(r"[\W_]+", " ", text.lower()).strip() + " "
 
 
 def named_skill(text: str, skills: dict[str, Skill]) -> Skill | None:

@@ -19,6 +19,7 @@ SKILL = Skill(
     ),
     inputs=(InputKind.VIDEO, InputKind.IMAGE, InputKind.AUDIO, InputKind.TEXT),
     input_noun="video clips or images",
+    task_noun="AI video generation editing",
     max_upload_mb=500,
     recommended_formats=("MP4", "MOV", "JPG", "PNG"),
     examples=(

@@ -16,13 +16,24 @@ import click
 
 from nemo_skills.errors import ExitCode
 
-# name -> "module:attribute", imported on first use.
-COMMANDS: dict[str, str] = {
-    "list": "nemo_skills.cli.catalog_cmds:list_cmd",
-    "show": "nemo_skills.cli.catalog_cmds:show_cmd",
-    "plugins": "nemo_skills.cli.catalog_cmds:plugins_cmd",
-    "route": "nemo_skills.cli.route_cmd:route_cmd",
+# name -> "module:attr", or ("module:attr", one-line summary). The module is
+# imported only when the command runs; with a summary, --help lists the command
+# without importing it at all.
+COMMANDS: dict[str, str | tuple[str, str]] = {
+    "list": ("nemo_skills.cli.catalog_cmds:list_cmd", "List the skills this host serves."),
+    "show": ("nemo_skills.cli.catalog_cmds:show_cmd", "Show everything a skill declares."),
+    "plugins": ("nemo_skills.cli.catalog_cmds:plugins_cmd", "List the loaded plugins and their hooks."),
+    "route": ("nemo_skills.cli.route_cmd:route_cmd", "Pick the skill for a request, and say why."),
+    "tools": ("nemo_skills.cli.tools_cmd:tools_cmd", "Print the JSON schemas of the host tools."),
+    "mcp": ("nemo_skills.cli.mcp_cmd:mcp_cmd", "Serve the router and video tools over MCP."),
 }
+
+
+def _load(target: str) -> click.Command:
+    module, attr = target.split(":")
+    cmd = getattr(importlib.import_module(module), attr)
+    assert isinstance(cmd, click.Command)
+    return cmd
 
 
 def _exit_codes_help() -> str:
@@ -52,23 +63,36 @@ class LazyGroup(click.Group):
         plugins.load_plugins().hook.register_commands(cli=self)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._add_plugin_commands()
+        # Plugin commands are not listed here: finding them means importing every
+        # plugin, which --help must not pay for. `nemo-skills plugins` lists them.
         return sorted({*COMMANDS, *super().list_commands(ctx)})
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            entry = COMMANDS.get(name)
+            if isinstance(entry, tuple):
+                rows.append((name, entry[1]))
+            elif entry is not None:
+                rows.append((name, _load(entry).get_short_help_str()))
+            else:
+                cmd = super().get_command(ctx, name)
+                rows.append((name, cmd.get_short_help_str() if cmd else ""))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is not None:
-            module, attr = target.split(":")
-            cmd = getattr(importlib.import_module(module), attr)
-            assert isinstance(cmd, click.Command)
-            return cmd
+        entry = COMMANDS.get(cmd_name)
+        if entry is not None:
+            return _load(entry[0] if isinstance(entry, tuple) else entry)
         self._add_plugin_commands()
         return super().get_command(ctx, cmd_name)
 
 
 @click.group(
     cls=LazyGroup,
-    epilog="Exit codes:\n\n\b\n" + _exit_codes_help(),
+    epilog="Plugins can add commands; `nemo-skills plugins` lists them.\n\nExit codes:\n\n\b\n"
+    + _exit_codes_help(),
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.option(

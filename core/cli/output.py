@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 import click
-from pydantic import BaseModel
 
 from nemo_skills.errors import ExitCode, NemoSkillsError
 
@@ -19,6 +18,8 @@ def error(message: str) -> None:
 
 def print_json(value: Any) -> None:
     """Print one JSON document on stdout (pydantic models included)."""
+    from pydantic import BaseModel
+
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json")
     elif isinstance(value, list):

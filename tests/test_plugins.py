@@ -1,0 +1,56 @@
+"""Plugins: built-ins come through the entry-point group; third parties are first-class."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import metadata
+
+from nemo_skills import plugins
+from nemo_skills.cli import cli
+from nemo_skills.cli.output import run_cli
+from nemo_skills.registry import collect_skills, get_catalog
+
+
+def test_builtins_are_declared_in_the_entry_point_group() -> None:
+    names = {ep.name for ep in metadata.entry_points(group=plugins.ENTRY_POINT_GROUP)}
+    assert {"nemo_video_gen", "video_leonardo", "default_routing"} <= names
+
+
+def test_every_hook_has_a_one_line_docstring() -> None:
+    from nemo_skills import hookspecs
+
+    for name in ("register_skills", "route_input", "register_commands"):
+        doc = getattr(hookspecs, name).__doc__
+        assert doc and "\n" not in doc.strip(), name
+
+
+def test_a_sixth_skill_is_served_like_a_builtin(sixth_skill: str) -> None:
+    assert sixth_skill in get_catalog()
+    assert get_catalog().get(sixth_skill).max_upload_mb == 300
+
+
+def test_the_cli_lists_shows_and_routes_the_sixth_skill(sixth_skill: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli(cli, ["list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert sixth_skill in [r["name"] for r in rows]
+    assert run_cli(cli, ["show", sixth_skill]) == 0
+    assert "Podcast Clipper" in capsys.readouterr().out
+    assert run_cli(cli, ["route", "use podcast clipper", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["skill"] == sixth_skill
+    assert run_cli(cli, ["plugins"]) == 0
+    assert "sixth_skill" in capsys.readouterr().out
+
+
+def test_unregistering_removes_the_skill(sixth_skill: str) -> None:
+    plugins.unregister_plugin("sixth_skill")
+    assert sixth_skill not in get_catalog()
+
+
+def test_allowlist_loads_only_named_plugins() -> None:
+    code = "from nemo_skills.registry import collect_skills;print(','.join(sorted(collect_skills())))"
+    env = {"NEMO_SKILLS_PLUGINS": "video_leonardo,generator_by_link", "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "generator-by-link,video-leonardo"
+    assert len(collect_skills()) >= 5
