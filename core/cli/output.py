@@ -30,7 +30,8 @@ def print_json(value: Any) -> None:
 def run_cli(group: click.Group, argv: list[str] | None) -> int:
     """Run a click group; nemo-skills errors become a message and their exit code, never a traceback."""
     try:
-        group.main(args=argv, prog_name="nemo-skills", standalone_mode=False)
+        # Without standalone mode, click returns a command's ctx.exit(n) code instead of raising it.
+        result = group.main(args=argv, prog_name="nemo-skills", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code or 0)
     except click.ClickException as exc:
@@ -45,7 +46,7 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
     except NemoSkillsError as exc:
         error(exc.user_message())
         return int(exc.exit_code)
-    return ExitCode.OK
+    return result if isinstance(result, int) and not isinstance(result, bool) else ExitCode.OK
 
 
 def state(ctx: click.Context) -> Any:
