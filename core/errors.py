@@ -11,7 +11,8 @@ code. Messages never contain a token.
     │   ├── RegistryError               registry.yaml does not validate
     │   ├── UnsupportedFileError        4001: a format the backend does not take
     │   ├── FileTooLargeError           4002: over the skill's upload limit
-    │   └── DocumentNotSupportedError   a document given to a skill that takes none
+    │   ├── DocumentNotSupportedError   a document given to a skill that takes none
+    │   └── NothingToExportError        the timeline is empty: nothing to render yet
     ├── ApiError                        the backend answered with an error
     │   ├── AuthError                   1001/1010/1011, HTTP 401                    (exit 3)
     │   ├── MissingClientIdError        HTTP 400 for a missing X-Client-Id          (exit 3)
@@ -126,6 +127,12 @@ class DocumentNotSupportedError(InputError):
     """A document was given to a skill that does not read documents."""
 
     default_action = "Documents (TXT, MD, DOCX, PDF) are read by ai-video-maker-sora: use that skill."
+
+
+class NothingToExportError(InputError):
+    """The timeline has no segment yet, so there is nothing to render."""
+
+    default_action = "Describe the video you want (or upload media) first, then export."
 
 
 class ApiError(NemoSkillsError):

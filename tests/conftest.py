@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,3 +39,44 @@ def sixth_skill() -> Iterator[str]:
         yield module.SKILL.name
     finally:
         plugins.unregister_plugin("sixth_skill")
+
+
+# --- local backend fixtures -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def local_backend() -> Iterator[Any]:
+    """A local backend (no faults) shared by the whole test session, on 127.0.0.1."""
+    from nemo_skills.local import LocalBackend
+
+    with LocalBackend() as backend:
+        yield backend
+
+
+@pytest.fixture
+def backend_factory() -> Iterator[Callable[..., Any]]:
+    """Start local backends with faults or settings for one test: backend_factory(faults=Faults(...), **kw)."""
+    from nemo_skills.local import LocalBackend
+
+    started: list[Any] = []
+
+    def start(**kwargs: Any) -> Any:
+        backend = LocalBackend(**kwargs).start()
+        started.append(backend)
+        return backend
+
+    try:
+        yield start
+    finally:
+        for backend in reversed(started):
+            backend.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of tiny real media: photo.jpg, photo2.png, clip.mp4, clip2.mp4, music.wav, music.mp3."""
+    from nemo_skills.local.samples import make_samples
+
+    folder = tmp_path_factory.mktemp("sample_media")
+    make_samples(folder)
+    return folder

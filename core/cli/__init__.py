@@ -26,6 +26,14 @@ COMMANDS: dict[str, str | tuple[str, str]] = {
     "route": ("nemo_skills.cli.route_cmd:route_cmd", "Pick the skill for a request, and say why."),
     "tools": ("nemo_skills.cli.tools_cmd:tools_cmd", "Print the JSON schemas of the host tools."),
     "mcp": ("nemo_skills.cli.mcp_cmd:mcp_cmd", "Serve the router and video tools over MCP."),
+    "generate": ("nemo_skills.cli.generate_cmd:generate_cmd", "Write SKILL.md files for agent hosts."),
+    "run": ("nemo_skills.cli.run_cmd:run_cmd", "Make a video: route, upload, chat, export (or a batch)."),
+    "chat": ("nemo_skills.cli.chat_cmd:chat_cmd", "An interactive editing session with a skill."),
+    "credits": ("nemo_skills.cli.session_cmds:credits_cmd", "Show the credit balance."),
+    "state": ("nemo_skills.cli.session_cmds:state_cmd", "Show a session's timeline."),
+    "export": ("nemo_skills.cli.session_cmds:export_cmd", "Render a session to MP4 and download it."),
+    "resume": ("nemo_skills.cli.session_cmds:resume_cmd", "Finish a render that was interrupted."),
+    "serve-local": ("nemo_skills.cli.serve_local:serve_local_cmd", "Serve the API offline on loopback."),
 }
 
 

@@ -1,0 +1,108 @@
+"""Options several commands share (--backend, --session/--continue, --json, --progress, --deadline)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import click
+
+from nemo_skills.cli.output import print_json
+from nemo_skills.cli.progress import PROGRESS_MODES, Reporter, make_reporter
+from nemo_skills.errors import NemoSkillsError
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+BACKEND_HELP = (
+    "Where to run: 'cloud' (the NemoVideo API, or NEMO_API_BASE when set), 'local' (the offline "
+    "backend, started for this command), or a server URL."
+)
+
+
+def backend_option(f: F) -> F:
+    """--backend local|cloud|URL."""
+    return click.option(
+        "--backend",
+        default="cloud",
+        show_default=True,
+        metavar="local|cloud|URL",
+        envvar="NEMO_SKILLS_BACKEND",
+        help=BACKEND_HELP + " (env: NEMO_SKILLS_BACKEND)",
+    )(f)
+
+
+def session_options(f: F) -> F:
+    """--session ID and --continue."""
+    f = click.option(
+        "--continue",
+        "continue_last",
+        is_flag=True,
+        help="Continue the last session of the skill on this backend.",
+    )(f)
+    return click.option("--session", "session_id", metavar="ID", help="Continue this session.")(f)
+
+
+def json_option(f: F) -> F:
+    """--json."""
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print one JSON object on stdout at the end, and nothing else there.",
+    )(f)
+
+
+def progress_option(f: F) -> F:
+    """--progress auto|rich|json|none."""
+    return click.option(
+        "--progress",
+        "progress_mode",
+        type=click.Choice(PROGRESS_MODES),
+        default="auto",
+        show_default=True,
+        help="Progress on stderr: rich bars on a terminal (auto), JSON lines, or none.",
+    )(f)
+
+
+def deadline_option(f: F) -> F:
+    """--deadline SECONDS."""
+    return click.option(
+        "--deadline",
+        type=click.FloatRange(min=0, min_open=True),
+        metavar="SECONDS",
+        help="Stop waiting for the render after this long; the render id is kept to resume (exit 9).",
+    )(f)
+
+
+def check_session_flags(session_id: str | None, continue_last: bool) -> None:
+    """--session and --continue exclude each other."""
+    if session_id and continue_last:
+        raise click.UsageError("give either --session or --continue, not both.")
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion; Ctrl-C cancels it (the job turns that into InterruptedByUser)."""
+    return asyncio.run(coro)
+
+
+def json_error(exc: NemoSkillsError, **context: Any) -> None:
+    """The one JSON object --json promises, for a failure."""
+    print_json(
+        {
+            **context,
+            "error": {
+                "type": type(exc).__name__,
+                "message": exc.message,
+                "action": exc.action,
+                "code": getattr(exc, "code", None),
+                "exit_code": exc.exit_code,
+            },
+        }
+    )
+
+
+def reporter_for(progress_mode: str) -> Reporter:
+    """The progress reporter for a --progress value."""
+    return make_reporter(progress_mode)

@@ -1,0 +1,161 @@
+"""`nemo-skills serve-local`: run the offline backend on loopback until interrupted."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import types
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nemo_skills.errors import ExitCode
+from nemo_skills.local.faults import Faults
+
+F = typing.TypeVar("F", bound=Callable[..., Any])
+
+
+def _fault_options(func: F) -> F:
+    """One option per Faults field, so the flags always mirror the model."""
+    for name, info in reversed(list(Faults.model_fields.items())):
+        flag = "--" + name.replace("_", "-")
+        annotation = info.annotation
+        args = typing.get_args(annotation)
+        base = next((a for a in args if a is not type(None)), annotation) if args else annotation
+        help_text = info.description or ""
+        if typing.get_origin(annotation) is tuple:
+            func = click.option(flag, name, multiple=True, help=help_text + " Repeatable.")(func)
+        else:
+            kind: click.ParamType[Any] = (
+                click.INT if base is int else click.FLOAT if base is float else click.STRING
+            )
+            func = click.option(flag, name, type=kind, default=None, help=help_text)(func)
+    return func
+
+
+def _registered(values: tuple[str, ...]) -> dict[str, float]:
+    tokens: dict[str, float] = {}
+    for value in values:
+        token, sep, amount = value.rpartition("=")
+        if not sep or not token:
+            raise click.BadParameter("use TOKEN=CREDITS", param_hint="--registered-token")
+        try:
+            tokens[token] = float(amount)
+        except ValueError:
+            raise click.BadParameter("CREDITS must be a number", param_hint="--registered-token") from None
+    return tokens
+
+
+@click.command("serve-local", context_settings={"show_default": True})
+@click.option("--host", default="127.0.0.1", help="Loopback address to bind (127.0.0.1, localhost or ::1).")
+@click.option("--port", default=0, type=click.IntRange(0, 65535), help="Port; 0 picks a free one.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep tokens, sessions, uploads and renders here, and reload them on the next start "
+    "(default: a temporary folder removed on exit).",
+)
+@click.option("--step-delay", type=float, default=0.05, help="Seconds the agent works on each edit.")
+@click.option("--heartbeat-interval", type=float, default=0.05, help="Seconds between SSE heartbeats.")
+@click.option("--starting-credits", type=float, default=100.0, help="Credits of each new anonymous user.")
+@click.option(
+    "--registered-token",
+    "registered_tokens",
+    multiple=True,
+    metavar="TOKEN=CREDITS",
+    help="Accept TOKEN as a registered user's token with CREDITS credits (for NEMO_TOKEN). Repeatable.",
+)
+@click.option(
+    "--plan-blocks-export", is_flag=True, help="Answer 402 to every export (a free-plan tier block)."
+)
+@click.option(
+    "--status-shape",
+    type=click.Choice(["top", "data", "alternate"]),
+    default="top",
+    help="Render status as top-level status+output.url, as data.status+data.outputUrl, or alternating.",
+)
+@click.option("--auth-http-401", is_flag=True, help="Answer token errors with HTTP 401 instead of code 1001.")
+@click.option("--resolution", type=click.IntRange(64, 2160), default=1080, help="Short side of renders.")
+@_fault_options
+def serve_local_cmd(
+    host: str,
+    port: int,
+    data_dir: Path | None,
+    step_delay: float,
+    heartbeat_interval: float,
+    starting_credits: float,
+    registered_tokens: tuple[str, ...],
+    plan_blocks_export: bool,
+    status_shape: str,
+    auth_http_401: bool,
+    resolution: int,
+    **fault_flags: Any,
+) -> None:
+    """Serve the NemoVideo API offline on loopback, rendering real MP4s with ffmpeg.
+
+    The first line printed is the base URL; point a client at it (NEMO_API_BASE)
+    and stop the server with Ctrl-C. The chat agent is rule-based: it edits the
+    timeline from plain requests and does no generative AI. Fault flags make it
+    misbehave on purpose, for testing clients. Exits 0 when stopped.
+    """
+    from pydantic import ValidationError
+
+    from nemo_skills.local.server import LOOPBACK_HOSTS, LocalBackend
+
+    if host not in LOOPBACK_HOSTS:
+        raise click.BadParameter(f"serve on loopback only: {', '.join(LOOPBACK_HOSTS)}", param_hint="--host")
+    given = {k: v for k, v in fault_flags.items() if v is not None and v != ()}
+    try:
+        faults = Faults(**given)
+        backend = LocalBackend(
+            data_dir=data_dir,
+            faults=faults,
+            port=port,
+            host=host,
+            step_delay=step_delay,
+            heartbeat_interval=heartbeat_interval,
+            starting_credits=starting_credits,
+            registered_tokens=_registered(registered_tokens),
+            plan_blocks_export=plan_blocks_export,
+            status_shape=status_shape,
+            auth_http_401=auth_http_401,
+            resolution=resolution,
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = "--" + "-".join(str(p) for p in err["loc"]).replace("_", "-")
+        raise click.BadParameter(err["msg"], param_hint=field) from None
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: types.FrameType | None) -> None:
+        del signum, frame
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            backend.start()
+        except OSError as exc:
+            raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+        click.echo(backend.base_url)
+        sys.stdout.flush()
+        where = f"data in {backend.data_dir}" if data_dir else "temporary data"
+        shown = ", ".join(f"{k}={v}" for k, v in given.items())
+        click.echo(
+            f"local backend (rule-based agent, no generative AI), {where}"
+            + (f"; faults: {shown}" if shown else "")
+            + "; Ctrl-C stops it",
+            err=True,
+        )
+        while not stop.wait(0.5):
+            pass
+    finally:
+        backend.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    raise click.exceptions.Exit(ExitCode.OK)

@@ -1,0 +1,38 @@
+"""Settings of one local backend: timing knobs, credit policy, response shapes and faults."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nemo_skills import protocol
+from nemo_skills.local.faults import Faults
+
+StatusShape = Literal["top", "data", "alternate"]
+
+# Upload limit when X-Skill-Source names no known skill.
+DEFAULT_UPLOAD_LIMIT_MB = 200
+
+
+class BackendSettings(BaseModel):
+    """Everything that shapes how a local backend behaves, besides where it keeps its data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    faults: Faults = Field(default_factory=Faults)
+    heartbeat_interval: float = Field(default=0.05, gt=0, description="Seconds between heartbeats.")
+    step_delay: float = Field(default=0.05, ge=0, description="Seconds the agent 'works' on each edit.")
+    starting_credits: float = Field(default=protocol.ANON_TOKEN_CREDITS, ge=0)
+    registered_tokens: dict[str, float] = Field(
+        default_factory=dict, repr=False, description="Tokens of registered users and their credits."
+    )
+    plan_blocks_export: bool = Field(default=False, description="Answer 402 to every export (plan tier).")
+    status_shape: StatusShape = "top"
+    auth_http_401: bool = Field(default=False, description="Answer token errors with HTTP 401.")
+    token_ttl: float = Field(default=protocol.ANON_TOKEN_TTL_SECONDS, gt=0)
+    render_workers: int = Field(default=2, ge=1, le=8)
+    resolution: int = Field(default=1080, ge=64, le=2160, description="Short side of rendered video.")
+    fps: int = Field(default=30, ge=1, le=60)
+    x264_preset: str = Field(default="veryfast", pattern=r"^[a-z]+$")
+    registry: str | None = Field(default=None, description="registry.yaml naming the skills' upload limits.")

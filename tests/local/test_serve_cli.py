@@ -1,0 +1,62 @@
+"""`nemo-skills serve-local` as a user runs it: a separate process, its URL on stdout, Ctrl-C to stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nemo_skills.cli import cli
+from tests.local.helpers import Api
+
+SERVE = [sys.executable, "-c", "from nemo_skills.cli import main; main()", "serve-local"]
+
+
+def _start(*args: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [*SERVE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ}
+    )
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    return proc, url
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_serve_local_prints_its_url_serves_and_exits_0_on_signal(sig: signal.Signals, tmp_path: Path) -> None:
+    proc, url = _start(
+        "--data-dir", str(tmp_path / "data"), "--rate-limit", "1", "--rate-limit-paths", "/api/credits"
+    )
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        api = Api.connect(url)
+        assert "sunset" in api.reply("a 5-second sunset")
+        assert api.http.get("/api/credits/balance/simple", headers=api.headers).status_code == 429
+    finally:
+        proc.send_signal(sig)
+        _out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "rule-based" in err and "Traceback" not in err
+    assert (tmp_path / "data" / "state.json").is_file()
+
+
+def test_serve_local_refuses_non_loopback_hosts() -> None:
+    result = CliRunner().invoke(cli, ["serve-local", "--host", "0.0.0.0"])
+    assert result.exit_code == 2 and "loopback" in result.output
+
+
+def test_serve_local_rejects_bad_fault_values() -> None:
+    result = CliRunner().invoke(cli, ["serve-local", "--empty-reply-share", "2"])
+    assert result.exit_code == 2 and "--empty-reply-share" in result.output
+
+
+def test_help_lists_every_fault_flag() -> None:
+    from nemo_skills.local.faults import Faults
+
+    result = CliRunner().invoke(cli, ["serve-local", "--help"])
+    for name in Faults.model_fields:
+        assert "--" + name.replace("_", "-") in result.output

@@ -1,0 +1,48 @@
+"""docs/cli.md and the commands' --help tell the same story as the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from nemo_skills.cli import cli
+from nemo_skills.errors import ExitCode
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+
+
+def test_exit_code_table_matches_the_code() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    block = text.split("<!-- exit-codes:", 1)[1].split("<!-- /exit-codes -->", 1)[0]
+    rows = dict(re.findall(r"^\| (\d+) \| (.+?) \|$", block, re.MULTILINE))
+    assert {int(k): v for k, v in rows.items()} == ExitCode.DESCRIPTIONS
+
+
+def test_run_and_main_help_list_every_exit_code() -> None:
+    runner = CliRunner()
+    for args in (["--help"], ["run", "--help"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        for code, text in ExitCode.DESCRIPTIONS.items():
+            assert re.search(rf"^\s*{code}\s+{re.escape(text)}$", result.output, re.MULTILINE), (args, code)
+
+
+def test_every_documented_command_exists_with_its_options() -> None:
+    runner = CliRunner()
+    expected = {
+        "run": ["--file", "--url", "--output", "--backend", "--session", "--continue", "--no-export", "--force",
+                "--json", "--batch", "--each", "--deadline", "--progress"],
+        "chat": ["--backend", "--session", "--continue", "--output"],
+        "credits": ["--backend", "--json"],
+        "state": ["--session", "--continue", "--backend", "--json"],
+        "export": ["--session", "--continue", "--output", "--render", "--deadline", "--backend", "--json"],
+        "resume": ["--session", "--output", "--backend"],
+    }  # fmt: skip
+    for command, options in expected.items():
+        result = runner.invoke(cli, [command, "--help"])
+        assert result.exit_code == 0, result.output
+        for option in options:
+            assert option in result.output, (command, option)
+            assert option in DOC.read_text(encoding="utf-8"), (command, option)

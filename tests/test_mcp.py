@@ -1,0 +1,270 @@
+"""The MCP server, driven by the official SDK's own client over stdio against the local backend."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from nemo_skills.api import generate_skill_md
+from nemo_skills.local import Faults
+from nemo_skills.local.probe import probe
+from nemo_skills.tools import TOOLS_BY_NAME
+
+TOOL_NAMES = {
+    "route_input",
+    "run_skill",
+    "chat",
+    "upload",
+    "get_state",
+    "export",
+    "get_credits",
+    "list_skills",
+}
+SKILLS = {
+    "nemo-video-gen",
+    "generator-by-link",
+    "ai-video-maker-sora",
+    "free-generator-editor",
+    "video-leonardo",
+}
+# Tiny polling intervals: the tests wait on renders without slowing the suite.
+FAST_CLIENT = json.dumps({"poll_initial": 0.02, "poll_max": 0.1, "still_working_interval": 30})
+
+Progress = list[tuple[float, float | None, str | None]]
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    """The test's isolated environment (config and data folders), plus fast client timings."""
+    env = dict(os.environ)
+    env["NEMO_SKILLS_CLIENT_OPTIONS"] = FAST_CLIENT
+    env.update(extra)
+    return env
+
+
+@asynccontextmanager
+async def mcp_session(backend_url: str, *args: str) -> AsyncIterator[ClientSession]:
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "nemo_skills", "mcp", "--backend", backend_url, *args],
+        env=server_env(),
+    )
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        yield session
+
+
+def text_of(result: Any) -> str:
+    return "\n".join(block.text for block in result.content if block.type == "text")
+
+
+def recorder(into: Progress) -> Any:
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        into.append((progress, total, message))
+
+    return on_progress
+
+
+async def test_lists_the_tools_and_each_skills_skill_md() -> None:
+    # `--backend local` starts a local backend for the server's lifetime.
+    async with mcp_session("local") as session:
+        tools = {t.name: t for t in (await session.list_tools()).tools}
+        assert set(tools) == TOOL_NAMES
+        # The schemas a host sees are the ones `nemo-skills tools` prints, from the same models.
+        assert tools["run_skill"].input_schema == TOOLS_BY_NAME["run_skill"].input_schema()
+        assert tools["export"].output_schema == TOOLS_BY_NAME["export"].output_schema()
+
+        resources = (await session.list_resources()).resources
+        assert {str(r.uri) for r in resources} == {f"skill://{name}/SKILL.md" for name in SKILLS}
+        assert {r.mime_type for r in resources} == {"text/markdown"}
+        read = await session.read_resource("skill://video-leonardo/SKILL.md")
+        assert read.contents[0].text == generate_skill_md("video-leonardo", format="clawhub", mode="api")
+
+        routed = await session.call_tool("route_input", {"text": "animate this", "files": ["pic.png"]})
+        assert not routed.is_error
+        assert routed.structured_content["skill"] == "video-leonardo"
+
+        credits = await session.call_tool("get_credits", {})
+        assert not credits.is_error, text_of(credits)
+        assert credits.structured_content["available"] == 100
+
+
+async def test_prompt_to_mp4_with_progress_then_the_session_continues(
+    local_backend: Any, tmp_path: Path
+) -> None:
+    async with mcp_session(local_backend.base_url, "--output-dir", str(tmp_path)) as session:
+        made = await session.call_tool(
+            "run_skill", {"prompt": "a 3-second sunset over a city skyline", "export": False}
+        )
+        assert not made.is_error, text_of(made)
+        run = made.structured_content
+        assert run["skill"] == "nemo-video-gen" and run["route_reason"]
+        assert run["status"] == "not_exported" and run["path"] is None
+        assert run["timeline"].startswith("Timeline (1 track): 1. Video:")
+
+        # chat and get_state continue the session run_skill started, without naming it.
+        chatted = await session.call_tool("chat", {"message": 'add a title "Urban Dreams"'})
+        assert not chatted.is_error, text_of(chatted)
+        assert chatted.structured_content["session_id"] == run["session_id"]
+        state = await session.call_tool("get_state", {})
+        assert 'Title: "Urban Dreams"' in state.structured_content["timeline"]
+        assert state.structured_content["ready_to_export"] is True
+
+        progress: Progress = []
+        exported = await session.call_tool("export", {}, progress_callback=recorder(progress))
+        assert not exported.is_error, text_of(exported)
+        out = exported.structured_content
+        assert out["status"] == "completed" and out["session_id"] == run["session_id"]
+        mp4 = Path(out["path"])
+        assert mp4.parent == tmp_path and mp4.stat().st_size == out["size"]
+        info = probe(mp4)
+        assert info.video_codec == "h264" and (info.width, info.height) == (1920, 1080)
+        assert 2.5 <= info.duration <= 3.5
+
+        assert progress, "no progress notification arrived"
+        values = [p for p, _, _ in progress]
+        assert values == sorted(set(values)) and values[-1] == 100.0
+        assert any("Render" in (m or "") for _, _, m in progress)
+
+        credits = await session.call_tool("get_credits", {})
+        assert not credits.is_error and credits.structured_content["available"] >= 0
+
+
+async def test_export_past_its_deadline_returns_the_render_id_to_fetch_later(
+    backend_factory: Any, tmp_path: Path
+) -> None:
+    slow = backend_factory(faults=Faults(render_delay=1.5))
+    async with mcp_session(slow.base_url, "--output-dir", str(tmp_path)) as session:
+        first = await session.call_tool(
+            "run_skill", {"prompt": "a 2-second city skyline at night", "deadline_seconds": 0.2}
+        )
+        assert not first.is_error, text_of(first)
+        pending = first.structured_content
+        assert pending["status"] == "rendering" and pending["path"] is None
+        render_id = pending["render_id"]
+        assert render_id and render_id in text_of(first)
+
+        fetched = await session.call_tool(
+            "export", {"render_id": render_id, "session_id": pending["session_id"], "deadline_seconds": 60}
+        )
+        assert not fetched.is_error, text_of(fetched)
+        done = fetched.structured_content
+        assert done["status"] == "completed" and done["render_id"] == render_id
+        # The file lands where the first call meant to put it.
+        assert Path(done["path"]) == tmp_path / "a-2-second-city-skyline-at-night.mp4"
+        assert probe(done["path"]).duration > 1.5
+
+
+async def test_bad_input_and_backend_errors_are_tool_errors_with_the_seeds_messages(
+    backend_factory: Any, tmp_path: Path
+) -> None:
+    broke = backend_factory(starting_credits=0)
+    fake_jpg = tmp_path / "holiday.jpg"
+    fake_jpg.write_text("this is a text file, not a photo", encoding="utf-8")
+    program = tmp_path / "setup.exe"
+    program.write_bytes(b"MZ\x90\x00" + bytes(60))
+    async with mcp_session(broke.base_url) as session:
+        for files in ([str(fake_jpg)], [str(program)]):
+            result = await session.call_tool("run_skill", {"prompt": "a slideshow", "files": files})
+            assert result.is_error
+            assert "Supported formats: mp4, mov, avi, webm, mkv, jpg, png" in text_of(result)
+
+        unknown = await session.call_tool("chat", {"message": "hi", "skill": "video-picasso"})
+        assert unknown.is_error and "served skills: " in text_of(unknown)
+        bad_args = await session.call_tool("export", {"deadline_seconds": -1})
+        assert bad_args.is_error and "deadline_seconds" in text_of(bad_args)
+
+        # 2001 from the backend: anonymous users are sent to the registration link.
+        no_credits = await session.call_tool("run_skill", {"prompt": "a 3-second sunset", "export": False})
+        assert no_credits.is_error
+        assert "nemovideo.ai/register?bind=" in text_of(no_credits)
+
+        # The server kept serving through all of it.
+        listed = await session.call_tool("list_skills", {})
+        assert not listed.is_error and len(listed.structured_content["skills"]) == len(SKILLS)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_streamable_http_on_loopback(local_backend: Any) -> None:
+    from mcp.client.streamable_http import streamable_http_client
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "nemo_skills",
+            "mcp",
+            "--backend",
+            local_backend.base_url,
+            "--http",
+            str(port),
+        ],
+        env=server_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the HTTP server did not start"
+                time.sleep(0.05)
+        async with (
+            streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            assert {t.name for t in (await session.list_tools()).tools} == TOOL_NAMES
+            routed = await session.call_tool("route_input", {"text": "https://youtu.be/abc123 as a short"})
+            assert routed.structured_content["skill"] == "generator-by-link"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+async def test_an_unexpected_failure_is_a_tool_error_and_the_server_keeps_serving(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mcp import Client
+    from mcp.shared.exceptions import MCPError
+
+    from nemo_skills.backends import Backend
+    from nemo_skills.mcp_server import build_server
+    from nemo_skills.toolbox import Toolbox, ToolboxSettings
+
+    async def broken(self: Toolbox, args: Any, *, report: Any = None) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Toolbox, "chat", broken)
+    unused = Backend(label="http://127.0.0.1:9", base_url="http://127.0.0.1:9")  # never contacted
+    async with Toolbox(ToolboxSettings(backend=unused)) as toolbox, Client(build_server(toolbox)) as client:
+        failed = await client.call_tool("chat", {"message": "hi"})
+        assert failed.is_error
+        assert text_of(failed) == "chat failed unexpectedly (RuntimeError: disk on fire)."
+        listed = await client.call_tool("list_skills", {})
+        assert not listed.is_error
+        with pytest.raises(MCPError, match="unknown skill 'video-picasso'"):
+            await client.read_resource("skill://video-picasso/SKILL.md")
+        with pytest.raises(MCPError, match=r"resources are skill://<name>/SKILL\.md"):
+            await client.read_resource("file:///etc/passwd")

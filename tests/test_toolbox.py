@@ -1,0 +1,86 @@
+"""The host tools in-process against the local backend: sessions across calls and server runs, checks first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nemo_skills.backends import Backend
+from nemo_skills.errors import InputError
+from nemo_skills.naming import OutputExistsError
+from nemo_skills.options import ClientOptions
+from nemo_skills.store import SessionStore
+from nemo_skills.toolbox import Toolbox, ToolboxSettings
+
+FAST = ClientOptions(poll_initial=0.02, poll_max=0.1)
+
+
+def settings(backend: Any, tmp_path: Path) -> ToolboxSettings:
+    return ToolboxSettings(
+        backend=Backend(label=backend.base_url, base_url=backend.base_url),
+        options=FAST,
+        output_dir=tmp_path / "videos",
+    )
+
+
+async def test_credits_need_no_session(local_backend: Any, tmp_path: Path) -> None:
+    async with Toolbox(settings(local_backend, tmp_path)) as toolbox:
+        credits = (await toolbox.call("get_credits", {})).model_dump()
+    assert credits["available"] > 0
+    assert SessionStore().records() == []
+
+
+async def test_a_session_continues_in_a_later_server_run(
+    local_backend: Any, tmp_path: Path, sample_media: Path
+) -> None:
+    async with Toolbox(settings(local_backend, tmp_path)) as first:
+        uploaded = await first.call(
+            "upload",
+            {
+                "skill": "free-generator-editor",
+                "files": [str(sample_media / "clip.mp4"), str(sample_media / "photo.jpg")],
+            },
+        )
+        up = uploaded.model_dump()
+        assert len(up["files"]) == 2
+        sid = up["session_id"]
+    # A new toolbox (as after a server restart) finds the skill of the session in the store.
+    async with Toolbox(settings(local_backend, tmp_path)) as second:
+        replied = (
+            await second.call("chat", {"session_id": sid, "message": "make a montage of my clips"})
+        ).model_dump()
+        assert replied["skill"] == "free-generator-editor" and replied["session_id"] == sid
+        state = (await second.call("get_state", {})).model_dump()
+        assert state["session_id"] == sid and state["tracks"] >= 1
+        with pytest.raises(InputError, match="belongs to free-generator-editor"):
+            await second.call("get_state", {"session_id": sid, "skill": "video-leonardo"})
+
+
+async def test_an_existing_output_is_refused_before_anything_is_sent(
+    local_backend: Any, tmp_path: Path
+) -> None:
+    taken = tmp_path / "sunset.mp4"
+    taken.write_bytes(b"an earlier video")
+    async with Toolbox(settings(local_backend, tmp_path)) as toolbox:
+        with pytest.raises(OutputExistsError) as info:
+            await toolbox.call("run_skill", {"prompt": "a 3-second sunset", "output": str(taken)})
+    assert "overwrite: true" in info.value.user_message()
+    assert taken.read_bytes() == b"an earlier video"
+    assert SessionStore().records() == []
+
+
+async def test_documents_are_read_not_uploaded(local_backend: Any, tmp_path: Path) -> None:
+    script = tmp_path / "script.txt"
+    script.write_text("A short film about the sea at dawn.", encoding="utf-8")
+    async with Toolbox(settings(local_backend, tmp_path)) as toolbox:
+        with pytest.raises(InputError, match="documents are not uploaded") as info:
+            await toolbox.call("upload", {"skill": "ai-video-maker-sora", "files": [str(script)]})
+    assert "run_skill" in info.value.user_message()
+
+
+async def test_an_unknown_session_needs_its_skill(local_backend: Any, tmp_path: Path) -> None:
+    async with Toolbox(settings(local_backend, tmp_path)) as toolbox:
+        with pytest.raises(InputError, match="unknown session 'sess_nope'"):
+            await toolbox.call("get_state", {"session_id": "sess_nope"})

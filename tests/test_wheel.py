@@ -1,0 +1,60 @@
+"""The built wheel alone, outside the repository, serves all five skills."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    src = tmp_path_factory.mktemp("src") / "nemo-skills"
+    # Build from a copy, so the build leaves nothing in the working tree.
+    shutil.copytree(
+        ROOT, src, symlinks=True,
+        ignore=shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", "tests"),
+    )
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(src)],
+        check=True, capture_output=True,
+    )
+    return next(out.glob("nemo_skills-*.whl"))
+
+
+def test_wheel_carries_the_registry_and_templates(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "nemo_skills/registry.yaml" in names
+    assert "nemo_skills/skills/video_leonardo.py" in names
+    registry = zipfile.ZipFile(wheel).read("nemo_skills/registry.yaml").decode()
+    assert "video-leonardo" in registry
+
+
+def test_wheel_installed_alone_lists_the_five_skills(wheel: Path, tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--target", str(target),
+         str(wheel)],
+        check=True, capture_output=True,
+    )
+    # Dependencies come from this interpreter's site-packages; nemo_skills only from the wheel
+    # (a plain PYTHONPATH entry does not run the editable install's import hook).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), sysconfig.get_paths()["purelib"]])}
+    env["PYTHONNOUSERSITE"] = "1"
+    code = "import nemo_skills, sys; print(nemo_skills.__file__, file=sys.stderr); from nemo_skills.cli import main; main()"
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code, "list", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert str(target) in out.stderr
+    assert len(json.loads(out.stdout)) == 5
