@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -192,9 +193,13 @@ class AsyncNemoClient(BaseClient):
             yield SessionReplaced(old_session_id=replaced, new_session_id=self._require_session())
         acc = ReplyAccumulator()
         try:
-            async for event in read_events(EventSource(response).aiter_sse(), self.options, started):
-                acc.add(event)
-                yield event
+            # aclosing: an abandoned reply must stop its pending read before the response closes.
+            async with aclosing(
+                read_events(EventSource(response).aiter_sse(), self.options, started)
+            ) as events:
+                async for event in events:
+                    acc.add(event)
+                    yield event
         finally:
             await response.aclose()
         reply = await finish_reply(acc, before.draft, self._state_now, replaced=replaced)

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from nemo_skills import protocol
-from nemo_skills.errors import AuthError, BackendError
+from nemo_skills.errors import AuthError, BackendError, NemoSkillsError
 from nemo_skills.fsutil import atomic_write_text, config_dir
 
 log = logging.getLogger(__name__)
@@ -245,18 +245,18 @@ class Authenticator:
                 raise AuthError("The token provider returned no token.")
             self._current, self._expires_at = SecretStr(value.strip()), None
             return
-        if not force:
-            cached = self._cache.get(self._base_url)
-            if cached is not None and time.time() < cached.expires_at - self._margin:
-                self._current, self._expires_at = cached.token, cached.expires_at
-                return
-        previous = self._current
+        cached = None if force else self._cache.get(self._base_url)
+        if cached is not None and time.time() < cached.expires_at - self._margin:
+            self._current, self._expires_at = cached.token, cached.expires_at
+            return
         try:
             value, expires_at = await self._fetch(self._cache.client_id())
-        except Exception:
-            # A refresh the backend refuses (e.g. 429: one token per client at a time) keeps a still-valid token.
-            if not force and previous is not None and self._expires_at and time.time() < self._expires_at:
+        except NemoSkillsError:
+            # An early refresh the backend refuses (429: one token per client at a time)
+            # keeps the token that is still valid.
+            if cached is not None and time.time() < cached.expires_at:
                 log.info("keeping the current anonymous token; a new one was refused")
+                self._current, self._expires_at = cached.token, cached.expires_at
                 return
             raise
         self._current, self._expires_at = SecretStr(value), expires_at

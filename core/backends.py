@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,9 @@ CLOUD = "cloud"
 LOCAL_BACKEND_DIR = "local-backend"
 # JSON object of ClientOptions fields, e.g. '{"poll_initial": 0.05}': tunes waits without code.
 ENV_CLIENT_OPTIONS = "NEMO_SKILLS_CLIENT_OPTIONS"
+# Credits each token gets from the local backend a run starts: enough to develop
+# for a long while. `serve-local --starting-credits 100` behaves like the cloud.
+LOCAL_RUN_CREDITS = 10_000.0
 LOCAL_EXTRA_HINT = 'The local backend needs the "local" extra: pip install "nemo-skills[local]"'
 
 
@@ -49,7 +53,7 @@ class Backend(BaseModel):
         """The `--backend` argument that reaches this server again ('' for the default cloud)."""
         if self.label == CLOUD:
             return ""
-        return f"--backend {self.label}"
+        return f"--backend {shlex.quote(self.label)}"
 
 
 def validate_url(url: str) -> str:
@@ -104,7 +108,7 @@ def open_backend(spec: str | None) -> Iterator[Backend]:
     except ImportError as exc:
         raise InputError("the local backend is not installed.", action=LOCAL_EXTRA_HINT) from exc
     state = local_backend_dir()
-    with LocalBackend(data_dir=state) as server:
+    with LocalBackend(data_dir=state, starting_credits=LOCAL_RUN_CREDITS) as server:
         yield Backend(label=LOCAL, base_url=server.base_url, token_key=f"local:{state}")
 
 

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -33,7 +33,7 @@ StateFetcher = Callable[[], Awaitable[SessionState]]
 
 async def read_events(
     source: AsyncIterator[ServerSentEvent], options: ClientOptions, started: float | None = None
-) -> AsyncIterator[ChatEvent]:
+) -> AsyncGenerator[ChatEvent, None]:
     """Typed events from a stream, plus StillWorking after each silent interval and a StreamError
     when the stream breaks off or runs past its overall cap. Never raises for a broken stream."""
     started = time.monotonic() if started is None else started

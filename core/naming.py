@@ -66,11 +66,11 @@ def resolve_output(
     if output is not None:
         path = Path(output).expanduser()
         path = path if path.is_absolute() else base / path
-        if path.is_dir():
+        automatic = path.is_dir()
+        if automatic:
             path = path / default_output_name(prompt, fallback=fallback)
         elif not path.suffix:
             path = path.with_suffix(VIDEO_SUFFIX)
-        automatic = False
     else:
         path = base / default_output_name(prompt, fallback=fallback)
         automatic = True

@@ -171,6 +171,9 @@ async def _one(
     *,
     deadline: float | None,
 ) -> tuple[Reply, list[str], str, ExportResult | None]:
+    if session.title is None:
+        # Later exports of the session are named after what the user asked, not the rendered template.
+        session.title = _name_source(prepared) or None
     uploaded = await session.upload(prepared)
     reply = await session.send(build_prompt(session.skill, prepared, uploaded))
     state = await session.state()

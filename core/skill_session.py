@@ -10,6 +10,7 @@ waiting, so Ctrl-C or a deadline leaves something to resume.
 from __future__ import annotations
 
 import asyncio
+import shlex
 import time
 from pathlib import Path
 
@@ -40,16 +41,10 @@ def resume_command(backend: Backend, session_id: str, render_id: str, output: Pa
     parts = ["nemo-skills export"]
     if backend.cli_flag():
         parts.append(backend.cli_flag())
-    parts += ["--session", session_id, "--render", render_id]
+    parts += ["--session", shlex.quote(session_id), "--render", shlex.quote(render_id)]
     if output is not None:
-        parts += ["-o", _quote(str(output))]
+        parts += ["-o", shlex.quote(str(output))]
     return " ".join(parts)
-
-
-def _quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
 
 
 def lost_session_notice(old: str, new: str) -> Notice:

@@ -8,6 +8,7 @@ import stat
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from nemo_skills import protocol
@@ -175,3 +176,18 @@ def test_a_plugin_installed_under_clawhub_is_detected(
     monkeypatch.setattr(module, "__file__", str(fake))
     assert detect_platform(skill_name=sixth_skill) == "clawhub"
     assert detect_platform(skill_name="nemo-video-gen") == "unknown"
+
+
+async def test_an_early_refresh_refused_with_429_keeps_the_still_valid_token(tmp_path: Path) -> None:
+    gw = FakeGateway()
+    async with gw.client(config_dir=tmp_path) as client:
+        await client.credits()
+    cache = TokenCache(tmp_path)
+    data = json.loads(cache.path.read_text())
+    data["tokens"]["http://gw.test"]["expires_at"] = time.time() + 60  # inside the refresh margin
+    cache.path.write_text(json.dumps(data))
+    limited = httpx.Response(429, headers={"Retry-After": "600000"}, json={"message": "one token per client"})
+    gw.script.append(on(protocol.PATH_ANON_TOKEN, limited))
+    async with gw.client(config_dir=tmp_path) as client:
+        assert (await client.credits()).total == 100
+    assert gw.requests[-1].headers["Authorization"] == f"Bearer {gw.token}"

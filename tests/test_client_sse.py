@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 import httpx
 import pytest
@@ -170,3 +171,32 @@ async def test_dropped_connection_mid_stream_becomes_a_stream_error() -> None:
         reply = await client.send("a sunset")
     assert reply.text == "Generating the scene"
     assert reply.error is not None and "dropped" in reply.error
+
+
+async def test_abandoning_a_silent_reply_cancels_the_pending_read() -> None:
+    async def silent() -> AsyncIterator[bytes]:
+        yield b'data: {"type": "heartbeat"}\n\n'
+        await asyncio.sleep(30)
+        yield b""
+
+    from nemo_skills import protocol
+    from tests.client_fakes import on
+
+    gw = FakeGateway(
+        script=[
+            on(
+                protocol.PATH_RUN_SSE,
+                httpx.Response(200, headers={"content-type": "text/event-stream"}, content=silent()),
+            )
+        ]
+    )
+    options = ClientOptions(still_working_interval=0.01)
+    async with gw.client(options=options) as client:
+        others = set(asyncio.all_tasks())
+        async with aclosing(client.chat("hello")) as events:
+            async for event in events:
+                if isinstance(event, StillWorking):
+                    break
+        # Closing the reply cancelled its pending read at once: no task is left behind.
+        assert [t for t in asyncio.all_tasks() if t not in others and not t.done()] == []
+        assert (await client.credits()).total == 100

