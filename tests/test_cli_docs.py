@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from nemo_skills.cli import cli
 from nemo_skills.errors import ExitCode
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "cli.md"
 
 
-def test_exit_code_table_matches_the_code() -> None:
-    text = DOC.read_text(encoding="utf-8")
+@pytest.mark.parametrize("doc", [DOC, ROOT / "README.md"], ids=["docs/cli.md", "README.md"])
+def test_exit_code_table_matches_the_code(doc: Path) -> None:
+    text = doc.read_text(encoding="utf-8")
     block = text.split("<!-- exit-codes:", 1)[1].split("<!-- /exit-codes -->", 1)[0]
     rows = dict(re.findall(r"^\| (\d+) \| (.+?) \|$", block, re.MULTILINE))
     assert {int(k): v for k, v in rows.items()} == ExitCode.DESCRIPTIONS

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from nemo_skills.local.probe import probe
-from tests.clirun import nemo
+from tests.clirun import cli_env, nemo
 
 QUICK_START = (
     "run",
@@ -18,8 +21,18 @@ QUICK_START = (
 )
 
 
+ROOT = Path(__file__).resolve().parent.parent
+COMMAND = 'nemo-skills run auto "a 5-second sunset over a city skyline" --backend local -o sunset.mp4'
+
+
 def test_quick_start_command_makes_a_5_second_1080p_mp4_with_audio(tmp_path: Path) -> None:
-    done = nemo(*QUICK_START, cwd=tmp_path)
+    # The exact line a newcomer copies from the README, run by a shell with the installed script on PATH.
+    assert COMMAND in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    env = cli_env()
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    done = subprocess.run(
+        ["bash", "-c", COMMAND], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
+    )
     assert done.returncode == 0, done.stderr
     # auto: the output says which skill the router picked, and why.
     assert "Skill: nemo-video-gen (auto: a text prompt to generate from)" in done.stdout
@@ -43,6 +56,5 @@ def test_quick_start_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
 
 
 def test_quick_start_is_in_the_docs_verbatim() -> None:
-    root = Path(__file__).resolve().parent.parent
-    command = 'nemo-skills run auto "a 5-second sunset over a city skyline" --backend local -o sunset.mp4'
-    assert command in (root / "docs" / "cli.md").read_text(encoding="utf-8")
+    for doc in (ROOT / "README.md", ROOT / "docs" / "cli.md"):
+        assert COMMAND in doc.read_text(encoding="utf-8"), doc

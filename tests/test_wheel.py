@@ -43,7 +43,8 @@ def test_wheel_carries_the_registry_and_templates(wheel: Path) -> None:
     assert "video-leonardo" in registry
 
 
-def test_wheel_installed_alone_lists_the_five_skills(wheel: Path, tmp_path: Path) -> None:
+def _install_alone(wheel: Path, tmp_path: Path) -> dict[str, str]:
+    """Install the wheel into a folder of its own; the environment that imports it from there."""
     target = tmp_path / "site"
     subprocess.run(
         [
@@ -65,6 +66,20 @@ def test_wheel_installed_alone_lists_the_five_skills(wheel: Path, tmp_path: Path
     # (a plain PYTHONPATH entry does not run the editable install's import hook).
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), sysconfig.get_paths()["purelib"]])}
     env["PYTHONNOUSERSITE"] = "1"
+    env["WHEEL_SITE"] = str(target)
+    return env
+
+
+def _cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    code = "from nemo_skills.cli import main; main()"
+    return subprocess.run(
+        [sys.executable, "-S", "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
+
+
+def test_wheel_installed_alone_lists_the_five_skills(wheel: Path, tmp_path: Path) -> None:
+    env = _install_alone(wheel, tmp_path)
+    target = env["WHEEL_SITE"]
     code = "import nemo_skills, sys; print(nemo_skills.__file__, file=sys.stderr); from nemo_skills.cli import main; main()"
     out = subprocess.run(
         [sys.executable, "-S", "-c", code, "list", "--json"],
@@ -74,5 +89,23 @@ def test_wheel_installed_alone_lists_the_five_skills(wheel: Path, tmp_path: Path
         text=True,
     )
     assert out.returncode == 0, out.stderr
-    assert str(target) in out.stderr
+    assert target in out.stderr
     assert len(json.loads(out.stdout)) == 5
+
+
+def test_wheel_installed_alone_generates_every_skill_md(wheel: Path, tmp_path: Path) -> None:
+    env = _install_alone(wheel, tmp_path)
+    for fmt in ("clawhub", "agentskills"):
+        out = _cli(env, tmp_path, "generate", "--out", f"out-{fmt}", "--format", fmt)
+        assert out.returncode == 0, out.stderr
+        written = sorted(p.parent.name for p in (tmp_path / f"out-{fmt}").glob("*/SKILL.md"))
+        assert written == sorted(
+            [
+                "ai-video-maker-sora",
+                "free-generator-editor",
+                "generator-by-link",
+                "nemo-video-gen",
+                "video-leonardo",
+            ]
+        )
+        assert "X-Skill-Source" in (tmp_path / f"out-{fmt}" / "video-leonardo" / "SKILL.md").read_text()
