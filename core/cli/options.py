@@ -106,3 +106,19 @@ def json_error(exc: NemoSkillsError, **context: Any) -> None:
 def reporter_for(progress_mode: str) -> Reporter:
     """The progress reporter for a --progress value."""
     return make_reporter(progress_mode)
+
+
+def run_reported(
+    job: Callable[[Reporter], Coroutine[Any, Any, T]], progress_mode: str, *, as_json: bool, **context: Any
+) -> T:
+    """Run job(reporter) with progress on stderr; on failure, print the --json error object first."""
+    with reporter_for(progress_mode) as reporter:
+        try:
+            result = run_async(job(reporter))
+        except NemoSkillsError as exc:
+            reporter.pause()
+            if as_json:
+                json_error(exc, **context)
+            raise
+        reporter.pause()
+    return result

@@ -12,16 +12,14 @@ from nemo_skills.cli.options import (
     backend_option,
     check_session_flags,
     deadline_option,
-    json_error,
     json_option,
     progress_option,
-    reporter_for,
-    run_async,
+    run_reported,
     session_options,
 )
 from nemo_skills.cli.output import catalog_for, print_json
 from nemo_skills.cli.progress import human_bytes
-from nemo_skills.errors import ExitCode, InputError, NemoSkillsError
+from nemo_skills.errors import ExitCode, InputError
 
 EPILOG = """\b
 Examples:
@@ -146,15 +144,13 @@ def run_cmd(
         continue_last=continue_last,
         deadline=deadline,
     )
-    with reporter_for(progress_mode) as reporter:
-        try:
-            result = run_async(run_job(request, on_progress=reporter, catalog=catalog_for(ctx)))
-        except NemoSkillsError as exc:
-            reporter.pause()
-            if as_json:
-                json_error(exc, skill=skill, session_id=session_id)
-            raise
-        reporter.pause()
+    result = run_reported(
+        lambda report: run_job(request, on_progress=report, catalog=catalog_for(ctx)),
+        progress_mode,
+        as_json=as_json,
+        skill=skill,
+        session_id=session_id,
+    )
     if as_json:
         print_json(result)
         return
@@ -235,15 +231,13 @@ def _run_batch(
         continue_last=continue_last,
         deadline=deadline,
     )
-    with reporter_for(progress_mode) as reporter:
-        try:
-            result = run_async(run_batch(request, on_progress=reporter, catalog=catalog_for(ctx)))
-        except NemoSkillsError as exc:
-            reporter.pause()
-            if as_json:
-                json_error(exc, skill=skill, session_id=session_id)
-            raise
-        reporter.pause()
+    result = run_reported(
+        lambda report: run_batch(request, on_progress=report, catalog=catalog_for(ctx)),
+        progress_mode,
+        as_json=as_json,
+        skill=skill,
+        session_id=session_id,
+    )
     if as_json:
         last = next((i.result for i in reversed(result.items) if i.result is not None), None)
         data = result.model_dump(mode="json")

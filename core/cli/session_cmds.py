@@ -13,8 +13,8 @@ from nemo_skills.cli.options import (
     json_error,
     json_option,
     progress_option,
-    reporter_for,
     run_async,
+    run_reported,
     session_options,
 )
 from nemo_skills.cli.output import catalog_for, print_json
@@ -200,28 +200,23 @@ def _export_command(
     as_json: bool,
     progress_mode: str,
 ) -> None:
-    with reporter_for(progress_mode) as reporter:
-        try:
-            data = run_async(
-                _export(
-                    ctx,
-                    backend=backend,
-                    session_id=session_id,
-                    skill_name=skill_name,
-                    output=output,
-                    render_id=render_id,
-                    resume_pending=resume_pending,
-                    force=force,
-                    deadline=deadline,
-                    reporter=reporter,
-                )
-            )
-        except NemoSkillsError as exc:
-            reporter.pause()
-            if as_json:
-                json_error(exc, session_id=session_id)
-            raise
-        reporter.pause()
+    data = run_reported(
+        lambda reporter: _export(
+            ctx,
+            backend=backend,
+            session_id=session_id,
+            skill_name=skill_name,
+            output=output,
+            render_id=render_id,
+            resume_pending=resume_pending,
+            force=force,
+            deadline=deadline,
+            reporter=reporter,
+        ),
+        progress_mode,
+        as_json=as_json,
+        session_id=session_id,
+    )
     if as_json:
         print_json(data)
         return

@@ -154,7 +154,16 @@ def volume_in(text: str) -> float | None:
 
 def scene_prompt(text: str) -> str:
     """The subject of a generation request, without the verbs, durations and ratios around it."""
-    subject = _URL.sub("", text.splitlines()[0] if text.strip() else "")
+    first = text.splitlines()[0] if text.strip() else ""
+    subject = _URL.sub("", first)
+    # "…from this document/link" names nothing: caption the document's opening line, or the link.
+    if re.search(r"\bthis (document|link)\b", subject, re.I):
+        document = re.search(r"^Document \([^)]*\):\s*\n\s*(\S.*)$", text, re.M)
+        link = _URL.search(first)
+        if document:
+            subject = re.split(r"(?<=[.!?])\s", document.group(1).strip(), maxsplit=1)[0]
+        elif link:
+            subject = re.sub(r"^https?://(www\.)?", "", link.group(0)).rstrip("/")
     subject = _SECONDS.sub("", subject)
     for pattern, _ratio in _ASPECTS:
         subject = pattern.sub("", subject)

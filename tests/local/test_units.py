@@ -78,6 +78,15 @@ def test_rules_read_durations_ratios_volumes() -> None:
     assert rules.scene_prompt("generate a 15-second video of a sunset beach") == "a sunset beach"
 
 
+def test_scenes_from_a_document_or_a_link_are_captioned_with_what_they_hold() -> None:
+    document = (
+        "Generate a video from this document.\n\nDocument (story.txt):\nA keeper finds a bottle. Then more."
+    )
+    assert rules.scene_prompt(document) == "keeper finds a bottle"
+    link = "Generate a video from this link: https://www.example.com/blog-post/"
+    assert rules.scene_prompt(link) == "example.com/blog-post"
+
+
 def test_plans_name_the_edits() -> None:
     session = SessionRecord(session_id="s", task_id="t", bind_id=None, user_id="u", created=0, updated=0)
     assert [e.tool for e in rules.plan_turn("make it 9:16", session).edits] == ["set_aspect_ratio"]
