@@ -74,6 +74,7 @@ class AsyncNemoClient(BaseClient):
         registry: Path | None = None,
         options: ClientOptions | None = None,
         token_cache_key: str | None = None,
+        env_token: bool = True,
     ) -> None:
         super().__init__(
             resolve_skill(skill, registry), base_url=base_url, platform=platform, options=options
@@ -90,6 +91,7 @@ class AsyncNemoClient(BaseClient):
             config_dir=config_dir,
             token_cache_key=token_cache_key,
             bind_id=lambda: self.session.bind_id if self.session else None,
+            env_token=env_token,
         )
 
     def __repr__(self) -> str:

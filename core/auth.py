@@ -91,7 +91,8 @@ class TokenCache:
 
     def get(self, base_url: str) -> CachedToken | None:
         """The cached token for a backend, if any (expired or not)."""
-        entry = self._load().get("tokens", {}).get(base_url)
+        tokens = self._load().get("tokens")
+        entry = tokens.get(base_url) if isinstance(tokens, dict) else None
         if not isinstance(entry, dict):
             return None
         try:
@@ -168,6 +169,7 @@ class Authenticator:
         provider: TokenProvider | None = None,
         cache: TokenCache | None = None,
         refresh_margin: float = 300.0,
+        env_token: bool = True,
     ) -> None:
         self._base_url = base_url
         self._fetch = fetch_anonymous
@@ -177,7 +179,8 @@ class Authenticator:
         self._lock = asyncio.Lock()
         self._current: SecretStr | None = None
         self._expires_at: float | None = None
-        env = os.environ.get(protocol.ENV_TOKEN, "").strip()
+        # A backend that cannot know the cloud's tokens (the local one) is not sent NEMO_TOKEN.
+        env = os.environ.get(protocol.ENV_TOKEN, "").strip() if env_token else ""
         if token:
             self.source = TokenSource.EXPLICIT
             self._current = SecretStr(token)

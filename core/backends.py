@@ -32,7 +32,6 @@ ENV_CLIENT_OPTIONS = "NEMO_SKILLS_CLIENT_OPTIONS"
 # Credits each token gets from the local backend a run starts: enough to develop
 # for a long while. `serve-local --starting-credits 100` behaves like the cloud.
 LOCAL_RUN_CREDITS = 10_000.0
-LOCAL_EXTRA_HINT = 'The local backend needs the "local" extra: pip install "nemo-skills[local]"'
 
 
 class Backend(BaseModel):
@@ -42,6 +41,9 @@ class Backend(BaseModel):
     base_url: str
     token_key: str | None = Field(
         default=None, description="Key anonymous tokens are cached under, when the URL is not stable."
+    )
+    env_token: bool = Field(
+        default=True, description="Send NEMO_TOKEN when set (not to the local backend, which cannot know it)."
     )
 
     @property
@@ -103,13 +105,12 @@ def open_backend(spec: str | None) -> Iterator[Backend]:
     if resolved is not None:
         yield resolved
         return
-    try:
-        from nemo_skills.local import LocalBackend
-    except ImportError as exc:
-        raise InputError("the local backend is not installed.", action=LOCAL_EXTRA_HINT) from exc
+    # Starting it says what to install when the [local] extra is missing.
+    from nemo_skills.local import LocalBackend
+
     state = local_backend_dir()
     with LocalBackend(data_dir=state, starting_credits=LOCAL_RUN_CREDITS) as server:
-        yield Backend(label=LOCAL, base_url=server.base_url, token_key=f"local:{state}")
+        yield Backend(label=LOCAL, base_url=server.base_url, token_key=f"local:{state}", env_token=False)
 
 
 def client_options_from_env(base: ClientOptions | None = None) -> ClientOptions:

@@ -181,7 +181,8 @@ def error_for_status(response: httpx.Response, body: object, ctx: CallContext) -
             _with_detail("The backend is rate limiting requests.", detail), retry_after=wait
         )
     code = _as_int(body.get("code")) if isinstance(body, dict) else None
-    if code:
+    # The gateway reports plain HTTP failures with the status as the code: the status says it all.
+    if code and code != status:
         data = body.get("data") if isinstance(body, dict) else None
         return error_for_code(code, detail, data, ctx, status)
     if status == protocol.HTTP_MISSING_CLIENT_ID and ctx.token_endpoint:

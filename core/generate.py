@@ -38,7 +38,11 @@ def render_skill_md(
     template: str | None = None,
 ) -> str:
     """One skill's SKILL.md text; `template` replaces the packaged template of the mode."""
-    fmt, mod = Format(format), Mode(mode)
+    try:
+        fmt, mod = Format(format), Mode(mode)
+    except ValueError as exc:
+        formats, modes = ", ".join(Format), ", ".join(Mode)
+        raise InputError(f"{exc}; formats: {formats}; modes: {modes}") from exc
     context = build_context(skill, format=fmt, mode=mod)
     name = "custom template" if template is not None else f"template {TEMPLATES[mod]}"
     body = render_template(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -147,11 +148,29 @@ async def serve_stdio(toolbox: Toolbox) -> None:
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
 
-async def serve_http(toolbox: Toolbox, port: int, host: str = "127.0.0.1") -> None:
-    """Serve MCP over streamable HTTP at http://<host>:<port>/mcp until interrupted."""
+def bind_http(port: int, host: str = "127.0.0.1") -> socket.socket:
+    """A listening socket for the HTTP transport; InputError (not uvicorn's exit) when the port is taken."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise InputError(
+            f"cannot serve MCP on {host}:{port}: {exc.strerror or exc}", action="Pick another --http PORT."
+        ) from exc
+    return sock
+
+
+async def serve_http(toolbox: Toolbox, sock: socket.socket, host: str = "127.0.0.1") -> None:
+    """Serve MCP over streamable HTTP at http://<host>:<port>/mcp on a bound socket until interrupted."""
     import uvicorn
 
     server = build_server(toolbox)
     app = server.streamable_http_app(streamable_http_path=HTTP_PATH, host=host)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
-    await uvicorn.Server(config).serve()
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    try:
+        await uvicorn.Server(config).serve(sockets=[sock])
+    finally:
+        sock.close()

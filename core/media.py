@@ -184,8 +184,18 @@ def check_file(path: str | os.PathLike[str]) -> FileCheck:
             size=size,
             problem=f"{p.name}: unsupported file type ({shown})",
         )
-    with p.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES)
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError as exc:
+        return FileCheck(
+            path=str(p),
+            extension=ext,
+            kind=None,
+            exists=True,
+            size=size,
+            problem=f"{p.name}: cannot be read ({exc.strerror or exc})",
+        )
     if not content_matches(ext, head):
         return FileCheck(
             path=str(p),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -89,4 +90,7 @@ def resolve_output(
         )
     if not path.parent.is_dir():
         raise InputError(f"cannot write {path}: folder {path.parent} does not exist.")
+    # Found now, not after the render: the download would fail with nowhere to go.
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write {path}: folder {path.parent} is not writable.")
     return path

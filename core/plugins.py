@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from importlib import metadata
 from types import ModuleType
@@ -10,6 +11,8 @@ from types import ModuleType
 import pluggy
 
 from nemo_skills import hookspecs
+
+log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "nemo_skills"
 ENV_ALLOWLIST = "NEMO_SKILLS_PLUGINS"
@@ -30,6 +33,9 @@ pm.add_hookspecs(hookspecs)
 
 _loaded = False
 _generation = 0
+# Plugins whose entry point could not be loaded, with the reason.
+_failed: dict[str, str] = {}
+_narrowed = False
 
 
 def generation() -> int:
@@ -46,11 +52,12 @@ def _allowlist() -> set[str] | None:
 
 def load_plugins() -> pluggy.PluginManager:
     """Load plugins once: entry points of the `nemo_skills` group, filtered by NEMO_SKILLS_PLUGINS."""
-    global _loaded
+    global _loaded, _narrowed
     if _loaded:
         return pm
     _loaded = True
     allow = _allowlist()
+    _narrowed = allow is not None
     seen: set[str] = set()
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         if ep.name in seen:
@@ -60,7 +67,14 @@ def load_plugins() -> pluggy.PluginManager:
             continue
         if pm.get_plugin(ep.name) is not None:
             continue
-        pm.register(ep.load(), name=ep.name)
+        try:
+            pm.register(ep.load(), name=ep.name)
+        except Exception as exc:
+            # One broken third-party package must not take every command down with it.
+            if pm.get_plugin(ep.name) is not None:  # registered, then its hooks failed validation
+                pm.unregister(name=ep.name)
+            _failed[ep.name] = f"{type(exc).__name__}: {exc}"
+            log.warning("plugin %r could not be loaded and is skipped (%s)", ep.name, _failed[ep.name])
     # A checkout run without installing has no entry points: fall back to the built-ins.
     for dotted in DEFAULT_PLUGINS:
         short = dotted.rsplit(".", 1)[1]
@@ -85,6 +99,18 @@ def unregister_plugin(name: str) -> None:
     if plugin is not None:
         pm.unregister(plugin)
     _invalidate()
+
+
+def narrowed() -> bool:
+    """Whether NEMO_SKILLS_PLUGINS limited the plugins that were loaded."""
+    load_plugins()
+    return _narrowed
+
+
+def failed_plugins() -> dict[str, str]:
+    """Plugins whose entry point failed to load, with the reason; they are skipped."""
+    load_plugins()
+    return dict(_failed)
 
 
 def plugin_names() -> list[str]:

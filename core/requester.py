@@ -39,6 +39,7 @@ class Requester:
         config_dir: Path | None = None,
         token_cache_key: str | None = None,
         bind_id: Callable[[], str | None] = lambda: None,
+        env_token: bool = True,
     ) -> None:
         self.base = base
         self._bind_id = bind_id
@@ -53,6 +54,7 @@ class Requester:
             provider=token_provider,
             cache=TokenCache(config_dir),
             refresh_margin=base.options.token_refresh_margin,
+            env_token=env_token,
         )
 
     def __repr__(self) -> str:
@@ -107,19 +109,24 @@ class Requester:
             )
             try:
                 response = await self.http.send(request, stream=True)
+                if stream and response.status_code == 200 and is_event_stream(response):
+                    return response, {}
+                # A body that breaks off is a connection failure too, not a traceback.
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
             except httpx.TimeoutException as exc:
                 raise BackendError(
                     f"The backend at {self.base.base_url} did not answer in time ({exc})."
                 ) from exc
             except httpx.TransportError as exc:
                 raise BackendError(f"Cannot reach the backend at {self.base.base_url}: {exc}.") from exc
+            except httpx.RequestError as exc:
+                raise BackendError(
+                    f"The backend at {self.base.base_url} sent an answer that cannot be read: {exc}."
+                ) from exc
             try:
-                if stream and response.status_code == 200 and is_event_stream(response):
-                    return response, {}
-                try:
-                    await response.aread()
-                finally:
-                    await response.aclose()
                 data = check_response(response, self.context(token_endpoint=token_endpoint))
                 if stream:
                     raise BackendError(f"The backend answered {path} without an event stream.")

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from pydantic import BaseModel, Field
 
 from nemo_skills import plugins, protocol
-from nemo_skills.errors import NoUsableInputError
+from nemo_skills.errors import InputError, NoUsableInputError
 from nemo_skills.media import FileCheck, InputKind, check_file
 from nemo_skills.registry import Catalog, get_catalog
 
@@ -37,8 +37,12 @@ class RouteRequest(BaseModel):
     def from_input(
         cls, text: str = "", files: Iterable[str | os.PathLike[str]] = (), urls: Iterable[str] = ()
     ) -> RouteRequest:
-        """Build a request, checking each file by extension and leading bytes."""
-        return cls(text=text or "", files=[check_file(f) for f in files], urls=list(urls))
+        """Build a request, checking each file by extension and leading bytes and each URL's form."""
+        given = [u.strip() for u in urls]
+        for url in given:
+            if not _URL_RE.fullmatch(url):
+                raise InputError(f"Not a usable link: {url!r} (expected an http:// or https:// URL).")
+        return cls(text=text or "", files=[check_file(f) for f in files], urls=given)
 
     @property
     def all_urls(self) -> list[str]:

@@ -75,14 +75,13 @@ class SessionPool:
         catalog = self._catalog()
         if session_id:
             entry = self._open.get(session_id)
+            record = self.store.get(session_id) if entry is None else None
+            owner = entry.session.skill.name if entry is not None else record.skill if record else None
+            if skill and owner and catalog.get(skill).name != owner:
+                raise InputError(f"session {session_id} belongs to {owner}, not {skill}.")
             if entry is not None:
-                if skill and catalog.get(skill).name != entry.session.skill.name:
-                    raise InputError(
-                        f"session {session_id} belongs to {entry.session.skill.name}, not {skill}."
-                    )
                 return entry
-            record = self.store.get(session_id)
-            name = skill or (record.skill if record is not None else None)
+            name = skill or owner
             if name is None:
                 raise InputError(
                     f"unknown session {session_id!r}.",

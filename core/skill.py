@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from nemo_skills.media import InputKind
 
 NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# The Agent Skills specification caps a skill's name (and so its folder) at 64 characters.
+NAME_MAX_LENGTH = 64
 
 
 class LanguageMode(StrEnum):
@@ -27,7 +29,11 @@ class Skill(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(pattern=NAME_PATTERN, description="Skill name; also the X-Skill-Source header.")
+    name: str = Field(
+        pattern=NAME_PATTERN,
+        max_length=NAME_MAX_LENGTH,
+        description="Skill name; also the X-Skill-Source header.",
+    )
     version: str = Field(description="Skill version; sent as X-Skill-Version.")
     title: str = Field(description="Display title, e.g. 'Video Leonardo'.")
     tagline: str = Field(description="What it does in a few words, e.g. 'Generate Videos from Images'.")

@@ -109,13 +109,19 @@ class SkillSession:
         self.store = store if store is not None else SessionStore()
         self.on_progress: ProgressCallback = on_progress or ignore
         self.client = client or AsyncNemoClient(
-            skill, base_url=backend.base_url, options=options, token_cache_key=backend.token_key
+            skill,
+            base_url=backend.base_url,
+            options=options,
+            token_cache_key=backend.token_key,
+            env_token=backend.env_token,
         )
         self.info: SessionInfo | None = None
         self.title: str | None = None
 
     def __repr__(self) -> str:
-        return f"SkillSession(skill={self.skill.name!r}, backend={self.backend.label!r}, session={self.session_id!r})"
+        # Not self.session_id: a repr must not raise before the session is open.
+        sid = self.info.session_id if self.info else self.client.session_id
+        return f"SkillSession(skill={self.skill.name!r}, backend={self.backend.label!r}, session={sid!r})"
 
     async def __aenter__(self) -> SkillSession:
         return self

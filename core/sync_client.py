@@ -7,6 +7,7 @@ run on the portal's thread.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -14,7 +15,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
-from anyio.from_thread import start_blocking_portal
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from nemo_skills.async_client import AsyncNemoClient, DownloadCallback, RenderCallback
 from nemo_skills.auth import TokenProvider
@@ -43,6 +44,13 @@ async def _next(events: AsyncIterator[ChatEvent]) -> tuple[bool, ChatEvent | Non
         return False, None
 
 
+def _shut_down(portal: BlockingPortal, client: AsyncNemoClient, stack: ExitStack) -> None:
+    try:
+        portal.call(client.aclose)
+    finally:
+        stack.close()
+
+
 class NemoClient:
     """The NemoVideo API for one skill, synchronously; the same methods as AsyncNemoClient."""
 
@@ -60,6 +68,7 @@ class NemoClient:
         registry: Path | None = None,
         options: ClientOptions | None = None,
         token_cache_key: str | None = None,
+        env_token: bool = True,
     ) -> None:
         self._stack = ExitStack()
         self._portal = self._stack.enter_context(start_blocking_portal())
@@ -76,11 +85,14 @@ class NemoClient:
                 registry=registry,
                 options=options,
                 token_cache_key=token_cache_key,
+                env_token=env_token,
             )
         except BaseException:
             self._stack.close()
             raise
-        self._closed = False
+        # A script that never calls close() must still exit: the portal is stopped when the
+        # client is collected, or at interpreter exit, while its thread can still answer.
+        self._finalizer = weakref.finalize(self, _shut_down, self._portal, self._client, self._stack)
 
     def __repr__(self) -> str:
         return "NemoClient" + repr(self._client).removeprefix("AsyncNemoClient")
@@ -128,13 +140,7 @@ class NemoClient:
 
     def close(self) -> None:
         """Close the connection pool and stop the event-loop thread."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self._run(self._client.aclose)
-        finally:
-            self._stack.close()
+        self._finalizer()
 
     def connect(self, session_id: str | None = None, *, language_hint: str = "") -> SessionInfo:
         """Get a token and open a session: a new one, or `session_id` if the backend still has it."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nemo_skills.errors import InputError
 from nemo_skills.tool_results import (
     ChatOutput,
     CreditsOutput,
@@ -261,7 +262,10 @@ class SchemaFormat(StrEnum):
 
 def tool_schema(spec: ToolSpec, fmt: SchemaFormat | str) -> dict[str, Any]:
     """One tool's declaration in a host's dialect."""
-    fmt = SchemaFormat(fmt)
+    try:
+        fmt = SchemaFormat(fmt)
+    except ValueError as exc:
+        raise InputError(f"unknown tool schema format {fmt!r}; formats: {', '.join(SchemaFormat)}") from exc
     if fmt is SchemaFormat.OPENAI:
         return {
             "type": "function",

@@ -10,7 +10,7 @@ import re
 
 from nemo_skills.hookspecs import hookimpl
 from nemo_skills.media import InputKind
-from nemo_skills.router import Claim, RouteRequest
+from nemo_skills.router import Claim, RouteRequest, find_urls
 from nemo_skills.skill import Skill
 
 NAMED, URL, DOCUMENT, VIDEO, IMAGES, TEXT, AUDIO = 100.0, 90.0, 80.0, 70.0, 60.0, 50.0, 40.0
@@ -44,8 +44,15 @@ def named_skill(text: str, skills: dict[str, Skill]) -> Skill | None:
     return min(found, key=lambda f: f[0])[1] if found else None
 
 
+def _without_urls(text: str) -> str:
+    # A link's slug ("/why-video-leonardo-is-great") does not name the skill to use.
+    for url in find_urls(text):
+        text = text.replace(url, " ")
+    return text
+
+
 def _policy(request: RouteRequest, skills: dict[str, Skill]) -> Claim | None:
-    named = named_skill(request.text, skills)
+    named = named_skill(_without_urls(request.text), skills)
     if named is not None:
         return Claim(skill=named.name, score=NAMED, reason=f"the request names {named.title}")
     images = request.count(InputKind.IMAGE)

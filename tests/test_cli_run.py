@@ -178,6 +178,17 @@ def test_iterative_rough_cut_refine_then_export_across_invocations(tmp_path: Pat
     assert_video(tmp_path / "a-rough-cut-of-a-beach-day.mp4")
 
 
+def test_a_cloud_nemo_token_does_not_break_the_local_backend(tmp_path: Path) -> None:
+    # The in-process backend cannot know the cloud's tokens; it gets an anonymous one of its own.
+    done = nemo(
+        "run", "nemo-video-gen", "a quiet harbour", "--backend", "local", "--no-export", "--json",
+        cwd=tmp_path, NEMO_TOKEN="cloud-token-SECRET-42",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert only_json(done.stdout)["timeline"].startswith("Timeline (1 track)")
+    assert "SECRET" not in done.stdout + done.stderr
+
+
 def test_chat_from_piped_stdin_and_continued_later(tmp_path: Path, server: Any, sample_media: Path) -> None:
     lines = [
         "make a 3-second clip of rain on a window",
@@ -364,6 +375,26 @@ def test_ctrl_c_during_the_render_keeps_it_for_resume(
     result = only_json(resumed.stdout)
     assert result["output"] == str(tmp_path / "long.mp4")
     assert_video(tmp_path / "long.mp4")
+
+
+def test_ctrl_c_during_the_reply_still_gives_json_its_one_object(
+    tmp_path: Path, backend_factory: Callable[..., Any]
+) -> None:
+    backend = backend_factory(faults=Faults(stall_seconds=30.0, empty_reply_share=0.0), **SMALL)
+    proc = start(
+        "run", "nemo-video-gen", "a stalled sunset", "--backend", backend.base_url, "--json",
+        "--progress", "json",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.stderr is not None and proc.stdout is not None
+    for line in proc.stderr:
+        if line.startswith("{") and json.loads(line).get("stage") == "chat":
+            break
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=60) == 130, rest
+    error = only_json(proc.stdout.read())["error"]
+    assert error["type"] == "InterruptedByUser" and error["exit_code"] == 130
 
 
 def test_progress_json_lines_on_stderr_result_alone_on_stdout(

@@ -68,6 +68,15 @@ async def test_nemo_token_wins_and_no_anonymous_token_is_fetched(monkeypatch: py
     assert gw.requests[0].headers["Authorization"] == "Bearer registered"
 
 
+async def test_a_damaged_token_cache_is_replaced_not_fatal(tmp_path: Path) -> None:
+    (tmp_path / "auth.json").write_text(json.dumps({"client_id": "not-a-uuid", "tokens": ["x"]}))
+    gw = FakeGateway()
+    async with gw.client(config_dir=tmp_path) as client:
+        assert (await client.credits()).total == 100
+    saved = json.loads((tmp_path / "auth.json").read_text())
+    assert saved["tokens"]["http://gw.test"]["token"] == gw.token
+
+
 def test_token_expiry_reads_each_shape() -> None:
     now = 1_700_000_000.0
     assert token_expiry({"expires_at": now + 5}, now=now) == now + 5

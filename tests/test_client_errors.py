@@ -142,10 +142,13 @@ async def test_token_provider_is_asked_again_after_a_rejection() -> None:
     assert auth == ["Bearer provided-1", "Bearer provided-2"]
 
 
-async def test_missing_client_id_regenerates_the_id_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    gw = FakeGateway(
-        script=[on(protocol.PATH_ANON_TOKEN, httpx.Response(400, json={"message": "client id"}))]
-    )
+@pytest.mark.parametrize(
+    "body",
+    [{"message": "client id"}, {"code": 400, "message": "missing X-Client-Id"}],
+    ids=["plain", "status-as-code"],
+)
+async def test_missing_client_id_regenerates_the_id_once(tmp_path, body) -> None:  # type: ignore[no-untyped-def]
+    gw = FakeGateway(script=[on(protocol.PATH_ANON_TOKEN, httpx.Response(400, json=body))])
     async with gw.client(config_dir=tmp_path) as client:
         await client.credits()
     ids = [
@@ -206,6 +209,26 @@ async def test_connection_refused_is_a_backend_error() -> None:
     gw = FakeGateway(script=[refuse])
     async with gw.client() as client:
         with pytest.raises(BackendError, match="Cannot reach"):
+            await client.credits()
+
+
+class _BreaksOff(httpx.AsyncByteStream):
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
+        yield b'{"code": 0, "data": {"avail'
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error", [httpx.ReadError("connection reset"), httpx.ReadTimeout("timed out")], ids=["reset", "timeout"]
+)
+async def test_a_body_that_breaks_off_is_a_backend_error(error: Exception) -> None:
+    broken = httpx.Response(200, headers={"content-type": "application/json"}, stream=_BreaksOff(error))
+    gw = FakeGateway(script=[on(protocol.PATH_CREDITS, broken)])
+    async with gw.client() as client:
+        with pytest.raises(BackendError, match=r"backend at http://gw\.test"):
             await client.credits()
 
 

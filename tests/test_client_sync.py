@@ -108,3 +108,23 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(
     assert target.read_text() == "old"
     assert os.listdir(tmp_path) == ["f.txt"]
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def test_a_script_that_never_closes_the_client_still_exits(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import gc, threading\n"
+        "from nemo_skills.client import NemoClient\n"
+        "for _ in range(2):\n"
+        "    NemoClient('nemo-video-gen', base_url='http://127.0.0.1:9')\n"
+        "gc.collect()\n"
+        "print(threading.active_count())\n"
+        "kept = NemoClient('nemo-video-gen', base_url='http://127.0.0.1:9')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"  # collected clients stopped their event-loop threads

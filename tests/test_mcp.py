@@ -244,6 +244,22 @@ async def test_streamable_http_on_loopback(local_backend: Any) -> None:
         proc.wait(timeout=10)
 
 
+def test_a_port_in_use_is_a_clear_error_with_the_bad_input_exit_code(
+    local_backend: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nemo_skills.cli import cli
+    from nemo_skills.cli.output import run_cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = run_cli(cli, ["mcp", "--backend", local_backend.base_url, "--http", str(port)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"cannot serve MCP on 127.0.0.1:{port}" in err and "Pick another --http PORT." in err
+
+
 async def test_an_unexpected_failure_is_a_tool_error_and_the_server_keeps_serving(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -57,3 +57,17 @@ def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
     folder = tmp_path / "x.jpg"
     folder.mkdir()
     assert not check_file(folder).usable
+
+
+def test_an_unreadable_file_is_a_problem_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0")
+
+    def denied(self: Path, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    # Root reads any file whatever its mode, so the refusal is simulated.
+    monkeypatch.setattr(Path, "open", denied)
+    check = check_file(photo)
+    assert not check.usable
+    assert check.problem == "photo.jpg: cannot be read (Permission denied)"

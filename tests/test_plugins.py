@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from nemo_skills import plugins
 from nemo_skills.cli import cli
 from nemo_skills.cli.output import run_cli
+from nemo_skills.errors import RegistryError
+from nemo_skills.hookspecs import hookimpl
 from nemo_skills.registry import collect_skills, get_catalog
 
 
@@ -54,3 +61,50 @@ def test_allowlist_loads_only_named_plugins() -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "generator-by-link,video-leonardo"
     assert len(collect_skills()) >= 5
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nemo_skills", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_shipped_registry_works_with_an_allowlist() -> None:
+    out = _cli("list", "--json", env={"NEMO_SKILLS_PLUGINS": "video_leonardo,default_routing"})
+    assert out.returncode == 0, out.stderr
+    assert [row["name"] for row in json.loads(out.stdout)] == ["video-leonardo"]
+
+
+def test_a_plugin_that_fails_to_load_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "broken_plugin.py").write_text('raise ImportError("needs libfoo")\n', encoding="utf-8")
+    dist = tmp_path / "broken_plugin-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: broken-plugin\nVersion: 0.1\n", encoding="utf-8"
+    )
+    (dist / "entry_points.txt").write_text("[nemo_skills]\nbroken = broken_plugin\n", encoding="utf-8")
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
+    out = _cli("list", "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    assert len(json.loads(out.stdout)) == 5
+    assert "'broken' could not be loaded" in out.stderr and "needs libfoo" in out.stderr
+    assert "Traceback" not in out.stderr
+    out = _cli("plugins", env=env)
+    assert "broken" in out.stdout and "not loaded: ImportError: needs libfoo" in out.stdout
+
+
+def test_a_plugin_whose_register_hook_raises_is_named_in_the_error() -> None:
+    class Faulty:
+        @hookimpl
+        def register_skills(self, register: Any) -> None:
+            raise KeyError("title")
+
+    plugins.register_plugin(Faulty(), name="faulty")
+    try:
+        with pytest.raises(RegistryError, match=r"plugin 'faulty' failed to register its skills: KeyError"):
+            collect_skills()
+    finally:
+        plugins.unregister_plugin("faulty")

@@ -6,6 +6,7 @@ import inspect
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -87,3 +88,28 @@ def test_generate_skill_md_takes_a_name_or_a_skill() -> None:
     by_skill = nemo_skills.generate_skill_md(nemo_skills.get_skill("video-leonardo"))
     assert by_name == by_skill
     assert by_name.startswith("---\n") and "X-Skill-Source" in by_name and "video-leonardo" in by_name
+
+
+def test_open_session_sync_chats_and_continues_a_session(local_backend: Any) -> None:
+    from nemo_skills.options import ClientOptions
+
+    fast = ClientOptions(poll_initial=0.02, poll_max=0.1)
+    with nemo_skills.open_session_sync("nemo-video-gen", base_url=local_backend.base_url, options=fast) as s:
+        reply = s.send("a 5-second sunset over a city skyline")
+        session_id = s.session_id
+        assert reply.text and session_id
+    with nemo_skills.open_session_sync(
+        "nemo-video-gen", session_id=session_id, base_url=local_backend.base_url, options=fast
+    ) as again:
+        assert again.session_id == session_id
+        assert again.state().draft.ready_to_export
+
+
+def test_generate_skill_md_names_the_choices_for_a_bad_format() -> None:
+    with pytest.raises(nemo_skills.InputError, match="formats: clawhub, agentskills"):
+        nemo_skills.generate_skill_md("video-leonardo", format="markdown")
+
+
+def test_tool_schemas_name_the_dialects_for_a_bad_one() -> None:
+    with pytest.raises(nemo_skills.InputError, match="formats: openai, anthropic, mcp"):
+        nemo_skills.tool_schemas("gemini")

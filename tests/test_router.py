@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nemo_skills.errors import NoUsableInputError
+from nemo_skills.errors import InputError, NoUsableInputError
 from nemo_skills.router import find_urls, route
 
 JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
@@ -123,3 +123,17 @@ def test_a_plugin_can_claim_inputs_above_the_builtin_policy(sixth_skill: str, tm
     assert result.skill == sixth_skill
     assert result.reason == "podcast audio to clip"
     assert route("use podcast clipper for this").skill == sixth_skill
+
+
+def test_a_given_url_that_is_not_a_link_is_refused_not_routed() -> None:
+    with pytest.raises(InputError, match=r"Not a usable link: 'hello world'"):
+        route("", [], ["hello world"])
+    with pytest.raises(InputError, match="Not a usable link"):
+        route("make a video", [], ["ftp://example.com/a.mp4"])
+    assert route("", [], [" https://example.com/a "]).urls == ["https://example.com/a"]
+
+
+def test_a_skill_name_inside_a_link_does_not_name_the_skill() -> None:
+    result = route("make a video of https://blog.example.com/why-video-leonardo-is-great")
+    assert result.skill == "generator-by-link"
+    assert route("use video leonardo on https://blog.example.com/x").skill == "video-leonardo"

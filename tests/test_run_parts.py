@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,21 @@ def test_existing_output_is_never_overwritten_without_force(tmp_path: Path) -> N
     assert resolve_output(Path("sunset.mp4"), "x", cwd=tmp_path, force=True) == existing
     with pytest.raises(InputError, match="does not exist"):
         resolve_output(Path("missing/dir/out.mp4"), "x", cwd=tmp_path)
+
+
+def test_an_unwritable_output_folder_is_refused_before_anything_is_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    # Tests may run as root, for whom every folder is writable: make this one read-only in effect.
+    monkeypatch.setattr(
+        "nemo_skills.naming.os.access", lambda p, mode: Path(p) != locked and real_access(p, mode)
+    )
+    with pytest.raises(InputError, match="not writable"):
+        resolve_output(Path("locked/out.mp4"), "x", cwd=tmp_path)
+    assert resolve_output(Path("out.mp4"), "x", cwd=tmp_path) == tmp_path / "out.mp4"
 
 
 def test_batch_siblings_get_distinct_automatic_names(tmp_path: Path) -> None:
@@ -107,6 +123,17 @@ def test_backend_spec_and_resume_command(monkeypatch: pytest.MonkeyPatch) -> Non
     assert command == (
         "nemo-skills export --backend http://127.0.0.1:8000 --session sess_1 --render render_2 -o '/tmp/my video.mp4'"
     )
+
+
+def test_a_session_not_yet_open_has_a_repr_without_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nemo_skills.registry import get_catalog
+    from nemo_skills.skill_session import SkillSession
+
+    monkeypatch.setenv("NEMO_TOKEN", "tok-SECRET-9")
+    server = Backend(label="http://127.0.0.1:9", base_url="http://127.0.0.1:9")
+    session = SkillSession(get_catalog().get("nemo-video-gen"), server)
+    shown = repr(session)
+    assert "session=None" in shown and "SECRET" not in shown
 
 
 def test_client_options_from_env(monkeypatch: pytest.MonkeyPatch) -> None:

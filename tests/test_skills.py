@@ -125,3 +125,12 @@ def test_a_template_missing_a_field_names_skill_and_field() -> None:
     skill = collect_skills()["video-leonardo"][0].with_overrides({"prompt_template": "{{ nope }}"})
     with pytest.raises(InputError, match=r"video-leonardo.*nope"):
         skill.render_prompt(text="x")
+
+
+def test_a_name_longer_than_the_agent_skills_limit_is_refused() -> None:
+    from pydantic import ValidationError
+
+    base = collect_skills()["video-leonardo"][0]
+    assert base.with_overrides({"name": "v" * 64}).name == "v" * 64
+    with pytest.raises(ValidationError, match="at most 64 characters"):
+        base.with_overrides({"name": "v" * 65})

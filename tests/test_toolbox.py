@@ -56,6 +56,10 @@ async def test_a_session_continues_in_a_later_server_run(
         assert state["session_id"] == sid and state["tracks"] >= 1
         with pytest.raises(InputError, match="belongs to free-generator-editor"):
             await second.call("get_state", {"session_id": sid, "skill": "video-leonardo"})
+    # Not open yet in this run: the stored record says whose session it is.
+    async with Toolbox(settings(local_backend, tmp_path)) as third:
+        with pytest.raises(InputError, match="belongs to free-generator-editor"):
+            await third.call("get_state", {"session_id": sid, "skill": "video-leonardo"})
 
 
 async def test_an_existing_output_is_refused_before_anything_is_sent(

@@ -93,9 +93,12 @@ def plugins_cmd(as_json: bool) -> None:
     from nemo_skills import plugins
 
     rows = plugins.plugin_info()
+    failed = plugins.failed_plugins()
     if as_json:
-        print_json(rows)
+        print_json([*rows, *({"name": name, "error": why} for name, why in failed.items())])
         return
     for row in rows:
         where = f"{row['package']} {row['version']}".strip() or "registered at run time"
         click.echo(f"{row['name']:<24} {row['module']:<44} {where}  hooks: {row['hooks']}")
+    for name, why in failed.items():
+        click.echo(f"{name:<24} not loaded: {why}")

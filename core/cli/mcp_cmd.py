@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -61,9 +62,11 @@ def mcp_cmd(
         raise InputError("the MCP server is not installed.", action=MCP_EXTRA_HINT) from exc
 
     from nemo_skills.backends import client_options_from_env, open_backend
-    from nemo_skills.mcp_server import HTTP_PATH, serve_http, serve_stdio
+    from nemo_skills.mcp_server import HTTP_PATH, bind_http, serve_http, serve_stdio
     from nemo_skills.toolbox import Toolbox, ToolboxSettings
 
+    # Bound before anything starts, so a port in use is a plain error with exit code 2.
+    sock = bind_http(http_port) if http_port is not None else None
     # stdout carries the protocol on stdio: every log line goes to stderr.
     logging.basicConfig(
         stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
@@ -71,7 +74,7 @@ def mcp_cmd(
     if verbose:
         logging.getLogger("nemo_skills").setLevel(logging.INFO)
     options = client_options_from_env()
-    with open_backend(backend) as server:
+    with open_backend(backend) as server, sock if sock is not None else contextlib.nullcontext():
         settings = ToolboxSettings(
             backend=server,
             registry=state(ctx).registry,
@@ -82,10 +85,10 @@ def mcp_cmd(
 
         async def serve() -> None:
             async with Toolbox(settings) as toolbox:
-                if http_port is None:
+                if sock is None:
                     await serve_stdio(toolbox)
                 else:
                     click.echo(f"MCP server on http://127.0.0.1:{http_port}{HTTP_PATH}", err=True)
-                    await serve_http(toolbox, http_port)
+                    await serve_http(toolbox, sock)
 
         anyio.run(serve)

@@ -10,7 +10,7 @@ import click
 
 from nemo_skills.cli.output import print_json
 from nemo_skills.cli.progress import PROGRESS_MODES, Reporter, make_reporter
-from nemo_skills.errors import NemoSkillsError
+from nemo_skills.errors import InterruptedByUser, NemoSkillsError
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -115,10 +115,14 @@ def run_reported(
     with reporter_for(progress_mode) as reporter:
         try:
             result = run_async(job(reporter))
-        except NemoSkillsError as exc:
+        except (NemoSkillsError, KeyboardInterrupt) as caught:
+            # Ctrl-C outside a render arrives bare; --json still owes its one object.
+            exc = caught if isinstance(caught, NemoSkillsError) else InterruptedByUser("Interrupted.")
             reporter.pause()
             if as_json:
                 json_error(exc, **context)
-            raise
+            if exc is caught:
+                raise
+            raise exc from None
         reporter.pause()
     return result

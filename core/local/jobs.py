@@ -18,6 +18,8 @@ from nemo_skills.protocol import RenderStatus
 
 # Progress is reported as a percentage (0-100).
 PROGRESS_SCALE = 100.0
+# The share of progress a slowed render (the render_delay fault) spends before ffmpeg starts.
+SLOW_PHASE_SHARE = 0.2
 
 
 class RenderQueue:
@@ -81,6 +83,8 @@ class RenderQueue:
         delay = self.faults.faults.render_delay
         if delay and not self._slow(render_id, delay):
             return
+        # ffmpeg's progress starts where the slow phase left off, so progress never goes back.
+        floor = SLOW_PHASE_SHARE * PROGRESS_SCALE if delay else 0.0
         if self.faults.take_render_failure():
             self.store.update_render(render_id, progress=30.0, persist=False)
             self.store.update_render(
@@ -101,7 +105,7 @@ class RenderQueue:
                 short_side=self.settings.resolution,
                 fps=self.settings.fps,
                 preset=self.settings.x264_preset,
-                on_progress=lambda done: self._progress(render_id, done),
+                on_progress=lambda done: self._progress(render_id, done, floor),
                 cancel=self._cancel,
                 on_process=self._track,
             )
@@ -133,17 +137,17 @@ class RenderQueue:
 
     def _slow(self, render_id: str, delay: float) -> bool:
         steps = 10
-        for step in range(steps):
+        for step in range(1, steps + 1):
             if not self._sleep(delay / steps):
                 return False
-            self.store.update_render(render_id, progress=step * 2.0, persist=False)
+            share = SLOW_PHASE_SHARE * step / steps
+            self.store.update_render(render_id, progress=round(share * PROGRESS_SCALE, 1), persist=False)
         return True
 
-    def _progress(self, render_id: str, done: float) -> None:
+    def _progress(self, render_id: str, done: float, floor: float) -> None:
         # ffmpeg's last tick is not the end: the file is complete only once it is moved into place.
-        self.store.update_render(
-            render_id, progress=round(min(done, 0.99) * PROGRESS_SCALE, 1), persist=False
-        )
+        progress = floor + min(done, 0.99) * (PROGRESS_SCALE - floor)
+        self.store.update_render(render_id, progress=round(progress, 1), persist=False)
 
     def _track(self, proc: subprocess.Popen[str]) -> None:
         with self._lock:

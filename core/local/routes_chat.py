@@ -10,12 +10,15 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from nemo_skills import protocol
+from nemo_skills.documents import MAX_DOCUMENT_CHARS
 from nemo_skills.local.agent import END
 from nemo_skills.local.context import ctx, json_body, require_str
 from nemo_skills.local.problems import bad_request
 from nemo_skills.local.rules import plan_turn
 
-MAX_MESSAGE_CHARS = 20_000
+# A message carries the text of the documents a client read (each up to MAX_DOCUMENT_CHARS, several
+# per message), so this server must take much more than one document.
+MAX_MESSAGE_CHARS = 10 * MAX_DOCUMENT_CHARS
 DROP_MESSAGE = "ASGI callable returned without completing response."
 
 

@@ -6,6 +6,7 @@ import re
 import time
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -75,8 +76,10 @@ async def create_render(request: Request) -> JSONResponse:
             raise bad_request("missing field 'draft' (the session's draft from the state endpoint)")
         try:
             draft = Draft.parse(body["draft"])
-        except ValueError as exc:
-            raise bad_request(f"field 'draft' is not a valid draft: {str(exc).splitlines()[0]}") from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "draft"
+            raise bad_request(f"field 'draft' is not a valid draft: {where}: {first['msg']}") from None
         if not draft.ready_to_export:
             raise bad_request("the draft has no segments yet; add a scene, images or clips before exporting")
         aspect = _output_aspect(body, draft)

@@ -94,16 +94,25 @@ async def _upload_files(request: Request, c: AppContext, session_id: str) -> dic
         )
     spool = c.store.uploads_dir / session_id
     files = await receive_files(request, spool, limit)
+    records: list[MediaRecord] = []
     try:
         if not files:
             raise bad_request(
                 f"no files in the upload; send them in the multipart field {protocol.UPLOAD_FIELD!r}"
             )
         formats = [_check(item, limit, skill) for item in files]
-        records = [await _accept(c, session_id, item, fmt) for item, fmt in zip(files, formats, strict=True)]
+        for item, fmt in zip(files, formats, strict=True):
+            records.append(await _accept(c, session_id, item, fmt))
+        c.store.add_media(session_id, records)
+    except BaseException:
+        # All or nothing: a failure removes the files already moved into place, which no record names.
+        for record in records:
+            path = c.store.media_path(record)
+            if path is not None:
+                path.unlink(missing_ok=True)
+        raise
     finally:
         discard_all(files)
-    c.store.add_media(session_id, records)
     return {"files": [r.info() for r in records], "urls": []}
 
 
@@ -118,7 +127,10 @@ def _upload_urls(body: dict[str, Any], c: AppContext, session_id: str) -> dict[s
         raise bad_request(f"field 'source_type' must be {protocol.UPLOAD_URL_SOURCE_TYPE!r}")
     records = []
     for url in urls:
-        parsed = urlparse(url) if isinstance(url, str) else None
+        try:
+            parsed = urlparse(url) if isinstance(url, str) else None
+        except ValueError:
+            parsed = None
         if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 2000:
             raise bad_request(f"not an http(s) URL: {str(url)[:200]!r}")
         records.append(

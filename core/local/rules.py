@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from nemo_skills.draft import Draft
+from nemo_skills.intents import Intent, classify
 from nemo_skills.local.records import MediaRecord, SessionRecord
 
 # What each kind of edit costs, in credits: generating costs more than arranging.
@@ -67,6 +69,7 @@ _CLIPS = re.compile(
 )
 _ASPECT_WORDS = re.compile(r"\b(aspect|ratio|vertical|horizontal|portrait|landscape|square|比例)\b", re.I)
 _GENERATE = re.compile(r"\b(generate|create|make|produce|render|animate|生成|制作)\b", re.I)
+_VIDEO_OF = re.compile(r"\b(video|clip|scene|film)\s+(of|about|showing)\b", re.I)
 _QUESTION = re.compile(r"^\s*(hi|hello|hey|help|what|how|who|can you|你好)\b|\?\s*$", re.I)
 _LEADING_FILLER = re.compile(
     r"^(?:please\s+)?(?:(?:generate|create|make|produce|render)\s+(?:me\s+)?)?"
@@ -74,6 +77,8 @@ _LEADING_FILLER = re.compile(
     r"(?:(?:video|clip|scene|film|movie|animation)\b\s*(?:(?:of|about|showing|with|for|from)\b\s*)?)?",
     re.I,
 )
+# The block a client's prompt template puts a document's text in; the files line may follow it.
+_DOCUMENT_BLOCK = re.compile(r"^Document \([^)\n]*\):[ \t]*\n.*?(?=^Use the uploaded files:|\Z)", re.M | re.S)
 _TRAILING_WORD = re.compile(r"\s+(?:in|at|to|into|as|with|for|on)$", re.I)
 _TRIVIAL_SUBJECT = re.compile(
     r"(?:(?:convert|change|switch|turn|set|make|resize|reformat)\s+)?(?:it|this|that|everything|all|(?:the )?(?:whole )?(?:video|clip|timeline|project))"
@@ -215,11 +220,16 @@ def _named_files(text: str, session: SessionRecord) -> list[MediaRecord]:
 def plan_turn(text: str, session: SessionRecord) -> TurnPlan:
     """Read a request against the session's uploads and say which edits it asks for."""
     plan = TurnPlan()
+    # A document's text is material for the scene, not instructions: its words must not steer the edits.
+    text, document = _split_document(text)
     lower = text.lower()
     named = _named_files(text, session)
     first_line = _FILES_LINE.sub("", text).strip()
     aspect = aspect_in(first_line)
     seconds = seconds_in(first_line)
+    plan.note = _api_request_note(first_line, session)
+    if plan.note is not None:
+        return plan
 
     if _REMOVE.search(first_line):
         for pattern, track in _REMOVE_TARGETS:
@@ -265,18 +275,14 @@ def plan_turn(text: str, session: SessionRecord) -> TurnPlan:
     wants_duration = (
         not wants_trim and seconds is not None and bool(_DURATION.search(first_line)) and not media_edit
     )
-    subject = scene_prompt(first_line)
+    subject = scene_prompt(first_line + document)
     trivial = bool(_TRIVIAL_SUBJECT.fullmatch(subject))
     wants_aspect = aspect is not None
 
     generate = (
         not media_edit
         and not (wants_trim or wants_duration or wants_music)
-        and (
-            bool(_GENERATE.search(first_line))
-            or not wants_text
-            or bool(re.search(r"\b(video|clip|scene|film)\s+(of|about|showing)\b", first_line, re.I))
-        )
+        and (bool(_GENERATE.search(first_line)) or not wants_text or bool(_VIDEO_OF.search(first_line)))
     )
     if re.search(r"\b(aspect|ratio)\b|比例", first_line, re.I):
         generate = False
@@ -323,6 +329,28 @@ def plan_turn(text: str, session: SessionRecord) -> TurnPlan:
     if not plan.edits and plan.note is None:
         plan.note = HELP_TEXT
     return plan
+
+
+def _split_document(text: str) -> tuple[str, str]:
+    """The message without its "Document (name):" block, and that block (empty when there is none)."""
+    match = _DOCUMENT_BLOCK.search(text)
+    if not match:
+        return text, ""
+    return text[: match.start()] + text[match.end() :], "\n\n" + match.group(0)
+
+
+def _api_request_note(request: str, session: SessionRecord) -> str | None:
+    """The GUI-style answer to "export", "status" or "credits" typed into the chat (no edit is made)."""
+    if _GENERATE.search(request) or _VIDEO_OF.search(request):
+        return None
+    intent = classify(request).intent
+    if intent is Intent.EXPORT:
+        return "Click the Export button to render the timeline as an MP4 (exports cost no credits)."
+    if intent is Intent.STATE:
+        return "Open the timeline panel to see it. " + Draft.parse(session.draft).summary()
+    if intent is Intent.CREDITS:
+        return "Open the credits panel of your account to see your balance."
+    return None
 
 
 def _images_are_subject(text: str) -> bool:

@@ -11,11 +11,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from nemo_skills.errors import InputError
 from nemo_skills.local.config import BackendSettings
 from nemo_skills.local.faults import Faults, FaultState
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 START_TIMEOUT = 15.0
+
+
+MISSING_EXTRA_HINT = 'The local backend needs the "local" extra: pip install "nemo-skills[local]"'
 
 
 class LocalBackend:
@@ -63,10 +67,13 @@ class LocalBackend:
         """Bind a port, start serving on a background thread, and wait until requests are answered."""
         if self._thread is not None:
             return self
-        import uvicorn
+        try:
+            import uvicorn
 
+            from nemo_skills.local.app import create_app
+        except ImportError as exc:
+            raise InputError(f"the local backend cannot start: {exc}", action=MISSING_EXTRA_HINT) from None
         from nemo_skills.local.agent import TurnRunner
-        from nemo_skills.local.app import create_app
         from nemo_skills.local.context import AppContext
         from nemo_skills.local.jobs import RenderQueue
         from nemo_skills.local.state import Store
@@ -93,6 +100,7 @@ class LocalBackend:
         except OSError:
             sock.close()
             renders.shutdown()
+            self._remove_temp_dir()
             raise
         sock.listen(128)
         self.port = sock.getsockname()[1]
@@ -143,6 +151,9 @@ class LocalBackend:
         if context is not None:
             context.renders.shutdown()
             context.store.save()
+        self._remove_temp_dir()
+
+    def _remove_temp_dir(self) -> None:
         if self._explicit_dir is None and self.data_dir is not None:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO
 
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from nemo_skills import protocol
 from nemo_skills.local.problems import bad_request
@@ -147,6 +147,10 @@ async def receive_files(request: Request, spool_dir: Path, limit: int) -> list[R
     except ValueError as exc:
         discard_all(files)
         raise bad_request(f"malformed multipart upload: {exc}") from None
+    except ClientDisconnect:
+        # Nobody is left to answer; the spooled parts must not outlive the request.
+        discard_all(files)
+        raise bad_request("the upload was cut off: the client disconnected") from None
     finally:
         for item in files:
             if item.handle is not None:

@@ -193,3 +193,32 @@ def test_stall_and_heartbeat_delay_stretch_the_silent_step(backend_factory: Any)
     events = api.chat("a 5-second sunset")
     beats = sum(1 for e in events if e == {"type": "heartbeat"})
     assert beats >= 5
+
+
+def test_a_long_document_is_taken_and_its_words_do_not_steer_the_edit(local_backend: Any) -> None:
+    api = Api.connect(local_backend.base_url)
+    story = (
+        "A keeper finds a bottle. "
+        + "She wanted to remove the music and film in portrait for 90 seconds. " * 500
+    )
+    assert len(story) > 30_000
+    r = api.chat_raw(f"Generate a video from this document.\n\nDocument (story.txt):\n{story}")
+    assert r.status_code == 200, r.text
+    draft = Draft.parse(api.state()["state"]["draft"])
+    assert draft.summary() == "Timeline (1 track): 1. Video: keeper finds a bottle (0-5s)"
+    assert draft.meta["aspect"] == "16:9"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "needle"),
+    [("export 1080p MP4", "Export button"), ("status", "timeline panel"), ("check my credits", "credits")],
+)
+def test_export_status_and_credits_in_the_chat_get_a_gui_answer_and_change_nothing(
+    local_backend: Any, request_text: str, needle: str
+) -> None:
+    api = Api.connect(local_backend.base_url)
+    api.chat("a 2-second sunset")
+    before, credits = api.state()["state"]["draft"], api.credits()["available"]
+    assert needle in api.reply(request_text)
+    assert api.state()["state"]["draft"] == before
+    assert api.credits()["available"] == credits

@@ -128,6 +128,7 @@ def test_plan_tier_block(backend_factory: Any) -> None:
         ({"id": "../../etc/passwd"}, "letters, digits"),
         ({"draft": {"t": []}}, "no segments"),
         ({"draft": "nope"}, "not a valid draft"),
+        ({"draft": {"t": [{"tt": "video", "sg": []}]}}, "t.0.tt"),
         ({"output": {"format": "gif"}}, "mp4"),
         ({"sessionId": None}, "sessionId"),
     ],
@@ -204,3 +205,42 @@ def test_state_survives_a_restart_with_a_data_dir(backend_factory: Any, tmp_path
     assert again.state()["timeline"] == "Timeline (1 track): 1. Video: sunrise (0-1s)"
     assert again.status(render_id)["status"] == "completed"
     assert again.credits()["available"] == 90
+
+
+def test_progress_never_goes_back_when_ffmpeg_starts_after_a_slow_phase(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nemo_skills.local import jobs
+    from nemo_skills.local.config import BackendSettings
+    from nemo_skills.local.faults import FaultState
+    from nemo_skills.local.records import RenderJob
+    from nemo_skills.local.render_plan import RenderPlan
+    from nemo_skills.local.state import Store
+
+    def fake_render(draft: Any, lookup: Any, dest: Path, **kw: Any) -> RenderPlan:
+        for done in (0.05, 0.5, 1.0):
+            kw["on_progress"](done)
+        dest.write_bytes(b"mp4")
+        return RenderPlan(args=[], duration=1.0, width=2, height=2, captions=False)
+
+    monkeypatch.setattr(jobs, "render_draft", fake_render)
+    settings = BackendSettings(faults=Faults(render_delay=0.01))
+    faults = FaultState(settings.faults)
+    store = Store(tmp_path, settings, faults)
+    seen: list[float] = []
+    update = store.update_render
+
+    def record(render_id: str, **changes: Any) -> None:
+        if "progress" in changes:
+            seen.append(changes["progress"])
+        update(render_id, **changes)
+
+    monkeypatch.setattr(store, "update_render", record)
+    store.add_render(RenderJob(id="r1", session_id="s", user_id="u", created=0, updated=0, draft={}))
+    queue = jobs.RenderQueue(store, settings, faults)
+    try:
+        queue._run("r1")
+    finally:
+        queue.shutdown()
+    assert store.render("r1").status == "completed"  # type: ignore[union-attr]
+    assert seen == sorted(seen) and seen[-1] == 100.0, seen

@@ -60,3 +60,23 @@ def test_help_lists_every_fault_flag() -> None:
     result = CliRunner().invoke(cli, ["serve-local", "--help"])
     for name in Faults.model_fields:
         assert "--" + name.replace("_", "-") in result.output
+
+
+def test_without_the_local_extra_it_says_what_to_install() -> None:
+    import os
+    import subprocess
+    import sys
+
+    # Blocking the import stands in for an install without the [local] extra.
+    code = "import sys; sys.modules['uvicorn'] = None\nfrom nemo_skills.cli import main\nmain(sys.argv[1:])\n"
+    for args in (["serve-local"], ["run", "auto", "a sunset", "--backend", "local", "--no-export"]):
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+            timeout=60,
+        )
+        assert done.returncode == 2, (args, done.stderr)
+        assert 'pip install "nemo-skills[local]"' in done.stderr
+        assert "Traceback" not in done.stderr

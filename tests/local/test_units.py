@@ -111,3 +111,20 @@ def test_pytest_plugin_and_package_import_without_starlette() -> None:
 
 def test_pytest_plugin_fixture_is_registered(pytestconfig: pytest.Config) -> None:
     assert pytestconfig.pluginmanager.has_plugin("nemo_skills_local")
+
+
+def test_a_backend_that_cannot_bind_leaves_no_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import tempfile
+
+    from nemo_skills.local import LocalBackend
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        with pytest.raises(OSError), LocalBackend(port=busy.getsockname()[1]):
+            pass
+    assert list(tmp_path.iterdir()) == []

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
@@ -38,7 +42,14 @@ def test_links_are_recorded_not_fetched(local_backend: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", [{"urls": []}, {"urls": ["file:///etc/passwd"]}, {"urls": "x"}, {"urls": ["ftp://a/b"]}]
+    "bad",
+    [
+        {"urls": []},
+        {"urls": ["file:///etc/passwd"]},
+        {"urls": "x"},
+        {"urls": ["ftp://a/b"]},
+        {"urls": ["http://[::1"]},
+    ],
 )
 def test_bad_link_uploads_get_400(local_backend: Any, bad: dict[str, Any]) -> None:
     api = Api.connect(local_backend.base_url)
@@ -107,3 +118,41 @@ def test_upload_without_files_or_with_a_wrong_content_type_is_400(local_backend:
     assert r.status_code == 400 and "files" in r.json()["message"]
     r = api.http.post(path, headers={**api.headers, "content-type": "text/plain"}, content=b"hi")
     assert r.status_code == 400
+
+
+def test_a_rejected_file_keeps_none_of_its_upload(
+    local_backend: Any, sample_media: Path, tmp_path: Path
+) -> None:
+    api = Api.connect(local_backend.base_url)
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100)
+    body = api.upload(sample_media / "photo.jpg", broken).json()
+    assert body["code"] == 4001 and "broken.mp4" in body["message"]
+    assert api.state()["state"]["video_infos"] == []
+    assert list((local_backend.data_dir / "uploads" / api.session_id).iterdir()) == []
+
+
+def test_an_upload_cut_off_by_the_client_leaves_no_partial_file(local_backend: Any) -> None:
+    api = Api.connect(local_backend.base_url)
+    folder = local_backend.data_dir / "uploads" / api.session_id
+    head = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="files"; filename="a.mp4"\r\n\r\n'
+    ) + b"\x00" * 50_000
+    request = (
+        f"POST {protocol.upload_path(api.session_id)} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {api.token}\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n"
+        "Content-Length: 10000000\r\n\r\n"
+    ).encode()
+    with socket.create_connection((urlparse(local_backend.base_url).hostname, local_backend.port)) as sock:
+        sock.sendall(request + head)
+        assert _eventually(lambda: any(folder.glob(".upload-*"))), "the upload never started spooling"
+    assert _eventually(lambda: not any(folder.glob(".upload-*"))), list(folder.iterdir())
+
+
+def _eventually(check: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
