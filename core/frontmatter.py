@@ -28,7 +28,7 @@ DELIMITER = "---"
 
 def description(skill: Skill) -> str:
     """One-line description: the skill's summary and when to use it, within the spec's 1024 characters."""
-    text = f"{skill.summary.strip()} Use it when someone brings {skill.input_noun} and wants a video."
+    text = f"{skill.description.strip()} Use it when someone brings {skill.input_noun} and wants a video."
     # The reference parser splits the file on '---', so the frontmatter must not contain one.
     text = re.sub(r"\s+", " ", text).replace(DELIMITER, "—")
     if len(text) > MAX_DESCRIPTION:

@@ -37,7 +37,12 @@ class Skill(BaseModel):
     version: str = Field(description="Skill version; sent as X-Skill-Version.")
     title: str = Field(description="Display title, e.g. 'Video Leonardo'.")
     tagline: str = Field(description="What it does in a few words, e.g. 'Generate Videos from Images'.")
-    summary: str = Field(description="One or two sentences for listings and the SKILL.md description.")
+    summary: str = Field(
+        description=(
+            "One or two sentences for listings and the SKILL.md description; a jinja2 template over the "
+            "skill's own fields, so '{{ max_upload_mb }}' follows a registry override."
+        )
+    )
     license: str | None = None
     homepage: str | None = None
     emoji: str = "🎬"
@@ -67,6 +72,13 @@ class Skill(BaseModel):
     @classmethod
     def _upper(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(v.upper() for v in value)
+
+    @property
+    def description(self) -> str:
+        """The summary with the skill's own fields filled in."""
+        if "{" not in self.summary:
+            return self.summary
+        return render_template(self.summary, self.model_dump(), where=f"summary of skill {self.name!r}")
 
     @property
     def max_upload_bytes(self) -> int:

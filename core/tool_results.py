@@ -55,7 +55,7 @@ class SkillInfo(BaseModel):
             version=skill.version,
             title=skill.title,
             tagline=skill.tagline,
-            summary=skill.summary,
+            summary=skill.description,
             accepts=[k.value for k in skill.inputs],
             max_upload_mb=skill.max_upload_mb,
             recommended_formats=list(skill.recommended_formats),

@@ -15,7 +15,7 @@ SKILL = Skill(
     tagline="Generate Videos from Text Prompts",
     summary=(
         "Get AI generated videos ready to post, without touching a single slider. Upload your text prompts "
-        'or clips (MP4, MOV, PNG, JPG, up to 200MB), say something like "generate a 15-second video of a '
+        'or clips (MP4, MOV, PNG, JPG, up to {{ max_upload_mb }}MB), say something like "generate a 15-second video of a '
         'sunset beach from a text description", and download a 1080p MP4.'
     ),
     license="MIT-0",

@@ -108,3 +108,8 @@ def test_a_plugin_whose_register_hook_raises_is_named_in_the_error() -> None:
             collect_skills()
     finally:
         plugins.unregister_plugin("faulty")
+
+
+def test_a_plugin_can_add_a_cli_command(sixth_skill: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli(cli, ["podcast-clipper-info"]) == 0
+    assert "Podcast Clipper 0.3.0" in capsys.readouterr().out

@@ -134,3 +134,9 @@ def test_a_name_longer_than_the_agent_skills_limit_is_refused() -> None:
     assert base.with_overrides({"name": "v" * 64}).name == "v" * 64
     with pytest.raises(ValidationError, match="at most 64 characters"):
         base.with_overrides({"name": "v" * 65})
+
+
+def test_the_summary_follows_an_overridden_limit() -> None:
+    skill = collect_skills()["nemo-video-gen"][0]
+    assert "up to 200MB" in skill.description
+    assert "up to 100MB" in skill.with_overrides({"max_upload_mb": 100}).description

@@ -60,15 +60,17 @@ class LazyGroup(click.Group):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plugins_added = False
+        self._plugins_seen: int | None = None
 
     def _add_plugin_commands(self) -> None:
-        if self._plugins_added:
-            return
-        self._plugins_added = True
         from nemo_skills import plugins
 
-        plugins.load_plugins().hook.register_commands(cli=self)
+        pm = plugins.load_plugins()
+        # Plugins registered at run time (a host, a test) add their commands too.
+        if self._plugins_seen == plugins.generation():
+            return
+        self._plugins_seen = plugins.generation()
+        pm.hook.register_commands(cli=self)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         # Plugin commands are not listed here: finding them means importing every

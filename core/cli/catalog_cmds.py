@@ -75,7 +75,7 @@ def show_cmd(ctx: click.Context, skill: str, as_json: bool) -> None:
         + (f" ({s.language})" if s.language_mode.value != "omit" else ""),
         f"priority: {catalog.priority(s.name)}   plugin: {catalog.plugin_of(s.name)}",
         "",
-        s.summary,
+        s.description,
         "",
         "Try saying:",
         *[f'  - "{ex}"' for ex in s.examples],

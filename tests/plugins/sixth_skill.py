@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+
+import click
 
 from nemo_skills.hookspecs import hookimpl
 from nemo_skills.media import InputKind
@@ -44,3 +47,13 @@ def route_input(request: RouteRequest, skills: dict[str, Skill]) -> Claim | None
     if kinds == {InputKind.AUDIO}:
         return Claim(skill=SKILL.name, score=95.0, reason="podcast audio to clip")
     return None
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    """Add a `podcast-clipper-info` command."""
+
+    @cli.command(name="podcast-clipper-info")
+    def info() -> None:
+        """Say what the podcast clipper plugin adds."""
+        click.echo(f"{SKILL.title} {SKILL.version}: {SKILL.tagline}")
