@@ -2,20 +2,27 @@
 
 Render status has appeared as top-level `status` + `output.url` and as
 `data.status` + `data.outputUrl`; both are read, and unknown statuses count as
-still running (the caller's deadline bounds the wait).
+still running (the caller's deadline bounds the wait). A status request that
+fails on the way (connection, timeout, 5xx) does not end the wait: the render
+goes on server-side, so polling backs off and asks again until the deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+import httpx
 
 from nemo_skills.errors import BackendError, RenderFailedError, RenderTimeoutError
 from nemo_skills.models import RenderProgress
 from nemo_skills.options import ClientOptions
 from nemo_skills.protocol import RenderStatus
+
+log = logging.getLogger(__name__)
 
 _SYNONYMS: dict[str, str] = {
     "queued": RenderStatus.PENDING,
@@ -124,6 +131,13 @@ class PollPolicy:
 StatusFetcher = Callable[[], Awaitable[tuple[RenderProgress, float | None]]]
 
 
+def is_transient(exc: BackendError) -> bool:
+    """Whether a failed request is worth repeating: the connection failed or timed out, or a 5xx."""
+    if isinstance(exc.__cause__, httpx.TransportError):
+        return True
+    return exc.status is not None and exc.status >= 500
+
+
 async def poll_render(
     render_id: str,
     fetch: StatusFetcher,
@@ -132,12 +146,30 @@ async def poll_render(
     deadline: float | None = None,
     on_progress: Callable[[RenderProgress], None] | None = None,
 ) -> RenderProgress:
-    """Poll until the render completes: RenderFailedError if it fails, RenderTimeoutError past the deadline."""
+    """Poll until the render completes: RenderFailedError if it fails, RenderTimeoutError past the deadline.
+
+    Transient failures of a status request are retried with the same backoff; when they
+    last past the deadline, the RenderTimeoutError (with the render id) is raised from the last one.
+    """
     limit = deadline if deadline is not None else options.render_deadline
     ends = time.monotonic() + limit
     policy = PollPolicy(options)
     while True:
-        progress, hint = await fetch()
+        try:
+            progress, hint = await fetch()
+        except BackendError as exc:
+            if not is_transient(exc):
+                raise
+            remaining = ends - time.monotonic()
+            if remaining <= 0:
+                raise RenderTimeoutError(
+                    f"Render {render_id} could not be checked before the deadline ({limit:g} s): {exc.message}",
+                    render_id=render_id,
+                    action=f"It may still be rendering on the backend: resume later with render id {render_id}.",
+                ) from exc
+            log.info("status of render %s not read (%s); asking again", render_id, exc.message)
+            await asyncio.sleep(policy.next_interval(remaining=remaining))
+            continue
         if on_progress is not None:
             on_progress(progress)
         if progress.status == RenderStatus.COMPLETED:

@@ -17,8 +17,15 @@ from pathlib import Path
 from nemo_skills import events as ev
 from nemo_skills.backends import Backend
 from nemo_skills.client import AsyncNemoClient
-from nemo_skills.errors import InputError, InterruptedByUser, RenderTimeoutError
+from nemo_skills.errors import (
+    BackendError,
+    InputError,
+    InterruptedByUser,
+    RenderFailedError,
+    RenderTimeoutError,
+)
 from nemo_skills.inputs import PreparedInput, check_media
+from nemo_skills.interrupts import cancel_is_ctrl_c
 from nemo_skills.models import Credits, ExportResult, RenderProgress, Reply, SessionInfo, SessionState
 from nemo_skills.options import ClientOptions
 from nemo_skills.progress import (
@@ -197,12 +204,16 @@ class SkillSession:
 
     def _remember(self, **update: object) -> None:
         sid = self.session_id
-        record = self.store.get(sid) or SessionRecord(
-            skill=self.skill.name, session_id=sid, base_url=self.backend.label
-        )
-        if self.title and not record.title:
-            update.setdefault("title", self.title)
-        self.store.save(record.model_copy(update=update))
+
+        def change(record: SessionRecord | None) -> SessionRecord:
+            record = record or SessionRecord(
+                skill=self.skill.name, session_id=sid, base_url=self.backend.label
+            )
+            title = {"title": self.title} if self.title and not record.title else {}
+            return record.model_copy(update={**title, **update})
+
+        # One locked read-modify-write: another run's change to the record is not lost.
+        self.store.modify(sid, change)
 
     def _track_replacement(self, replaced: str | None) -> None:
         if replaced and self.client.session_id and replaced != self.client.session_id:
@@ -285,8 +296,10 @@ class SkillSession:
         """Render and download to `dest`; the render id is kept until the file is in place.
 
         With `render_id`, waits for that render (started earlier) instead of starting one.
-        Ctrl-C or the deadline raise InterruptedByUser / RenderTimeoutError, whose action
-        is the command that finishes the render; no file is left under `dest`.
+        The deadline raises RenderTimeoutError, whose action is the command that finishes
+        the render. A cancellation stays a cancellation (a host's timeout must fire), except
+        under `cancel_means_ctrl_c` (the CLI), where it is InterruptedByUser with that
+        command. Either way the render id stays in the store and no file is left under `dest`.
         """
         sid = self.session_id
         if render_id is None:
@@ -320,14 +333,28 @@ class SkillSession:
             )
         except RenderTimeoutError as exc:
             waited = time.monotonic() - started
+            unreachable = exc.__cause__ if isinstance(exc.__cause__, BackendError) else None
+            if unreachable is not None:
+                message = (
+                    f"Render {render_id} could not be checked before the deadline ({waited:.1f} s): "
+                    f"{unreachable.message} It may still be running."
+                )
+            elif deadline is not None:
+                message = (
+                    f"Render {render_id} is still running after {waited:.1f} s (deadline {deadline:g} s)."
+                )
+            else:
+                message = f"Render {render_id} is still running after {waited:.0f} s."
             raise RenderTimeoutError(
-                f"Render {render_id} is still running after {waited:.1f} s (deadline {deadline:g} s)."
-                if deadline is not None
-                else f"Render {render_id} is still running after {waited:.0f} s.",
-                render_id=render_id,
-                action=f"Finish it with: {command}",
+                message, render_id=render_id, action=f"Finish it with: {command}"
             ) from exc
+        except RenderFailedError:
+            # A failed render stays failed: resuming it would only fail again.
+            self._remember(pending_render=None, pending_output=None)
+            raise
         except (asyncio.CancelledError, KeyboardInterrupt) as exc:
+            if not cancel_is_ctrl_c():
+                raise
             raise InterruptedByUser(
                 f"Interrupted. Render {render_id} is still running.", action=f"Finish it with: {command}"
             ) from exc

@@ -231,6 +231,7 @@ def chat_cmd(
     """
     check_session_flags(session_id, continue_last)
     from nemo_skills.backends import client_options_from_env, open_backend
+    from nemo_skills.interrupts import cancel_means_ctrl_c
     from nemo_skills.skill_session import SkillSession, locate_session
     from nemo_skills.store import SessionStore
 
@@ -238,7 +239,12 @@ def chat_cmd(
     store = SessionStore()
     interactive = sys.stdin.isatty()
     code = 0
-    with open_backend(backend) as server, reporter_for(progress_mode) as reporter, asyncio.Runner() as runner:
+    with (
+        cancel_means_ctrl_c(),
+        open_backend(backend) as server,
+        reporter_for(progress_mode) as reporter,
+        asyncio.Runner() as runner,
+    ):
         if skill is not None and skill.strip().lower() != "auto":
             chosen = catalog.get(skill)
         elif session_id or continue_last:

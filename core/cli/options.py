@@ -11,6 +11,7 @@ import click
 from nemo_skills.cli.output import print_json
 from nemo_skills.cli.progress import PROGRESS_MODES, Reporter, make_reporter
 from nemo_skills.errors import InterruptedByUser, NemoSkillsError
+from nemo_skills.interrupts import cancel_means_ctrl_c
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -84,7 +85,8 @@ def check_session_flags(session_id: str | None, continue_last: bool) -> None:
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to completion; Ctrl-C cancels it (the job turns that into InterruptedByUser)."""
-    return asyncio.run(coro)
+    with cancel_means_ctrl_c():
+        return asyncio.run(coro)
 
 
 def json_error(exc: NemoSkillsError, **context: Any) -> None:
