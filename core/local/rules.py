@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from nemo_skills.draft import Draft
 from nemo_skills.intents import Intent, classify
 from nemo_skills.local.records import MediaRecord, SessionRecord
+from nemo_skills.protocol import TrackType
 
 # What each kind of edit costs, in credits: generating costs more than arranging.
 COSTS: dict[str, float] = {
@@ -217,6 +218,12 @@ def _named_files(text: str, session: SessionRecord) -> list[MediaRecord]:
     return found
 
 
+def _has_visuals(session: SessionRecord) -> bool:
+    """Whether the session's draft already has a video track with something on it."""
+    draft = Draft.parse(session.draft)
+    return any(t.type == TrackType.VIDEO and t.segments for t in draft.tracks)
+
+
 def plan_turn(text: str, session: SessionRecord) -> TurnPlan:
     """Read a request against the session's uploads and say which edits it asks for."""
     plan = TurnPlan()
@@ -279,10 +286,23 @@ def plan_turn(text: str, session: SessionRecord) -> TurnPlan:
     trivial = bool(_TRIVIAL_SUBJECT.fullmatch(subject))
     wants_aspect = aspect is not None
 
+    # On an empty timeline, "a 12-second aurora with the title 'North'" asks for a scene under the title.
+    beside_title = _QUOTED.sub("", first_line).split(" with ")[0]
+    scene_beside_title = (
+        wants_text
+        and not _has_visuals(session)
+        and not _TEXT.search(beside_title)
+        and not _TRIVIAL_SUBJECT.fullmatch(scene_prompt(beside_title))
+    )
     generate = (
         not media_edit
         and not (wants_trim or wants_duration or wants_music)
-        and (bool(_GENERATE.search(first_line)) or not wants_text or bool(_VIDEO_OF.search(first_line)))
+        and (
+            bool(_GENERATE.search(first_line))
+            or not wants_text
+            or bool(_VIDEO_OF.search(first_line))
+            or scene_beside_title
+        )
     )
     if re.search(r"\b(aspect|ratio)\b|比例", first_line, re.I):
         generate = False

@@ -128,3 +128,12 @@ def test_a_backend_that_cannot_bind_leaves_no_temporary_folder(
         with pytest.raises(OSError), LocalBackend(port=busy.getsockname()[1]):
             pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_titled_request_on_an_empty_timeline_also_makes_the_scene() -> None:
+    empty = SessionRecord(session_id="s", task_id="t", bind_id=None, user_id="u", created=0, updated=0)
+    plan = rules.plan_turn('a 12-second vertical aurora over snowy mountains with the title "North"', empty)
+    assert [e.tool for e in plan.edits] == ["generate_scene", "add_text"]
+    assert plan.edits[0].args == {"prompt": "aurora over snowy mountains", "seconds": 12.0, "aspect": "9:16"}
+    # A plain title request stays a title, on an empty timeline too.
+    assert [e.tool for e in rules.plan_turn('add a title "Summer"', empty).edits] == ["add_text"]
