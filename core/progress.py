@@ -12,6 +12,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+# A long silence is the same event on the chat stream and in progress reports.
+from nemo_skills.events import StillWorking
+
 StageName = Literal["route", "connect", "upload", "chat", "render", "download", "done"]
 
 
@@ -38,13 +41,6 @@ class ReplyText(BaseModel):
     kind: Literal["reply"] = "reply"
     text: str
     partial: bool = False
-
-
-class StillWorking(BaseModel):
-    """The backend has been silent (heartbeats only) for `elapsed` seconds."""
-
-    kind: Literal["still_working"] = "still_working"
-    elapsed: float
 
 
 class RenderUpdate(BaseModel):

@@ -16,13 +16,13 @@ from contextlib import asynccontextmanager
 import anyio
 from anyio.streams.memory import MemoryObjectSendStream
 
+from nemo_skills.events import StillWorking
 from nemo_skills.progress import (
     Notice,
     ProgressCallback,
     ProgressEvent,
     RenderUpdate,
     Stage,
-    StillWorking,
     Transfer,
 )
 

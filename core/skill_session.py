@@ -34,7 +34,6 @@ from nemo_skills.progress import (
     RenderUpdate,
     ReplyText,
     Stage,
-    StillWorking,
     Transfer,
     ignore,
 )
@@ -272,7 +271,7 @@ class SkillSession:
         elif isinstance(event, ev.TextEvent):
             self.on_progress(ReplyText(text=event.text, partial=False))
         elif isinstance(event, ev.StillWorking):
-            self.on_progress(StillWorking(elapsed=event.elapsed))
+            self.on_progress(event)
         elif isinstance(event, ev.SessionReplaced):
             self.on_progress(lost_session_notice(event.old_session_id, event.new_session_id))
         elif isinstance(event, ev.StreamError):

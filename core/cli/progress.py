@@ -16,6 +16,7 @@ from typing import IO, Literal
 
 import click
 
+from nemo_skills.events import StillWorking
 from nemo_skills.progress import (
     ItemStarted,
     Notice,
@@ -23,7 +24,6 @@ from nemo_skills.progress import (
     RenderUpdate,
     ReplyText,
     Stage,
-    StillWorking,
     Transfer,
 )
 
