@@ -11,8 +11,8 @@ import tempfile
 import time
 from itertools import product
 
-from nemo_skills.generate import Format, Mode, generate, render_skill_md
-from nemo_skills.registry import get_catalog
+from nemo_skills.catalog.registry import get_catalog
+from nemo_skills.skillmd.generate import Format, Mode, generate, render_skill_md
 
 
 def main() -> None:

@@ -23,9 +23,9 @@ import httpx
 from nemo_skills import protocol
 from nemo_skills.draft import Draft
 from nemo_skills.local import LocalBackend
-from nemo_skills.local.probe import MediaInfo, probe
 from nemo_skills.local.records import MediaRecord
-from nemo_skills.local.render import render_draft
+from nemo_skills.local.renderer.probe import MediaInfo, probe
+from nemo_skills.local.renderer.render import render_draft
 from nemo_skills.local.samples import make_samples
 
 

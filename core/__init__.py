@@ -22,40 +22,40 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     # Routing, skills and SKILL.md text.
     "route": "nemo_skills.api",
-    "RouteResult": "nemo_skills.router",
+    "RouteResult": "nemo_skills.catalog.router",
     "list_skills": "nemo_skills.api",
     "get_skill": "nemo_skills.api",
-    "Skill": "nemo_skills.skill",
+    "Skill": "nemo_skills.catalog.skill",
     "generate_skill_md": "nemo_skills.api",
     # Sessions and the client.
     "open_session": "nemo_skills.api",
     "open_session_sync": "nemo_skills.api",
     "AsyncNemoClient": "nemo_skills.client",
     "NemoClient": "nemo_skills.client",
-    "ClientOptions": "nemo_skills.options",
+    "ClientOptions": "nemo_skills.client.settings",
     # Values the client returns.
-    "SessionInfo": "nemo_skills.models",
-    "Credits": "nemo_skills.models",
-    "SessionState": "nemo_skills.models",
-    "UploadResult": "nemo_skills.models",
-    "Reply": "nemo_skills.models",
-    "RenderProgress": "nemo_skills.models",
-    "ExportResult": "nemo_skills.models",
+    "SessionInfo": "nemo_skills.client.models",
+    "Credits": "nemo_skills.client.models",
+    "SessionState": "nemo_skills.client.models",
+    "UploadResult": "nemo_skills.client.models",
+    "Reply": "nemo_skills.client.models",
+    "RenderProgress": "nemo_skills.client.models",
+    "ExportResult": "nemo_skills.client.models",
     "Draft": "nemo_skills.draft",
     # Chat events.
-    "ChatEvent": "nemo_skills.events",
-    "PartialText": "nemo_skills.events",
-    "TextEvent": "nemo_skills.events",
-    "ToolCall": "nemo_skills.events",
-    "ToolResult": "nemo_skills.events",
-    "StateChange": "nemo_skills.events",
-    "Heartbeat": "nemo_skills.events",
-    "StillWorking": "nemo_skills.events",
-    "StreamError": "nemo_skills.events",
-    "SessionReplaced": "nemo_skills.events",
-    "ReplyDone": "nemo_skills.events",
+    "ChatEvent": "nemo_skills.client.events",
+    "PartialText": "nemo_skills.client.events",
+    "TextEvent": "nemo_skills.client.events",
+    "ToolCall": "nemo_skills.client.events",
+    "ToolResult": "nemo_skills.client.events",
+    "StateChange": "nemo_skills.client.events",
+    "Heartbeat": "nemo_skills.client.events",
+    "StillWorking": "nemo_skills.client.events",
+    "StreamError": "nemo_skills.client.events",
+    "SessionReplaced": "nemo_skills.client.events",
+    "ReplyDone": "nemo_skills.client.events",
     # Tool schemas for hosts.
-    "tool_schemas": "nemo_skills.tools",
+    "tool_schemas": "nemo_skills.host.tools",
     # Errors.
     "NemoSkillsError": "nemo_skills.errors",
     "InputError": "nemo_skills.errors",
@@ -162,7 +162,32 @@ if TYPE_CHECKING:
         open_session_sync,
         route,
     )
+    from nemo_skills.catalog.router import RouteResult
+    from nemo_skills.catalog.skill import Skill
     from nemo_skills.client import AsyncNemoClient, NemoClient
+    from nemo_skills.client.events import (
+        ChatEvent,
+        Heartbeat,
+        PartialText,
+        ReplyDone,
+        SessionReplaced,
+        StateChange,
+        StillWorking,
+        StreamError,
+        TextEvent,
+        ToolCall,
+        ToolResult,
+    )
+    from nemo_skills.client.models import (
+        Credits,
+        ExportResult,
+        RenderProgress,
+        Reply,
+        SessionInfo,
+        SessionState,
+        UploadResult,
+    )
+    from nemo_skills.client.settings import ClientOptions
     from nemo_skills.draft import Draft
     from nemo_skills.errors import (
         ApiError,
@@ -186,30 +211,5 @@ if TYPE_CHECKING:
         UnknownSkillError,
         UnsupportedFileError,
     )
-    from nemo_skills.events import (
-        ChatEvent,
-        Heartbeat,
-        PartialText,
-        ReplyDone,
-        SessionReplaced,
-        StateChange,
-        StillWorking,
-        StreamError,
-        TextEvent,
-        ToolCall,
-        ToolResult,
-    )
+    from nemo_skills.host.tools import tool_schemas
     from nemo_skills.local import LocalBackend
-    from nemo_skills.models import (
-        Credits,
-        ExportResult,
-        RenderProgress,
-        Reply,
-        SessionInfo,
-        SessionState,
-        UploadResult,
-    )
-    from nemo_skills.options import ClientOptions
-    from nemo_skills.router import RouteResult
-    from nemo_skills.skill import Skill
-    from nemo_skills.tools import tool_schemas

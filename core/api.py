@@ -12,16 +12,16 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
-from nemo_skills.options import ClientOptions
-from nemo_skills.registry import get_catalog
-from nemo_skills.router import RouteResult
-from nemo_skills.skill import Skill
+from nemo_skills.catalog.registry import get_catalog
+from nemo_skills.catalog.router import RouteResult
+from nemo_skills.catalog.skill import Skill
+from nemo_skills.client.settings import ClientOptions
 
 if TYPE_CHECKING:
     import httpx
 
-    from nemo_skills.auth import TokenProvider
     from nemo_skills.client import AsyncNemoClient, NemoClient
+    from nemo_skills.client.auth import TokenProvider
 
 PathLike = str | os.PathLike[str]
 
@@ -34,7 +34,7 @@ def route(
     registry: PathLike | None = None,
 ) -> RouteResult:
     """Pick the skill for a request (text, local files, URLs), with the reason and every skill's score."""
-    from nemo_skills.router import route as _route
+    from nemo_skills.catalog.router import route as _route
 
     return _route(text, files, urls, catalog=get_catalog(registry))
 
@@ -57,7 +57,7 @@ def generate_skill_md(
     registry: PathLike | None = None,
 ) -> str:
     """A skill's SKILL.md text: `format` clawhub or agentskills, `mode` api (HTTP by hand) or cli."""
-    from nemo_skills.generate import render_skill_md
+    from nemo_skills.skillmd.generate import render_skill_md
 
     resolved = skill if isinstance(skill, Skill) else get_skill(skill, registry=registry)
     return render_skill_md(resolved, format=format, mode=mode)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 
-from nemo_skills.hookspecs import hookimpl
-from nemo_skills.media import InputKind
-from nemo_skills.router import Claim, RouteRequest, find_urls
-from nemo_skills.skill import Skill
+from nemo_skills.catalog.claims import Claim, RouteRequest
+from nemo_skills.catalog.hookspecs import hookimpl
+from nemo_skills.catalog.skill import Skill
+from nemo_skills.files.links import find_links
+from nemo_skills.files.media import InputKind
 
 NAMED, URL, DOCUMENT, VIDEO, IMAGES, TEXT, AUDIO = 100.0, 90.0, 80.0, 70.0, 60.0, 50.0, 40.0
 CAPABLE = 10.0
@@ -46,7 +47,7 @@ def named_skill(text: str, skills: dict[str, Skill]) -> Skill | None:
 
 def _without_urls(text: str) -> str:
     # A link's slug ("/why-video-leonardo-is-great") does not name the skill to use.
-    for url in find_urls(text):
+    for url in find_links(text):
         text = text.replace(url, " ")
     return text
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nemo_skills.hookspecs import hookimpl
-from nemo_skills.media import InputKind
-from nemo_skills.skill import LanguageMode, Skill
+from nemo_skills.catalog.hookspecs import hookimpl
+from nemo_skills.catalog.skill import LanguageMode, Skill
+from nemo_skills.files.media import InputKind
 
 SKILL = Skill(
     name="video-leonardo",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from nemo_skills import plugins
+from nemo_skills.catalog import plugins
 
 SEEDS = Path(__file__).parent / "data" / "seeds"
 

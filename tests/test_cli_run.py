@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from nemo_skills.local import Faults
-from nemo_skills.local.probe import probe
+from nemo_skills.local.renderer.probe import probe
 from tests.clirun import FAST_CLIENT, nemo, only_json, start
 
 SMALL = {"resolution": 144, "fps": 10}

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from nemo_skills import protocol
-from nemo_skills.attribution import detect_platform
-from nemo_skills.auth import TokenCache, token_expiry
+from nemo_skills.catalog.registry import get_catalog
+from nemo_skills.client.attribution import detect_platform
+from nemo_skills.client.auth import TokenCache, token_expiry
 from nemo_skills.errors import InputError
-from nemo_skills.registry import get_catalog
 from tests.client_fakes import FakeGateway, fail, on
 
 
@@ -177,7 +177,7 @@ def test_secret_file_is_never_world_readable_even_while_written(tmp_path: Path) 
 def test_a_plugin_installed_under_clawhub_is_detected(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sixth_skill: str
 ) -> None:
-    from nemo_skills import plugins
+    from nemo_skills.catalog import plugins
 
     monkeypatch.setenv("HOME", str(tmp_path))
     module = plugins.pm.get_plugin("sixth_skill")

@@ -11,9 +11,9 @@ import pytest
 
 from nemo_skills import protocol
 from nemo_skills.client import ClientOptions
+from nemo_skills.client.export import PollPolicy, parse_render_status
+from nemo_skills.client.models import RenderProgress
 from nemo_skills.errors import BackendError, NothingToExportError, RenderFailedError, RenderTimeoutError
-from nemo_skills.export import PollPolicy, parse_render_status
-from nemo_skills.models import RenderProgress
 from tests.client_fakes import DRAFT, FakeGateway, on
 
 MOVIE = bytes(range(256)) * 400  # 100 KiB
@@ -139,7 +139,7 @@ async def test_retry_after_on_a_status_answer_sets_the_next_poll(monkeypatch: py
     async def fake_sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    monkeypatch.setattr("nemo_skills.export.asyncio.sleep", fake_sleep)
+    monkeypatch.setattr("nemo_skills.client.export.asyncio.sleep", fake_sleep)
     gw = FakeGateway(
         script=[
             on(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nemo_skills.gui import translate
-from nemo_skills.models import Action
+from nemo_skills.client.gui_phrases import translate
+from nemo_skills.client.models import Action
 
 
 @pytest.mark.parametrize(

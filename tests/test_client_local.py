@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from nemo_skills.client import AsyncNemoClient, ClientOptions
-from nemo_skills.errors import BackendError, NoCreditsError, PlanTierError, RenderTimeoutError
-from nemo_skills.events import (
+from nemo_skills.client.events import (
     ChatEvent,
     Heartbeat,
     PartialText,
@@ -25,8 +24,9 @@ from nemo_skills.events import (
     ToolCall,
     ToolResult,
 )
+from nemo_skills.errors import BackendError, NoCreditsError, PlanTierError, RenderTimeoutError
 from nemo_skills.local import Faults
-from nemo_skills.local.probe import probe
+from nemo_skills.local.renderer.probe import probe
 from tests.client_fakes import make_wav
 
 FAST = ClientOptions(poll_initial=0.05, poll_max=0.2, still_working_interval=60, download_retry_wait=0)

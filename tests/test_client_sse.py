@@ -10,10 +10,10 @@ import httpx
 import pytest
 from httpx_sse import ServerSentEvent
 
-from nemo_skills.chat import read_events
 from nemo_skills.client import ClientOptions
-from nemo_skills.errors import BackendError
-from nemo_skills.events import (
+from nemo_skills.client.adk_events import ReplyAccumulator, decode_data, decode_event
+from nemo_skills.client.chat import read_events
+from nemo_skills.client.events import (
     Heartbeat,
     PartialText,
     ReplyDone,
@@ -24,7 +24,7 @@ from nemo_skills.events import (
     ToolCall,
     ToolResult,
 )
-from nemo_skills.sse import ReplyAccumulator, decode_data, decode_event
+from nemo_skills.errors import BackendError
 from tests.client_fakes import DRAFT, FakeGateway, adk_text, split_every, sse_frames
 
 # A reply as the gateway sends it: heartbeats, empty data lines, partial previews,

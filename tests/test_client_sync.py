@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from nemo_skills.client import NemoClient
-from nemo_skills.events import ReplyDone, TextEvent
-from nemo_skills.fsutil import atomic_write_text
-from nemo_skills.store import SessionRecord, SessionStore
+from nemo_skills.client.events import ReplyDone, TextEvent
+from nemo_skills.files.atomic import atomic_write_text
+from nemo_skills.jobs.session_store import SessionRecord, SessionStore
 from tests.client_fakes import DRAFT, FAST, FakeGateway, adk_text, sse_frames
 
 
@@ -102,7 +102,7 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(
     def disk_full(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("nemo_skills.fsutil.os.fsync", disk_full)
+    monkeypatch.setattr("nemo_skills.files.atomic.os.fsync", disk_full)
     with pytest.raises(OSError, match="No space"):
         atomic_write_text(target, "new")
     assert target.read_text() == "old"

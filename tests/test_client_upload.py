@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from nemo_skills import protocol
+from nemo_skills.catalog.registry import get_catalog
+from nemo_skills.client.upload import MultipartFile, check_upload
 from nemo_skills.errors import FileTooLargeError, InputError, UnsupportedFileError
-from nemo_skills.registry import get_catalog
-from nemo_skills.upload import MultipartFile, check_upload
 from tests.client_fakes import FakeGateway, fail, on
 
 MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"

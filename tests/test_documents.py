@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from nemo_skills.documents import MAX_DOCUMENT_CHARS, DocumentError, read_document
+from nemo_skills.catalog.registry import get_catalog
 from nemo_skills.errors import DocumentNotSupportedError, ExitCode, FileTooLargeError, UnsupportedFileError
-from nemo_skills.inputs import build_prompt, prepare_input
-from nemo_skills.registry import get_catalog
+from nemo_skills.files.documents import MAX_DOCUMENT_CHARS, DocumentError, read_document
+from nemo_skills.jobs.inputs import build_prompt, prepare_input
 
 
 def make_pdf(path: Path, lines: list[str]) -> Path:

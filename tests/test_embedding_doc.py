@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nemo_skills.local.probe import probe
+from nemo_skills.local.renderer.probe import probe
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADING = "## Embedding in a host"

@@ -16,15 +16,15 @@ import httpx
 import pytest
 
 from nemo_skills import protocol
-from nemo_skills.backends import Backend
+from nemo_skills.catalog.registry import get_catalog
 from nemo_skills.client import AsyncNemoClient, ClientOptions
 from nemo_skills.errors import BackendError, InterruptedByUser, RenderFailedError, RenderTimeoutError
-from nemo_skills.interrupts import cancel_means_ctrl_c
+from nemo_skills.jobs.backends import Backend
+from nemo_skills.jobs.interrupts import cancel_means_ctrl_c
+from nemo_skills.jobs.progress_events import ProgressEvent, RenderUpdate
+from nemo_skills.jobs.session_store import SessionStore
+from nemo_skills.jobs.skill_session import SkillSession
 from nemo_skills.local import Faults
-from nemo_skills.progress import ProgressEvent, RenderUpdate
-from nemo_skills.registry import get_catalog
-from nemo_skills.skill_session import SkillSession
-from nemo_skills.store import SessionStore
 from tests.client_fakes import FakeGateway, on
 
 FAST = ClientOptions(poll_initial=0.02, poll_max=0.05, still_working_interval=60, download_retry_wait=0)

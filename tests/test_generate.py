@@ -12,13 +12,13 @@ import pytest
 import strictyaml
 import yaml
 
-from nemo_skills import frontmatter
+from nemo_skills.catalog.registry import get_catalog
+from nemo_skills.catalog.skill import Skill
 from nemo_skills.cli import cli
 from nemo_skills.cli.output import run_cli
 from nemo_skills.errors import ExitCode, InputError
-from nemo_skills.generate import Format, Mode, generate, render_skill_md
-from nemo_skills.registry import get_catalog
-from nemo_skills.skill import Skill
+from nemo_skills.skillmd import frontmatter
+from nemo_skills.skillmd.generate import Format, Mode, generate, render_skill_md
 
 BUILT_INS = (
     "nemo-video-gen",

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from nemo_skills.generate import Format, Mode, render_skill_md
-from nemo_skills.registry import get_catalog
+from nemo_skills.catalog.registry import get_catalog
+from nemo_skills.skillmd.generate import Format, Mode, render_skill_md
 from tests.conftest import SEEDS
 
 

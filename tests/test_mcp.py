@@ -18,10 +18,10 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from nemo_skills.api import generate_skill_md
-from nemo_skills.backends import LOCAL_RUN_CREDITS
+from nemo_skills.host.tools import TOOLS_BY_NAME
+from nemo_skills.jobs.backends import LOCAL_RUN_CREDITS
 from nemo_skills.local import Faults
-from nemo_skills.local.probe import probe
-from nemo_skills.tools import TOOLS_BY_NAME
+from nemo_skills.local.renderer.probe import probe
 
 TOOL_NAMES = {
     "route_input",
@@ -266,9 +266,9 @@ async def test_an_unexpected_failure_is_a_tool_error_and_the_server_keeps_servin
     from mcp import Client
     from mcp.shared.exceptions import MCPError
 
-    from nemo_skills.backends import Backend
-    from nemo_skills.mcp_server import build_server
-    from nemo_skills.toolbox import Toolbox, ToolboxSettings
+    from nemo_skills.host.mcp_server import build_server
+    from nemo_skills.host.toolbox import Toolbox, ToolboxSettings
+    from nemo_skills.jobs.backends import Backend
 
     async def broken(self: Toolbox, args: Any, *, report: Any = None) -> Any:
         raise RuntimeError("disk on fire")

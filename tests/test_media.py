@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nemo_skills.media import InputKind, check_file, sniff, upload_format
+from nemo_skills.files.media import InputKind, check_file, sniff, upload_format
 
 
 @pytest.mark.parametrize(

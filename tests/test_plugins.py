@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from nemo_skills import plugins
+from nemo_skills.catalog import plugins
+from nemo_skills.catalog.hookspecs import hookimpl
+from nemo_skills.catalog.registry import collect_skills, get_catalog
 from nemo_skills.cli import cli
 from nemo_skills.cli.output import run_cli
 from nemo_skills.errors import RegistryError
-from nemo_skills.hookspecs import hookimpl
-from nemo_skills.registry import collect_skills, get_catalog
 
 
 def test_builtins_are_declared_in_the_entry_point_group() -> None:
@@ -26,7 +26,7 @@ def test_builtins_are_declared_in_the_entry_point_group() -> None:
 
 
 def test_every_hook_has_a_one_line_docstring() -> None:
-    from nemo_skills import hookspecs
+    from nemo_skills.catalog import hookspecs
 
     for name in ("register_skills", "route_input", "register_commands"):
         doc = getattr(hookspecs, name).__doc__
@@ -56,7 +56,7 @@ def test_unregistering_removes_the_skill(sixth_skill: str) -> None:
 
 
 def test_allowlist_loads_only_named_plugins() -> None:
-    code = "from nemo_skills.registry import collect_skills;print(','.join(sorted(collect_skills())))"
+    code = "from nemo_skills.catalog.registry import collect_skills;print(','.join(sorted(collect_skills())))"
     env = {"NEMO_SKILLS_PLUGINS": "video_leonardo,generator_by_link", "PATH": ""}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "generator-by-link,video-leonardo"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from nemo_skills.errors import RenderTimeoutError
-from nemo_skills.progress import RenderUpdate, Stage, Transfer
-from nemo_skills.progress_pump import forwarder, progress_pump
-from nemo_skills.toolbox import EXPORT_PLAN
+from nemo_skills.host.progress_pump import forwarder, progress_pump
+from nemo_skills.host.toolbox import EXPORT_PLAN
+from nemo_skills.jobs.progress_events import RenderUpdate, Stage, Transfer
 
 Sent = list[tuple[float, float | None, str | None]]
 

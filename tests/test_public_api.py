@@ -67,7 +67,7 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 def test_importing_the_package_loads_no_client_or_server_code() -> None:
     code = (
         "import sys, nemo_skills; "
-        "heavy = ['httpx', 'mcp', 'starlette', 'nemo_skills.client', 'nemo_skills.registry']; "
+        "heavy = ['httpx', 'mcp', 'starlette', 'nemo_skills.client', 'nemo_skills.catalog.registry']; "
         "print(','.join(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -91,7 +91,7 @@ def test_generate_skill_md_takes_a_name_or_a_skill() -> None:
 
 
 def test_open_session_sync_chats_and_continues_a_session(local_backend: Any) -> None:
-    from nemo_skills.options import ClientOptions
+    from nemo_skills.client.settings import ClientOptions
 
     fast = ClientOptions(poll_initial=0.02, poll_max=0.1)
     with nemo_skills.open_session_sync("nemo-video-gen", base_url=local_backend.base_url, options=fast) as s:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nemo_skills.local.probe import probe
+from nemo_skills.local.renderer.probe import probe
 from tests.clirun import cli_env, nemo
 
 QUICK_START = (

@@ -48,7 +48,7 @@ def test_python_example_makes_an_mp4(code: str | None, backend_factory: Any, tmp
         [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )
     assert run.returncode == 0, run.stderr
-    from nemo_skills.local.probe import probe
+    from nemo_skills.local.renderer.probe import probe
 
     movie = tmp_path / "sunset.mp4"
     info = probe(movie)

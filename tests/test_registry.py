@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from nemo_skills.catalog.registry import build_catalog, default_registry_path, get_catalog
 from nemo_skills.errors import RegistryError, UnknownSkillError
-from nemo_skills.registry import build_catalog, default_registry_path, get_catalog
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from nemo_skills.catalog.router import find_urls, route
 from nemo_skills.errors import InputError, NoUsableInputError
-from nemo_skills.router import find_urls, route
 
 JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 60

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from nemo_skills.backends import Backend, client_options_from_env, resolve_backend
-from nemo_skills.batch import read_batch_file
-from nemo_skills.cli.progress import JsonReporter, RichReporter, SilentReporter
+from nemo_skills.cli.display import JsonReporter, RichReporter, SilentReporter
 from nemo_skills.errors import InputError
-from nemo_skills.naming import OutputExistsError, resolve_output, slugify
-from nemo_skills.progress import Notice, RenderUpdate, ReplyText, Stage, Transfer
-from nemo_skills.skill_session import resume_command
+from nemo_skills.files.naming import OutputExistsError, resolve_output, slugify
+from nemo_skills.jobs.backends import Backend, client_options_from_env, resolve_backend
+from nemo_skills.jobs.batch import read_batch_file
+from nemo_skills.jobs.progress_events import Notice, RenderUpdate, ReplyText, Stage, Transfer
+from nemo_skills.jobs.skill_session import resume_command
 
 
 def test_slug_is_ascii_lowercase_hyphenated_and_short() -> None:
@@ -58,7 +58,7 @@ def test_an_unwritable_output_folder_is_refused_before_anything_is_sent(
     real_access = os.access
     # Tests may run as root, for whom every folder is writable: make this one read-only in effect.
     monkeypatch.setattr(
-        "nemo_skills.naming.os.access", lambda p, mode: Path(p) != locked and real_access(p, mode)
+        "nemo_skills.files.naming.os.access", lambda p, mode: Path(p) != locked and real_access(p, mode)
     )
     with pytest.raises(InputError, match="not writable"):
         resolve_output(Path("locked/out.mp4"), "x", cwd=tmp_path)
@@ -116,7 +116,7 @@ def test_backend_spec_and_resume_command(monkeypatch: pytest.MonkeyPatch) -> Non
     cloud = resolve_backend(None)
     assert cloud is not None and cloud.base_url == "http://127.0.0.1:9" and cloud.label == "cloud"
     assert resolve_backend("local") is None
-    with pytest.raises(InputError, match="not a backend URL"):
+    with pytest.raises(InputError, match="Not a usable API base URL"):
         resolve_backend("ftp://example.com")
     server = Backend(label="http://127.0.0.1:8000", base_url="http://127.0.0.1:8000")
     command = resume_command(server, "sess_1", "render_2", Path("/tmp/my video.mp4"))
@@ -126,8 +126,8 @@ def test_backend_spec_and_resume_command(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_a_session_not_yet_open_has_a_repr_without_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    from nemo_skills.registry import get_catalog
-    from nemo_skills.skill_session import SkillSession
+    from nemo_skills.catalog.registry import get_catalog
+    from nemo_skills.jobs.skill_session import SkillSession
 
     monkeypatch.setenv("NEMO_TOKEN", "tok-SECRET-9")
     server = Backend(label="http://127.0.0.1:9", base_url="http://127.0.0.1:9")

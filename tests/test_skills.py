@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from nemo_skills.media import InputKind
-from nemo_skills.registry import collect_skills
-from nemo_skills.skill import LanguageMode, Skill
+from nemo_skills.catalog.registry import collect_skills
+from nemo_skills.catalog.skill import LanguageMode, Skill
+from nemo_skills.files.media import InputKind
 from tests.conftest import SEEDS
 
 BUILT_INS = (

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from nemo_skills import store as store_module
-from nemo_skills.store import SessionRecord, SessionStore
+from nemo_skills.jobs import session_store as store_module
+from nemo_skills.jobs.session_store import SessionRecord, SessionStore
 
 # Each child saves its records only once the parent says go, so the two really overlap.
 CHILD = """
 import sys
 from pathlib import Path
-from nemo_skills.store import SessionRecord, SessionStore
+from nemo_skills.jobs.session_store import SessionRecord, SessionStore
 
 path, prefix, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 store = SessionStore(path)

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from nemo_skills.backends import Backend
+from nemo_skills.client.settings import ClientOptions
 from nemo_skills.errors import InputError
-from nemo_skills.naming import OutputExistsError
-from nemo_skills.options import ClientOptions
-from nemo_skills.store import SessionStore
-from nemo_skills.toolbox import Toolbox, ToolboxSettings
+from nemo_skills.files.naming import OutputExistsError
+from nemo_skills.host.toolbox import Toolbox, ToolboxSettings
+from nemo_skills.jobs.backends import Backend
+from nemo_skills.jobs.session_store import SessionStore
 
 FAST = ClientOptions(poll_initial=0.02, poll_max=0.1)
 

@@ -8,12 +8,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from nemo_skills.backends import Backend
 from nemo_skills.cli import cli
 from nemo_skills.cli.output import run_cli
 from nemo_skills.errors import ExitCode, InputError, NoUsableInputError
-from nemo_skills.toolbox import Toolbox, ToolboxSettings
-from nemo_skills.tools import TOOLS, TOOLS_BY_NAME, RunSkillArgs
+from nemo_skills.host.toolbox import Toolbox, ToolboxSettings
+from nemo_skills.host.tools import TOOLS, TOOLS_BY_NAME, RunSkillArgs
+from nemo_skills.jobs.backends import Backend
 
 TOOL_NAMES = {
     "route_input",

@@ -20,19 +20,19 @@ from nemo_skills.errors import ExitCode
 # imported only when the command runs; with a summary, --help lists the command
 # without importing it at all.
 COMMANDS: dict[str, str | tuple[str, str]] = {
-    "list": ("nemo_skills.cli.catalog_cmds:list_cmd", "List the skills this host serves."),
-    "show": ("nemo_skills.cli.catalog_cmds:show_cmd", "Show everything a skill declares."),
-    "plugins": ("nemo_skills.cli.catalog_cmds:plugins_cmd", "List the loaded plugins and their hooks."),
-    "route": ("nemo_skills.cli.route_cmd:route_cmd", "Pick the skill for a request, and say why."),
-    "tools": ("nemo_skills.cli.tools_cmd:tools_cmd", "Print the JSON schemas of the host tools."),
-    "mcp": ("nemo_skills.cli.mcp_cmd:mcp_cmd", "Serve the router and video tools over MCP."),
-    "generate": ("nemo_skills.cli.generate_cmd:generate_cmd", "Write SKILL.md files for agent hosts."),
-    "run": ("nemo_skills.cli.run_cmd:run_cmd", "Make a video: route, upload, chat, export (or a batch)."),
-    "chat": ("nemo_skills.cli.chat_cmd:chat_cmd", "An interactive editing session with a skill."),
-    "credits": ("nemo_skills.cli.session_cmds:credits_cmd", "Show the credit balance."),
-    "state": ("nemo_skills.cli.session_cmds:state_cmd", "Show a session's timeline."),
-    "export": ("nemo_skills.cli.session_cmds:export_cmd", "Render a session to MP4 and download it."),
-    "resume": ("nemo_skills.cli.session_cmds:resume_cmd", "Finish a render that was interrupted."),
+    "list": ("nemo_skills.cli.catalog:list_cmd", "List the skills this host serves."),
+    "show": ("nemo_skills.cli.catalog:show_cmd", "Show everything a skill declares."),
+    "plugins": ("nemo_skills.cli.catalog:plugins_cmd", "List the loaded plugins and their hooks."),
+    "route": ("nemo_skills.cli.route:route_cmd", "Pick the skill for a request, and say why."),
+    "tools": ("nemo_skills.cli.tools:tools_cmd", "Print the JSON schemas of the host tools."),
+    "mcp": ("nemo_skills.cli.mcp:mcp_cmd", "Serve the router and video tools over MCP."),
+    "generate": ("nemo_skills.cli.generate:generate_cmd", "Write SKILL.md files for agent hosts."),
+    "run": ("nemo_skills.cli.run:run_cmd", "Make a video: route, upload, chat, export (or a batch)."),
+    "chat": ("nemo_skills.cli.chat:chat_cmd", "An interactive editing session with a skill."),
+    "credits": ("nemo_skills.cli.sessions:credits_cmd", "Show the credit balance."),
+    "state": ("nemo_skills.cli.sessions:state_cmd", "Show a session's timeline."),
+    "export": ("nemo_skills.cli.sessions:export_cmd", "Render a session to MP4 and download it."),
+    "resume": ("nemo_skills.cli.sessions:resume_cmd", "Finish a render that was interrupted."),
     "serve-local": ("nemo_skills.cli.serve_local:serve_local_cmd", "Serve the API offline on loopback."),
 }
 
@@ -63,7 +63,7 @@ class LazyGroup(click.Group):
         self._plugins_seen: int | None = None
 
     def _add_plugin_commands(self) -> None:
-        from nemo_skills import plugins
+        from nemo_skills.catalog import plugins
 
         pm = plugins.load_plugins()
         # Plugins registered at run time (a host, a test) add their commands too.

@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 
 import click
 
+from nemo_skills.cli.display import PROGRESS_MODES, Reporter, make_reporter
 from nemo_skills.cli.output import print_json
-from nemo_skills.cli.progress import PROGRESS_MODES, Reporter, make_reporter
 from nemo_skills.errors import InterruptedByUser, NemoSkillsError
-from nemo_skills.interrupts import cancel_means_ctrl_c
+from nemo_skills.jobs.interrupts import cancel_means_ctrl_c
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")

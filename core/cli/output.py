@@ -56,7 +56,7 @@ def state(ctx: click.Context) -> Any:
 
 def catalog_for(ctx: click.Context) -> Any:
     """The catalog, honouring --registry."""
-    from nemo_skills.registry import get_catalog
+    from nemo_skills.catalog.registry import get_catalog
 
     return get_catalog(state(ctx).registry)
 

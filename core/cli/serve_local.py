@@ -105,7 +105,7 @@ def serve_local_cmd(
     """
     from pydantic import ValidationError
 
-    from nemo_skills.local.server import LOOPBACK_HOSTS, LocalBackend
+    from nemo_skills.local.http.server import LOOPBACK_HOSTS, LocalBackend
 
     if host not in LOOPBACK_HOSTS:
         raise click.BadParameter(f"serve on loopback only: {', '.join(LOOPBACK_HOSTS)}", param_hint="--host")

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 from nemo_skills.local.faults import Faults
 
 if TYPE_CHECKING:
-    from nemo_skills.local.server import LocalBackend
+    from nemo_skills.local.http.server import LocalBackend
 
 __all__ = ["Faults", "LocalBackend"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "LocalBackend":
-        from nemo_skills.local.server import LocalBackend
+        from nemo_skills.local.http.server import LocalBackend
 
         return LocalBackend
     raise AttributeError(f"module 'nemo_skills.local' has no attribute {name!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from nemo_skills.local.ffmpeg import ffmpeg_exe
+from nemo_skills.local.renderer.ffmpeg import ffmpeg_exe
 
 # name -> ffmpeg arguments after the inputs' `-y`; every file is small and quick to make.
 _RECIPES: dict[str, list[str]] = {

@@ -11,7 +11,7 @@ import pytest
 
 from nemo_skills import protocol
 from nemo_skills.local import Faults
-from nemo_skills.local.probe import probe
+from nemo_skills.local.renderer.probe import probe
 from tests.local.helpers import Api
 
 SMALL = {"resolution": 240, "fps": 15, "x264_preset": "ultrafast"}
@@ -210,11 +210,11 @@ def test_state_survives_a_restart_with_a_data_dir(backend_factory: Any, tmp_path
 def test_progress_never_goes_back_when_ffmpeg_starts_after_a_slow_phase(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nemo_skills.local import jobs
     from nemo_skills.local.config import BackendSettings
     from nemo_skills.local.faults import FaultState
     from nemo_skills.local.records import RenderJob
-    from nemo_skills.local.render_plan import RenderPlan
+    from nemo_skills.local.renderer import jobs
+    from nemo_skills.local.renderer.render_plan import RenderPlan
     from nemo_skills.local.state import Store
 
     def fake_render(draft: Any, lookup: Any, dest: Path, **kw: Any) -> RenderPlan:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from nemo_skills.local import adk, rules
-from nemo_skills.local.probe import ProbeError, parse_report, probe
+from nemo_skills.local.agent import adk, rules
 from nemo_skills.local.records import SessionRecord
-from nemo_skills.local.render import parse_progress
-from nemo_skills.local.render_plan import frame_size
+from nemo_skills.local.renderer.probe import ProbeError, parse_report, probe
+from nemo_skills.local.renderer.render import parse_progress
+from nemo_skills.local.renderer.render_plan import frame_size
 from nemo_skills.local.uploads import safe_name
 
 REPORT = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'x.mp4':

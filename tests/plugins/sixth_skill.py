@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from nemo_skills.hookspecs import hookimpl
-from nemo_skills.media import InputKind
-from nemo_skills.router import Claim, RouteRequest
-from nemo_skills.skill import LanguageMode, Skill
+from nemo_skills.catalog.hookspecs import hookimpl
+from nemo_skills.catalog.router import Claim, RouteRequest
+from nemo_skills.catalog.skill import LanguageMode, Skill
+from nemo_skills.files.media import InputKind
 
 SKILL = Skill(
     name="podcast-clipper",

@@ -1,0 +1,121 @@
+"""The input router: which skill suits a request, with a score table and a reason.
+
+Deterministic and offline. The built-in policy is itself a plugin
+(`nemo_skills.skills.default_routing`); any plugin's `route_input` hook can
+out-score it for the inputs it knows better.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field
+
+from nemo_skills import protocol
+from nemo_skills.catalog import plugins
+from nemo_skills.catalog.claims import Claim, RouteRequest
+from nemo_skills.catalog.registry import Catalog, get_catalog
+from nemo_skills.errors import NoUsableInputError
+from nemo_skills.files.links import find_links as find_urls
+
+
+class ScoreRow(BaseModel):
+    """One served skill's line in the score table."""
+
+    skill: str
+    score: float
+    reason: str
+    priority: int
+
+
+class RouteResult(BaseModel):
+    """The router's answer: the chosen skill, why, and every skill's score."""
+
+    skill: str
+    reason: str
+    scores: list[ScoreRow]
+    urls: list[str]
+    warnings: list[str] = Field(default_factory=list)
+
+
+def accepted_inputs_text() -> str:
+    """What the router accepts, for 'nothing usable' errors."""
+    return (
+        "a text prompt, a web or YouTube URL, images ("
+        + ", ".join((*protocol.IMAGE_FORMATS, *protocol.FORMAT_ALIASES))
+        + "), video clips ("
+        + ", ".join(protocol.VIDEO_FORMATS)
+        + "), audio ("
+        + ", ".join(protocol.AUDIO_FORMATS)
+        + ") or a document ("
+        + ", ".join(protocol.DOCUMENT_FORMATS)
+        + ")"
+    )
+
+
+def _claims(request: RouteRequest, catalog: Catalog) -> list[Claim]:
+    pm = plugins.load_plugins()
+    results = pm.hook.route_input(request=request, skills=catalog.by_name())
+    claims: list[Claim] = []
+    for result in results:
+        if result is None:
+            continue
+        claims.extend([result] if isinstance(result, Claim) else result)
+    return [c for c in claims if c.skill in catalog]
+
+
+def route(
+    text: str = "",
+    files: Sequence[str | os.PathLike[str]] = (),
+    urls: Sequence[str] = (),
+    *,
+    catalog: Catalog | None = None,
+) -> RouteResult:
+    """Pick the skill for an input; NoUsableInputError when nothing can be routed."""
+    request = RouteRequest.from_input(text, files, urls)
+    return route_request(request, catalog=catalog)
+
+
+def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> RouteResult:
+    """Pick the skill for an already built request."""
+    catalog = catalog if catalog is not None else get_catalog()
+    best: dict[str, Claim] = {}
+    for claim in _claims(request, catalog):
+        if claim.skill not in best or claim.score > best[claim.skill].score:
+            best[claim.skill] = claim
+    rows = [
+        ScoreRow(
+            skill=s.name,
+            score=best[s.name].score if s.name in best else 0.0,
+            reason=best[s.name].reason if s.name in best else "no claim",
+            priority=catalog.priority(s.name),
+        )
+        for s in catalog.skills()
+    ]
+    rows.sort(key=lambda r: (-r.score, r.priority, r.skill))
+    if not rows or rows[0].score <= 0:
+        problems = request.problems
+        detail = ("; ".join(problems) + ". ") if problems else ""
+        what = (
+            "nothing to route"
+            if not (request.text.strip() or request.files or request.urls)
+            else ("no usable input")
+        )
+        raise NoUsableInputError(f"{what}: {detail}Accepted: {accepted_inputs_text()}.")
+    top = rows[0]
+    return RouteResult(
+        skill=top.skill, reason=top.reason, scores=rows, urls=request.all_urls, warnings=request.problems
+    )
+
+
+__all__ = [
+    "Claim",
+    "RouteRequest",
+    "RouteResult",
+    "ScoreRow",
+    "accepted_inputs_text",
+    "find_urls",
+    "route",
+    "route_request",
+]

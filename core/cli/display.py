@@ -1,0 +1,226 @@
+"""Progress on stderr, three ways behind one interface: rich (a terminal), JSON lines, or silent.
+
+`--progress auto` picks rich when stderr is a terminal and silent otherwise, so
+pipes and logs stay clean. Rich respects NO_COLOR. Warnings (a replaced
+session, a failed batch item) are printed even when silent: they are not
+progress, they are news.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import IO, Literal
+
+import click
+
+from nemo_skills.client.events import StillWorking
+from nemo_skills.jobs.progress_events import (
+    ItemStarted,
+    Notice,
+    ProgressEvent,
+    RenderUpdate,
+    ReplyText,
+    Stage,
+    Transfer,
+)
+
+ProgressMode = Literal["auto", "rich", "json", "none"]
+PROGRESS_MODES: tuple[str, ...] = ("auto", "rich", "json", "none")
+
+# JSON transfer lines at most this often (a big upload reports every chunk).
+_JSON_TRANSFER_INTERVAL = 0.2
+# How much of a streaming reply the spinner line shows.
+_PREVIEW_CHARS = 70
+
+
+class Reporter:
+    """Shows progress events; a context manager so a live display is always torn down."""
+
+    def __call__(self, event: ProgressEvent) -> None:
+        """Show one event."""
+
+    def __enter__(self) -> Reporter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop any live display."""
+
+    def pause(self) -> None:
+        """Stop drawing until the next event (before printing to stdout or reading input)."""
+
+
+class SilentReporter(Reporter):
+    """No progress; warnings only, as plain lines."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream
+
+    def __call__(self, event: ProgressEvent) -> None:
+        """Print warnings; drop the rest."""
+        if isinstance(event, Notice) and event.level == "warning":
+            click.echo(f"warning: {event.message}", err=True, file=self.stream)
+
+
+class JsonReporter(Reporter):
+    """Each event as one JSON line on stderr; transfers are thinned out."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self._last_transfer: dict[tuple[str, str], float] = {}
+
+    def __call__(self, event: ProgressEvent) -> None:
+        """Write the event as JSON."""
+        if isinstance(event, Transfer):
+            key = (event.kind, event.name)
+            now = time.monotonic()
+            finished = event.total is not None and event.done >= event.total
+            if not finished and now - self._last_transfer.get(key, 0.0) < _JSON_TRANSFER_INTERVAL:
+                return
+            self._last_transfer[key] = now
+        self.stream.write(json.dumps(event.model_dump(mode="json"), ensure_ascii=False) + "\n")
+        self.stream.flush()
+
+
+def human_bytes(n: float) -> str:
+    """A byte count for people: 512 B, 1.2 MB."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if abs(n) < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"  # pragma: no cover - the loop returns
+
+
+class RichReporter(Reporter):
+    """Spinner, upload/render/download bars and the streaming reply, drawn with rich on stderr."""
+
+    def __init__(self, *, no_color: bool | None = None, file: IO[str] | None = None) -> None:
+        from rich.console import Console
+        from rich.markup import escape
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TaskID,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        if no_color is None:
+            no_color = bool(os.environ.get("NO_COLOR"))
+        self._escape = escape
+        self.console = (
+            Console(file=file, force_terminal=True, no_color=no_color, highlight=False)
+            if file is not None
+            else Console(stderr=True, no_color=no_color, highlight=False)
+        )
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=30),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self._task: TaskID | None = None
+        self._kind: str | None = None
+        self._started = False
+        self._preview = ""
+        self._rate: tuple[float, int] = (0.0, 0)
+
+    def _ensure(self, kind: str, description: str, total: float | None, detail: str = "") -> None:
+        if not self._started:
+            self._progress.start()
+            self._started = True
+        description = self._escape(description)
+        if self._task is not None and self._kind == kind:
+            self._progress.update(self._task, description=description, total=total, detail=detail)
+            return
+        if self._task is not None:
+            self._progress.remove_task(self._task)
+        self._task = self._progress.add_task(description, total=total, detail=detail)
+        self._kind = kind
+        self._rate = (time.monotonic(), 0)
+
+    def _transfer_detail(self, done: int, total: int | None) -> str:
+        start, _ = self._rate
+        elapsed = max(time.monotonic() - start, 1e-6)
+        rate = f"{human_bytes(done / elapsed)}/s"
+        amount = f"{human_bytes(done)}/{human_bytes(total)}" if total else human_bytes(done)
+        return f"{amount} {rate}"
+
+    def __call__(self, event: ProgressEvent) -> None:
+        """Draw one event."""
+        if isinstance(event, Stage):
+            if event.stage == "route":
+                self.console.print(f"[bold]Skill[/bold] {self._escape(event.message)}")
+            elif event.stage == "done":
+                self._clear()
+            else:
+                self._preview = ""
+                self._ensure(event.stage, event.message or event.stage, None)
+        elif isinstance(event, Transfer):
+            verb = "Uploading" if event.kind == "upload" else "Downloading"
+            self._ensure(event.kind, f"{verb} {event.name}", event.total)
+            assert self._task is not None
+            self._progress.update(
+                self._task, completed=event.done, detail=self._transfer_detail(event.done, event.total)
+            )
+        elif isinstance(event, ReplyText):
+            if event.partial:
+                self._preview += event.text
+            else:
+                self._preview = event.text
+            flat = " ".join(self._preview.split())
+            shown = flat[-_PREVIEW_CHARS:] if len(flat) > _PREVIEW_CHARS else flat
+            self._ensure("chat", shown or "Waiting for the reply", None)
+        elif isinstance(event, StillWorking):
+            self._ensure("chat", f"Still working... ({event.elapsed / 60:.0f} min)", None)
+        elif isinstance(event, RenderUpdate):
+            pct = event.progress * 100 if event.progress is not None else None
+            self._ensure(
+                "render", f"Rendering ({event.status})", 100.0, f"{pct:.0f}%" if pct is not None else ""
+            )
+            assert self._task is not None
+            if pct is not None:
+                self._progress.update(self._task, completed=pct)
+        elif isinstance(event, Notice):
+            style = "yellow" if event.level == "warning" else "dim"
+            prefix = "warning: " if event.level == "warning" else ""
+            self.console.print(f"[{style}]{prefix}{self._escape(event.message)}[/{style}]")
+        elif isinstance(event, ItemStarted):
+            self.console.print(f"[bold]\\[{event.index}/{event.total}][/bold] {self._escape(event.label)}")
+
+    def _clear(self) -> None:
+        if self._task is not None:
+            self._progress.remove_task(self._task)
+            self._task = None
+            self._kind = None
+
+    def pause(self) -> None:
+        """Remove the live display so stdout output or a prompt is not drawn over."""
+        self._clear()
+        if self._started:
+            self._progress.stop()
+            self._started = False
+
+    def close(self) -> None:
+        """Stop the live display."""
+        self.pause()
+
+
+def make_reporter(mode: str, *, stream: IO[str] | None = None) -> Reporter:
+    """The reporter for a --progress value; 'auto' is rich on a terminal, silent otherwise."""
+    if mode == "json":
+        return JsonReporter(stream)
+    if mode == "none":
+        return SilentReporter(stream)
+    if mode == "rich" or (mode == "auto" and sys.stderr.isatty()):
+        return RichReporter()
+    return SilentReporter(stream)

@@ -1,0 +1,94 @@
+"""`mcp`: serve the router and the video tools to an MCP host, over stdio or streamable HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from nemo_skills.cli.options import backend_option
+from nemo_skills.cli.output import state
+
+
+@click.command("mcp")
+@backend_option
+@click.option(
+    "--http",
+    "http_port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    metavar="PORT",
+    help="Serve streamable HTTP on http://127.0.0.1:PORT/mcp instead of stdio.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for exported MP4s (default: the 'videos' folder in the user data folder).",
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Seconds an export waits before returning its render id (default: the client's render deadline).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log each tool call on stderr.")
+@click.pass_context
+def mcp_cmd(
+    ctx: click.Context,
+    backend: str,
+    http_port: int | None,
+    output_dir: Path | None,
+    deadline: float | None,
+    verbose: bool,
+) -> None:
+    """Serve the tools (route_input, run_skill, chat, upload, get_state, export, get_credits, list_skills)
+    and each skill's SKILL.md over MCP.
+
+    Add it to an MCP host's configuration as the command `nemo-skills mcp`.
+    """
+    from nemo_skills.errors import InputError
+
+    try:
+        import anyio
+        import mcp  # noqa: F401
+    except ImportError as exc:
+        from nemo_skills.host.mcp_server import MCP_EXTRA_HINT
+
+        raise InputError("the MCP server is not installed.", action=MCP_EXTRA_HINT) from exc
+
+    from nemo_skills.host.mcp_server import HTTP_PATH, bind_http, serve_http, serve_stdio
+    from nemo_skills.host.toolbox import Toolbox, ToolboxSettings
+    from nemo_skills.jobs.backends import client_options_from_env, open_backend
+
+    # Bound before anything starts, so a port in use is a plain error with exit code 2.
+    sock = bind_http(http_port) if http_port is not None else None
+    # stdout carries the protocol on stdio: every log line goes to stderr.
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    if verbose:
+        logging.getLogger("nemo_skills").setLevel(logging.INFO)
+    options = client_options_from_env()
+    with open_backend(backend) as server, sock if sock is not None else contextlib.nullcontext():
+        settings = ToolboxSettings(
+            backend=server,
+            registry=state(ctx).registry,
+            options=options,
+            export_deadline=deadline,
+            **({"output_dir": output_dir} if output_dir is not None else {}),
+        )
+
+        async def serve() -> None:
+            async with Toolbox(settings) as toolbox:
+                if sock is None:
+                    await serve_stdio(toolbox)
+                else:
+                    click.echo(f"MCP server on http://127.0.0.1:{http_port}{HTTP_PATH}", err=True)
+                    await serve_http(toolbox, sock)
+
+        anyio.run(serve)

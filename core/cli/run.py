@@ -1,0 +1,283 @@
+"""`run`: one request end to end (route, connect, upload, chat, export), or a batch of them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nemo_skills.cli.display import human_bytes
+from nemo_skills.cli.options import (
+    backend_option,
+    check_session_flags,
+    deadline_option,
+    json_option,
+    progress_option,
+    run_reported,
+    session_options,
+)
+from nemo_skills.cli.output import catalog_for, print_json
+from nemo_skills.errors import ExitCode, InputError
+
+EPILOG = """\b
+Examples:
+  nemo-skills run auto "a 5-second sunset over a city skyline" --backend local -o sunset.mp4
+  nemo-skills run video-leonardo "animate this" --file photo.jpg
+  nemo-skills run ai-video-maker-sora --file script.docx
+  nemo-skills run free-generator-editor "one clip each" --file a.mp4 --file b.mp4 --each
+  nemo-skills run auto --batch requests.jsonl -o videos/
+  nemo-skills run nemo-video-gen "a rough cut" --no-export
+  nemo-skills run nemo-video-gen --continue "add a title: Urban Dreams"
+
+\b
+A batch file holds one JSON object per line:
+  {"text": "...", "files": ["photo.jpg"], "urls": [], "output": "name.mp4"}
+
+\b
+Exit codes:
+""" + "\n".join(f"  {code:>3}  {text}" for code, text in ExitCode.DESCRIPTIONS.items())
+
+
+@click.command("run", epilog=EPILOG)
+@click.argument("skill")
+@click.argument("text", required=False, default="")
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A local image, clip, audio file or document (repeatable).",
+)
+@click.option("--url", "urls", multiple=True, help="A web page or YouTube URL (repeatable).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Where to save the MP4 (a folder for batches). Default: a name from the prompt, here.",
+)
+@backend_option
+@session_options
+@click.option("--no-export", is_flag=True, help="Only chat; keep the timeline to refine and export later.")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@click.option(
+    "--batch",
+    "batch_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Run every request of a JSONL file (one per line) in one session, each with its own MP4.",
+)
+@click.option(
+    "--each", is_flag=True, help="Batch style: each --file is its own request (TEXT applies to all)."
+)
+@deadline_option
+@json_option
+@progress_option
+@click.pass_context
+def run_cmd(
+    ctx: click.Context,
+    skill: str,
+    text: str,
+    files: tuple[Path, ...],
+    urls: tuple[str, ...],
+    output: Path | None,
+    backend: str,
+    session_id: str | None,
+    continue_last: bool,
+    no_export: bool,
+    force: bool,
+    batch_file: Path | None,
+    each: bool,
+    deadline: float | None,
+    as_json: bool,
+    progress_mode: str,
+) -> None:
+    """Make a video with SKILL (or `auto`: the router picks) from TEXT, files and URLs.
+
+    Connects, uploads the files and URLs, sends the request, shows the reply, then
+    exports and downloads the MP4. TEXT `-` is read from stdin. Sessions are
+    remembered: continue one with --session ID or --continue (SKILL may then be
+    left out: `run --continue "add a title"` keeps the session's skill).
+    """
+    check_session_flags(session_id, continue_last)
+    if (
+        (session_id or continue_last)
+        and not text
+        and skill.lower() != "auto"
+        and skill not in catalog_for(ctx)
+    ):
+        # `run --continue "add a title"`: the one argument is the request; the session knows its skill.
+        skill, text = "auto", skill
+    if text == "-":
+        text = sys.stdin.read()
+    if batch_file is not None or each:
+        _run_batch(
+            ctx,
+            skill=skill,
+            text=text,
+            files=files,
+            urls=urls,
+            output=output,
+            backend=backend,
+            session_id=session_id,
+            continue_last=continue_last,
+            export=not no_export,
+            force=force,
+            batch_file=batch_file,
+            deadline=deadline,
+            as_json=as_json,
+            progress_mode=progress_mode,
+        )
+        return
+    from nemo_skills.jobs.runner import RunRequest, run_job
+
+    request = RunRequest(
+        skill=skill,
+        text=text,
+        files=list(files),
+        urls=list(urls),
+        output=output,
+        export=not no_export,
+        force=force,
+        backend=backend,
+        session_id=session_id,
+        continue_last=continue_last,
+        deadline=deadline,
+    )
+    result = run_reported(
+        lambda report: run_job(request, on_progress=report, catalog=catalog_for(ctx)),
+        progress_mode,
+        as_json=as_json,
+        skill=skill,
+        session_id=session_id,
+    )
+    if as_json:
+        print_json(result)
+        return
+    _print_result(result, backend)
+
+
+def reply_block(text: str, changes: list[str], timeline: str | None) -> str:
+    """The reply as printed: its text, then what changed and the timeline unless the text says them."""
+    lines = [text.rstrip() or "(no reply text)"]
+    extra = [f"  - {c}" for c in changes if c not in text]
+    if extra:
+        lines += ["", "Changes:", *extra]
+    if timeline and timeline not in text:
+        lines += ["", timeline]
+    return "\n".join(lines)
+
+
+def _print_result(result: Any, backend: str) -> None:
+    if result.routed:
+        click.echo(f"Skill: {result.skill} (auto: {result.reason})")
+    click.echo(f"Session: {result.session_id}")
+    click.echo("")
+    click.echo(reply_block(result.text, result.changes, result.timeline))
+    if result.output is not None:
+        size = f" ({human_bytes(result.size)})" if result.size else ""
+        click.echo(f"Saved: {result.output}{size}")
+    else:
+        flag = "" if backend == "cloud" else f" --backend {backend}"
+        click.echo(
+            f'Not exported. Refine with: nemo-skills run {result.skill} --continue{flag} "..."; '
+            f"export with: nemo-skills export --session {result.session_id}{flag}"
+        )
+
+
+def _run_batch(
+    ctx: click.Context,
+    *,
+    skill: str,
+    text: str,
+    files: tuple[Path, ...],
+    urls: tuple[str, ...],
+    output: Path | None,
+    backend: str,
+    session_id: str | None,
+    continue_last: bool,
+    export: bool,
+    force: bool,
+    batch_file: Path | None,
+    deadline: float | None,
+    as_json: bool,
+    progress_mode: str,
+) -> None:
+    from nemo_skills.jobs.batch import BatchItem, read_batch_file
+    from nemo_skills.jobs.runner import BatchRequest, run_batch
+
+    if output is not None and output.exists() and not output.is_dir():
+        raise InputError(f"-o {output}: a batch writes one file per request, so -o must be a folder.")
+    if output is not None and not output.exists():
+        output.mkdir(parents=True)
+    items: list[BatchItem] = []
+    if batch_file is not None:
+        items.extend(read_batch_file(batch_file))
+    if files or urls:
+        if batch_file is not None and not files:
+            raise InputError("--url with --batch: put the URLs in the batch file.")
+        items.extend(BatchItem(line=0, text=text, files=[f]) for f in files)
+        items.extend(BatchItem(line=0, text=text, urls=[u]) for u in urls)
+    elif batch_file is None:
+        raise InputError("--each needs --file or --url arguments.")
+    request = BatchRequest(
+        skill=skill,
+        items=items,
+        output_dir=output,
+        export=export,
+        force=force,
+        backend=backend,
+        session_id=session_id,
+        continue_last=continue_last,
+        deadline=deadline,
+    )
+    result = run_reported(
+        lambda report: run_batch(request, on_progress=report, catalog=catalog_for(ctx)),
+        progress_mode,
+        as_json=as_json,
+        skill=skill,
+        session_id=session_id,
+    )
+    if as_json:
+        last = next((i.result for i in reversed(result.items) if i.result is not None), None)
+        data = result.model_dump(mode="json")
+        data.update(
+            succeeded=result.succeeded,
+            failed=result.failed,
+            text=last.text if last else None,
+            timeline=last.timeline if last else None,
+            output=str(last.output) if last and last.output else None,
+            render_id=last.render_id if last else None,
+            outputs=[str(i.result.output) for i in result.items if i.result and i.result.output],
+        )
+        print_json(data)
+    else:
+        _print_batch(result)
+    if result.exit_code:
+        ctx.exit(result.exit_code)
+
+
+def _print_batch(result: Any) -> None:
+    if result.routed:
+        click.echo(f"Skill: {result.skill} (auto: {result.reason})")
+    click.echo(f"Session: {result.session_id}")
+    for item in result.items:
+        click.echo("")
+        click.echo(f"[{item.index}/{len(result.items)}] {item.label}")
+        if item.ok and item.result is not None:
+            click.echo(reply_block(item.result.text, item.result.changes, item.result.timeline))
+            if item.result.output is not None:
+                click.echo(f"Saved: {item.result.output}")
+        else:
+            click.echo(f"Failed: {item.error}")
+    click.echo("")
+    click.echo(
+        f"Batch: {len(result.items)} request(s), {result.succeeded} done, {result.failed} failed "
+        f"(session {result.session_id})."
+    )
+    for item in result.items:
+        mark = "ok    " if item.ok else "FAILED"
+        where = (
+            str(item.result.output) if item.ok and item.result and item.result.output else (item.error or "")
+        )
+        click.echo(f"  {item.index:>2}. {mark} {where}")

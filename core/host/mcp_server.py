@@ -1,0 +1,176 @@
+"""The MCP server: the host tools and every skill's SKILL.md, over stdio or streamable HTTP.
+
+Built on the official `mcp` SDK's low-level server (the `[mcp]` extra), imported
+only here. Tools are declared from `nemo_skills.host.tools` and answered by a
+`Toolbox`; a failed call comes back as a tool error carrying the seeds'
+message, never as a crashed server. Logs go to stderr: on stdio, stdout is the
+transport.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import time
+from typing import TYPE_CHECKING, Any
+
+from nemo_skills import __version__
+from nemo_skills.errors import InputError, NemoSkillsError
+from nemo_skills.host.toolbox import Toolbox
+from nemo_skills.host.tools import TOOLS, SchemaFormat, tool_schema
+
+if TYPE_CHECKING:
+    import mcp.types as types
+    from mcp.server import ServerRequestContext
+    from mcp.server.lowlevel import Server
+
+log = logging.getLogger(__name__)
+
+SERVER_NAME = "nemo-skills"
+MCP_EXTRA_HINT = 'The MCP server needs the "mcp" extra: pip install "nemo-skills[mcp]"'
+HTTP_PATH = "/mcp"
+SKILL_MD_MIME = "text/markdown"
+_RESOURCE_RE = re.compile(r"^skill://([a-z0-9]+(?:-[a-z0-9]+)*)/SKILL\.md$")
+
+INSTRUCTIONS = (
+    "Video tools for the NemoVideo skills. route_input picks the skill for a request; run_skill makes a "
+    "video end to end (upload, prompt, render to MP4); chat, upload, get_state and export continue the same "
+    "session; get_credits shows the balance; list_skills lists the skills. Each skill's SKILL.md is a "
+    "resource at skill://<name>/SKILL.md."
+)
+
+
+def resource_uri(skill_name: str) -> str:
+    """The MCP resource URI of a skill's generated SKILL.md."""
+    return f"skill://{skill_name}/SKILL.md"
+
+
+def build_server(toolbox: Toolbox) -> Server[Any]:
+    """An MCP server whose tools a Toolbox answers and whose resources are the skills' SKILL.md."""
+    import mcp.types as types
+    from mcp.server.lowlevel import Server
+
+    tools = [types.Tool.model_validate(tool_schema(spec, SchemaFormat.MCP)) for spec in TOOLS]
+
+    async def list_tools(
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=tools)
+
+    async def call_tool(
+        ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
+        async def report(progress: float, total: float | None, message: str | None) -> None:
+            await ctx.session.report_progress(progress, total, message)
+
+        started = time.monotonic()
+        try:
+            out = await toolbox.call(params.name, params.arguments, report=report)
+        except NemoSkillsError as exc:
+            log.info("%s failed after %.1fs: %s", params.name, time.monotonic() - started, exc.message)
+            return _error(exc.user_message())
+        except Exception as exc:
+            # A bug or an unforeseen failure: the host hears about it, the server keeps serving.
+            log.exception("%s raised an unexpected error", params.name)
+            return _error(f"{params.name} failed unexpectedly ({type(exc).__name__}: {exc}).")
+        log.info("%s done in %.1fs", params.name, time.monotonic() - started)
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=out.text())],
+            structured_content=out.model_dump(mode="json"),
+        )
+
+    async def list_resources(
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
+        return types.ListResourcesResult(
+            resources=[
+                types.Resource(
+                    uri=resource_uri(skill.name),
+                    name=f"{skill.name}/SKILL.md",
+                    title=f"{skill.title} — SKILL.md",
+                    description=f"{skill.tagline}. The skill's generated SKILL.md (API mode).",
+                    mime_type=SKILL_MD_MIME,
+                )
+                for skill in toolbox.catalog.skills()
+            ]
+        )
+
+    async def read_resource(
+        ctx: ServerRequestContext[Any], params: types.ReadResourceRequestParams
+    ) -> types.ReadResourceResult:
+        from mcp.shared.exceptions import MCPError
+
+        uri = str(params.uri)
+        try:
+            text = skill_md_for(toolbox, uri)
+        except NemoSkillsError as exc:
+            raise MCPError(code=types.INVALID_PARAMS, message=exc.user_message(), data={"uri": uri}) from exc
+        return types.ReadResourceResult(
+            contents=[types.TextResourceContents(uri=uri, mime_type=SKILL_MD_MIME, text=text)]
+        )
+
+    return Server(
+        SERVER_NAME,
+        version=__version__,
+        title="nemo-skills",
+        instructions=INSTRUCTIONS,
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+        on_list_resources=list_resources,
+        on_read_resource=read_resource,
+    )
+
+
+def _error(text: str) -> types.CallToolResult:
+    import mcp.types as types
+
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
+
+
+def skill_md_for(toolbox: Toolbox, uri: str) -> str:
+    """The SKILL.md text a resource URI names; InputError for a URI that names no served skill."""
+    from nemo_skills.skillmd.generate import render_skill_md
+
+    match = _RESOURCE_RE.match(uri)
+    if match is None:
+        raise InputError(f"unknown resource {uri!r}; resources are skill://<name>/SKILL.md")
+    skill = toolbox.catalog.get(match.group(1))
+    return render_skill_md(skill, format="clawhub", mode="api")
+
+
+async def serve_stdio(toolbox: Toolbox) -> None:
+    """Serve MCP over stdin/stdout until the host closes the pipe."""
+    from mcp.server.stdio import stdio_server
+
+    server = build_server(toolbox)
+    async with stdio_server() as (read_stream, write_stream):
+        await server.run(read_stream, write_stream, server.create_initialization_options())
+
+
+def bind_http(port: int, host: str = "127.0.0.1") -> socket.socket:
+    """A listening socket for the HTTP transport; InputError (not uvicorn's exit) when the port is taken."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise InputError(
+            f"cannot serve MCP on {host}:{port}: {exc.strerror or exc}", action="Pick another --http PORT."
+        ) from exc
+    return sock
+
+
+async def serve_http(toolbox: Toolbox, sock: socket.socket, host: str = "127.0.0.1") -> None:
+    """Serve MCP over streamable HTTP at http://<host>:<port>/mcp on a bound socket until interrupted."""
+    import uvicorn
+
+    server = build_server(toolbox)
+    app = server.streamable_http_app(streamable_http_path=HTTP_PATH, host=host)
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    try:
+        await uvicorn.Server(config).serve(sockets=[sock])
+    finally:
+        sock.close()

@@ -1,0 +1,180 @@
+"""What each host tool returns: pydantic models, with the text a person (or a model) reads."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from nemo_skills.catalog.router import RouteResult
+from nemo_skills.catalog.skill import Skill
+from nemo_skills.client.models import Credits
+
+RenderState = Literal["completed", "rendering", "not_exported"]
+
+
+class ToolOutput(BaseModel):
+    """Base of the tool results: `text()` is what a host shows, the fields are the structured result."""
+
+    def text(self) -> str:
+        """A readable rendering of the result."""
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2)
+
+
+class RouteOutput(RouteResult):
+    """route_input's result: the chosen skill, why, and every skill's score."""
+
+    def text(self) -> str:
+        """The choice and the reason, then the score table."""
+        lines = [f"{self.skill}: {self.reason}", "", "scores:"]
+        lines += [f"  {row.skill}: {row.score:g} ({row.reason})" for row in self.scores]
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+class SkillInfo(BaseModel):
+    """One served skill, as a host lists it."""
+
+    name: str
+    version: str
+    title: str
+    tagline: str
+    summary: str
+    accepts: list[str] = Field(description="Input kinds: text, url, image, video, audio, document.")
+    max_upload_mb: int
+    recommended_formats: list[str]
+    typical_turnaround: str
+    examples: list[str]
+
+    @classmethod
+    def from_skill(cls, skill: Skill) -> SkillInfo:
+        """The listing entry of a skill."""
+        return cls(
+            name=skill.name,
+            version=skill.version,
+            title=skill.title,
+            tagline=skill.tagline,
+            summary=skill.description,
+            accepts=[k.value for k in skill.inputs],
+            max_upload_mb=skill.max_upload_mb,
+            recommended_formats=list(skill.recommended_formats),
+            typical_turnaround=skill.typical_turnaround,
+            examples=list(skill.examples),
+        )
+
+
+class SkillList(ToolOutput):
+    """list_skills' result, highest routing priority first."""
+
+    skills: list[SkillInfo]
+
+    def text(self) -> str:
+        """One line per skill."""
+        return "\n".join(
+            f"{s.name} ({s.version}) — {s.tagline}. Accepts {', '.join(s.accepts)}; "
+            f"up to {s.max_upload_mb} MB; {s.typical_turnaround}."
+            for s in self.skills
+        )
+
+
+class SessionOutput(ToolOutput):
+    """Fields every session tool returns: which skill and session the call used."""
+
+    skill: str
+    session_id: str
+    session_replaced: str | None = Field(
+        default=None, description="A lost session this one replaced; its timeline is gone."
+    )
+
+    def _notice(self) -> list[str]:
+        if self.session_replaced:
+            return [f"Note: session {self.session_replaced} was lost; a new session was started."]
+        return []
+
+
+class ChatOutput(SessionOutput):
+    """chat's result: the editor's reply and what changed."""
+
+    reply: str
+    changes: list[str] = Field(default_factory=list)
+    timeline: str | None = None
+
+    def text(self) -> str:
+        """The reply, the changes and the timeline."""
+        lines = [*self._notice(), self.reply]
+        lines += [f"- {c}" for c in self.changes]
+        if self.timeline and self.timeline not in self.reply:
+            lines.append(self.timeline)
+        return "\n".join(lines)
+
+
+class UploadOutput(SessionOutput):
+    """upload's result: what the session received."""
+
+    files: list[str] = Field(default_factory=list)
+    urls: list[str] = Field(default_factory=list)
+
+    def text(self) -> str:
+        """What was uploaded."""
+        items = [*self.files, *self.urls]
+        return "\n".join([*self._notice(), f"Uploaded {len(items)} item(s): {', '.join(items) or 'none'}."])
+
+
+class StateOutput(SessionOutput):
+    """get_state's result: the timeline summary."""
+
+    timeline: str
+    ready_to_export: bool
+    tracks: int
+
+    def text(self) -> str:
+        """The timeline and whether it can be exported."""
+        ready = "ready to export" if self.ready_to_export else "nothing to export yet"
+        return "\n".join([*self._notice(), self.timeline, f"({ready})"])
+
+
+class ExportOutput(SessionOutput):
+    """export's result: the MP4 on disk, or the render id to fetch it later."""
+
+    status: RenderState
+    render_id: str | None = None
+    path: str | None = Field(default=None, description="The MP4 on disk, once completed.")
+    url: str | None = None
+    size: int | None = Field(default=None, description="Size of the MP4 in bytes.")
+    message: str = ""
+
+    def text(self) -> str:
+        """Where the video is, or how to fetch it."""
+        return "\n".join([*self._notice(), self.message])
+
+
+class RunSkillOutput(ExportOutput):
+    """run_skill's result: the route, the reply, the timeline and the MP4."""
+
+    route_reason: str | None = Field(default=None, description="Why the router chose the skill.")
+    reply: str = ""
+    changes: list[str] = Field(default_factory=list)
+    timeline: str | None = None
+
+    def text(self) -> str:
+        """Route, reply, timeline and the export outcome."""
+        lines = self._notice()
+        if self.route_reason:
+            lines.append(f"Skill: {self.skill} ({self.route_reason})")
+        if self.reply:
+            lines.append(self.reply)
+        lines += [f"- {c}" for c in self.changes]
+        if self.timeline and self.timeline not in self.reply:
+            lines.append(self.timeline)
+        if self.message:
+            lines.append(self.message)
+        return "\n".join(lines)
+
+
+class CreditsOutput(Credits):
+    """get_credits' result: the balance."""
+
+    def text(self) -> str:
+        """The balance in one line."""
+        return f"Credits: {self.available:g} available, {self.frozen:g} frozen, {self.total:g} total."

@@ -1,0 +1,80 @@
+"""Progress events of a job, for whoever shows them: a terminal, JSON lines, an MCP host.
+
+The runner reports through one callback taking a `ProgressEvent`; it never
+prints. Every event is a small pydantic model with a `kind`, so a consumer can
+dump it as JSON as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+# A long silence is the same event on the chat stream and in progress reports.
+from nemo_skills.client.events import StillWorking
+
+StageName = Literal["route", "connect", "upload", "chat", "render", "download", "done"]
+
+
+class Stage(BaseModel):
+    """A job step begins: routing, connecting, uploading, chatting, rendering, downloading."""
+
+    kind: Literal["stage"] = "stage"
+    stage: StageName
+    message: str = ""
+
+
+class Transfer(BaseModel):
+    """Bytes moved so far in an upload or download (`total` None when unknown)."""
+
+    kind: Literal["upload", "download"]
+    name: str
+    done: int
+    total: int | None = None
+
+
+class ReplyText(BaseModel):
+    """Reply text as it arrives: `partial` is a live preview, otherwise a finished piece."""
+
+    kind: Literal["reply"] = "reply"
+    text: str
+    partial: bool = False
+
+
+class RenderUpdate(BaseModel):
+    """A render job's status and progress (0-1, None when the backend gives none)."""
+
+    kind: Literal["render"] = "render"
+    render_id: str
+    status: str
+    progress: float | None = None
+
+
+class Notice(BaseModel):
+    """Something the user should read: the routing decision, a replaced session, a retry."""
+
+    kind: Literal["notice"] = "notice"
+    message: str
+    level: Literal["info", "warning"] = "info"
+
+
+class ItemStarted(BaseModel):
+    """A batch moves on to its next request (1-based `index` of `total`)."""
+
+    kind: Literal["item"] = "item"
+    index: int
+    total: int
+    label: str
+
+
+ProgressEvent = Annotated[
+    Stage | Transfer | ReplyText | StillWorking | RenderUpdate | Notice | ItemStarted,
+    Field(discriminator="kind"),
+]
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+def ignore(event: ProgressEvent) -> None:
+    """A progress callback that drops every event."""

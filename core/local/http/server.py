@@ -1,0 +1,181 @@
+"""LocalBackend: the local backend served by uvicorn on a background thread, on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import tempfile
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from nemo_skills.errors import InputError
+from nemo_skills.local.config import BackendSettings
+from nemo_skills.local.faults import Faults, FaultState
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+START_TIMEOUT = 15.0
+
+
+MISSING_EXTRA_HINT = 'The local backend needs the "local" extra: pip install "nemo-skills[local]"'
+
+
+class LocalBackend:
+    """An offline NemoVideo backend on a free loopback port; a context manager, or start()/stop().
+
+    With no `data_dir` it keeps its data in a temporary folder it removes on stop;
+    with one, it persists there and picks up where a previous run left off.
+    Other keyword arguments are BackendSettings fields (heartbeat_interval,
+    step_delay, starting_credits, registered_tokens, plan_blocks_export,
+    status_shape, auth_http_401, resolution, ...).
+    """
+
+    def __init__(
+        self,
+        data_dir: Path | str | None = None,
+        faults: Faults | None = None,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        **settings: Any,
+    ) -> None:
+        if host not in LOOPBACK_HOSTS:
+            raise ValueError(
+                f"the local backend serves loopback only ({', '.join(LOOPBACK_HOSTS)}), not {host!r}"
+            )
+        self.settings = BackendSettings(faults=faults or Faults(), **settings)
+        self.host = host
+        self.port = port
+        self._explicit_dir = Path(data_dir) if data_dir is not None else None
+        self.data_dir: Path | None = self._explicit_dir
+        self._thread: threading.Thread | None = None
+        self._server: Any = None
+        self._context: Any = None
+        self._error: BaseException | None = None
+        self.base_url = ""
+
+    @property
+    def faults(self) -> Faults:
+        """The fault switches this backend was started with."""
+        return self.settings.faults
+
+    def __repr__(self) -> str:
+        return f"LocalBackend(base_url={self.base_url!r}, data_dir={str(self.data_dir)!r})"
+
+    def start(self) -> LocalBackend:
+        """Bind a port, start serving on a background thread, and wait until requests are answered."""
+        if self._thread is not None:
+            return self
+        try:
+            import uvicorn
+
+            from nemo_skills.local.http.app import create_app
+        except ImportError as exc:
+            raise InputError(f"the local backend cannot start: {exc}", action=MISSING_EXTRA_HINT) from None
+        from nemo_skills.local.agent.turns import TurnRunner
+        from nemo_skills.local.http.context import AppContext
+        from nemo_skills.local.renderer.jobs import RenderQueue
+        from nemo_skills.local.state import Store
+
+        if self._explicit_dir is None:
+            self.data_dir = Path(tempfile.mkdtemp(prefix="nemo-local-"))
+        assert self.data_dir is not None
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        fault_state = FaultState(self.settings.faults)
+        store = Store(self.data_dir, self.settings, fault_state)
+        renders = RenderQueue(store, self.settings, fault_state)
+        context = AppContext(
+            store=store,
+            settings=self.settings,
+            faults=fault_state,
+            renders=renders,
+            turns=TurnRunner(store, self.settings, fault_state),
+        )
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            renders.shutdown()
+            self._remove_temp_dir()
+            raise
+        sock.listen(128)
+        self.port = sock.getsockname()[1]
+        shown = f"[{self.host}]" if family == socket.AF_INET6 else self.host
+        self.base_url = f"http://{shown}:{self.port}"
+        config = uvicorn.Config(
+            create_app(context),
+            log_level="warning",
+            access_log=False,
+            http="h11",
+            ws="none",
+            lifespan="off",
+            loop="asyncio",
+            timeout_graceful_shutdown=2,
+        )
+        server = uvicorn.Server(config)
+        self._server, self._context = server, context
+
+        def serve() -> None:
+            try:
+                asyncio.run(server.serve(sockets=[sock]))
+            except BaseException as exc:
+                self._error = exc
+            finally:
+                sock.close()
+
+        self._thread = threading.Thread(target=serve, name=f"nemo-local-{self.port}", daemon=True)
+        self._thread.start()
+        renders.resume_unfinished()
+        waited = threading.Event()
+        for _ in range(int(START_TIMEOUT / 0.01)):
+            if server.started or not self._thread.is_alive():
+                break
+            waited.wait(0.01)
+        if not server.started:
+            self.stop()
+            raise RuntimeError(f"the local backend did not start: {self._error!r}")
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, stop renders, save state; remove the data folder if it was a temporary one."""
+        thread, server, context = self._thread, self._server, self._context
+        self._thread = None
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(timeout=10)
+        if context is not None:
+            context.renders.shutdown()
+            context.store.save()
+        self._remove_temp_dir()
+
+    def _remove_temp_dir(self) -> None:
+        if self._explicit_dir is None and self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self) -> LocalBackend:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # Controls for tests and demos: faults on demand, besides the switches.
+
+    def lose_session(self, session_id: str) -> bool:
+        """Forget a session now, as if it expired on the cloud; True if it existed."""
+        return bool(self._require().store.lose_session(session_id))
+
+    def render_job(self, render_id: str) -> Any:
+        """The stored RenderJob for an id, or None."""
+        return self._require().store.render(render_id)
+
+    def _require(self) -> Any:
+        if self._context is None:
+            raise RuntimeError("the local backend is not running; call start() first")
+        return self._context

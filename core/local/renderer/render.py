@@ -1,0 +1,115 @@
+"""Run one render: write the work folder, start ffmpeg, report its progress, keep the MP4."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from nemo_skills.draft import Draft
+from nemo_skills.local.renderer.ffmpeg import ffmpeg_exe, find_font, has_filter
+from nemo_skills.local.renderer.render_plan import MediaLookup, PlanError, RenderPlan, build_plan
+
+
+class RenderFailed(RuntimeError):
+    """ffmpeg could not render the draft; the message is what a user can act on."""
+
+
+def parse_progress(line: str, total: float) -> float | None:
+    """The fraction done from one `-progress` line (out_time_us / out_time_ms are microseconds)."""
+    key, _, value = line.strip().partition("=")
+    if key in ("out_time_us", "out_time_ms") and value.strip().lstrip("-").isdigit() and total > 0:
+        return max(0.0, min(int(value) / 1_000_000 / total, 1.0))
+    if key == "progress" and value.strip() == "end":
+        return 1.0
+    return None
+
+
+def render_draft(
+    draft: Draft,
+    lookup: MediaLookup,
+    dest: Path,
+    *,
+    aspect: str | None = None,
+    short_side: int = 1080,
+    fps: int = 30,
+    preset: str = "veryfast",
+    on_progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
+    on_process: Callable[[subprocess.Popen[str]], None] | None = None,
+) -> RenderPlan:
+    """Render a draft to an MP4 at `dest` (written atomically); RenderFailed says why it could not."""
+    font = find_font()
+    captions = font is not None and has_filter("drawtext")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(f".{dest.name}.part")
+    try:
+        plan = build_plan(
+            draft,
+            lookup,
+            part,
+            aspect=aspect,
+            short_side=short_side,
+            fps=fps,
+            preset=preset,
+            font=captions,
+            gradients=has_filter("gradients"),
+        )
+    except PlanError as exc:
+        raise RenderFailed(str(exc)) from exc
+    with tempfile.TemporaryDirectory(prefix="nemo-render-") as work:
+        workdir = Path(work)
+        for name, text in plan.files.items():
+            (workdir / name).write_text(text, encoding="utf-8")
+        if captions and font is not None:
+            # Referred to by a plain relative name, so no path needs escaping in the filter graph.
+            shutil.copyfile(font, workdir / "font.ttf")
+        _run(plan, workdir, on_progress, cancel, on_process)
+    os.replace(part, dest)
+    return plan
+
+
+def _run(
+    plan: RenderPlan,
+    workdir: Path,
+    on_progress: Callable[[float], None] | None,
+    cancel: threading.Event | None,
+    on_process: Callable[[subprocess.Popen[str]], None] | None,
+) -> None:
+    errors = workdir / "ffmpeg-errors.txt"
+    with errors.open("w+", encoding="utf-8", errors="replace") as err:
+        proc = subprocess.Popen(
+            [ffmpeg_exe(), *plan.args],
+            cwd=workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+        )
+        if on_process is not None:
+            on_process(proc)
+        assert proc.stdout is not None
+        try:
+            for line in proc.stdout:
+                if cancel is not None and cancel.is_set():
+                    proc.kill()
+                    break
+                done = parse_progress(line, plan.duration)
+                if done is not None and on_progress is not None:
+                    on_progress(done)
+        finally:
+            code = proc.wait()
+        if cancel is not None and cancel.is_set():
+            raise RenderFailed("the render was cancelled because the server stopped")
+        if code != 0:
+            err.seek(0)
+            lines = [ln.strip() for ln in err.read().splitlines() if ln.strip()]
+            detail = lines[-1] if lines else f"exit status {code}"
+            with contextlib.suppress(OSError):
+                Path(plan.args[-1]).unlink()
+            raise RenderFailed(f"ffmpeg failed: {detail[:300]}")
