@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from nemo_skills.catalog.router import Claim, RouteRequest
+    from nemo_skills.catalog.claims import Claim, RouteRequest
     from nemo_skills.catalog.skill import Skill
 
 hookspec = pluggy.HookspecMarker("nemo_skills")

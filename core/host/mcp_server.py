@@ -13,9 +13,9 @@ import logging
 import re
 import socket
 import time
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from nemo_skills import __version__
 from nemo_skills.errors import InputError, NemoSkillsError
 from nemo_skills.host.toolbox import Toolbox
 from nemo_skills.host.tools import TOOLS, SchemaFormat, tool_schema
@@ -39,6 +39,14 @@ INSTRUCTIONS = (
     "session; get_credits shows the balance; list_skills lists the skills. Each skill's SKILL.md is a "
     "resource at skill://<name>/SKILL.md."
 )
+
+
+def _package_version() -> str:
+    """The installed package's version (the root package is above this layer, so ask the metadata)."""
+    try:
+        return metadata.version("nemo-skills")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
 
 
 def resource_uri(skill_name: str) -> str:
@@ -112,7 +120,7 @@ def build_server(toolbox: Toolbox) -> Server[Any]:
 
     return Server(
         SERVER_NAME,
-        version=__version__,
+        version=_package_version(),
         title="nemo-skills",
         instructions=INSTRUCTIONS,
         on_list_tools=list_tools,

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from nemo_skills.files.atomic import atomic_write_bytes
 from nemo_skills.local.config import BackendSettings
 from nemo_skills.local.faults import FaultState
-from nemo_skills.local.http.problems import ApiProblem, session_problem, token_problem
+from nemo_skills.local.problems import ApiProblem, session_problem, token_problem
 from nemo_skills.local.records import Account, MediaRecord, RenderJob, SessionRecord, StoreData, TokenRecord
 from nemo_skills.protocol import HTTP_RATE_LIMITED, ErrorCode, RenderStatus
 

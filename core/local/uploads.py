@@ -15,7 +15,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from nemo_skills import protocol
 from nemo_skills.files.media import SNIFF_BYTES
-from nemo_skills.local.http.problems import bad_request
+from nemo_skills.local.problems import bad_request
 
 MAX_NAME_CHARS = 120
 # Past the limit, the rest of the body is read and discarded up to this many bytes, so the client

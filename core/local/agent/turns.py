@@ -18,7 +18,7 @@ from nemo_skills.local.agent.edits import apply_edit
 from nemo_skills.local.agent.rules import Edit, TurnPlan
 from nemo_skills.local.config import BackendSettings
 from nemo_skills.local.faults import FaultState
-from nemo_skills.local.http.problems import ApiProblem
+from nemo_skills.local.problems import ApiProblem
 from nemo_skills.local.records import SessionRecord
 from nemo_skills.local.state import Store
 

@@ -15,8 +15,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from nemo_skills import protocol
 from nemo_skills.local.http import routes_chat, routes_gateway, routes_render, routes_upload
 from nemo_skills.local.http.context import AppContext
-from nemo_skills.local.http.problems import CODE_INTERNAL, ApiProblem
 from nemo_skills.local.http.responses import gateway_error, render_error
+from nemo_skills.local.problems import CODE_INTERNAL, ApiProblem
 
 log = logging.getLogger("nemo_skills.local")
 

@@ -13,7 +13,7 @@ from nemo_skills import protocol
 from nemo_skills.local.agent.turns import TurnRunner
 from nemo_skills.local.config import DEFAULT_UPLOAD_LIMIT_MB, BackendSettings
 from nemo_skills.local.faults import FaultState
-from nemo_skills.local.http.problems import ApiProblem, bad_request
+from nemo_skills.local.problems import ApiProblem, bad_request
 from nemo_skills.local.records import Account
 from nemo_skills.local.renderer.jobs import RenderQueue
 from nemo_skills.local.state import Store

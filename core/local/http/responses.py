@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
-from nemo_skills.local.http.problems import ApiProblem
+from nemo_skills.local.problems import ApiProblem
 
 
 def gateway_ok(data: dict[str, Any], message: str = "ok") -> JSONResponse:

@@ -14,7 +14,7 @@ from nemo_skills.files.documents import MAX_DOCUMENT_CHARS
 from nemo_skills.local.agent.rules import plan_turn
 from nemo_skills.local.agent.turns import END
 from nemo_skills.local.http.context import ctx, json_body, require_str
-from nemo_skills.local.http.problems import bad_request
+from nemo_skills.local.problems import bad_request
 
 # A message carries the text of the documents a client read (each up to MAX_DOCUMENT_CHARS, several
 # per message), so this server must take much more than one document.

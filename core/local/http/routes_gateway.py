@@ -10,8 +10,8 @@ from starlette.responses import JSONResponse
 from nemo_skills import protocol
 from nemo_skills.draft import Draft
 from nemo_skills.local.http.context import ctx, json_body
-from nemo_skills.local.http.problems import ApiProblem, bad_request
 from nemo_skills.local.http.responses import gateway_ok
+from nemo_skills.local.problems import ApiProblem, bad_request
 
 
 async def anonymous_token(request: Request) -> JSONResponse:

@@ -14,8 +14,8 @@ from starlette.types import Receive, Scope, Send
 from nemo_skills import protocol
 from nemo_skills.draft import Draft
 from nemo_skills.local.http.context import ctx, json_body, require_str
-from nemo_skills.local.http.problems import ApiProblem, bad_request, not_found
 from nemo_skills.local.http.responses import render_error, render_ok
+from nemo_skills.local.problems import ApiProblem, bad_request, not_found
 from nemo_skills.local.records import RenderJob
 from nemo_skills.local.renderer.render_plan import SIZES
 

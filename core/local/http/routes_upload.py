@@ -14,8 +14,8 @@ from starlette.responses import JSONResponse
 from nemo_skills import errors, protocol
 from nemo_skills.files import media
 from nemo_skills.local.http.context import AppContext, ctx, json_body
-from nemo_skills.local.http.problems import ApiProblem, bad_request
 from nemo_skills.local.http.responses import gateway_ok
+from nemo_skills.local.problems import ApiProblem, bad_request
 from nemo_skills.local.records import MediaRecord
 from nemo_skills.local.renderer.probe import ProbeError, probe
 from nemo_skills.local.uploads import ReceivedFile, discard_all, receive_files
