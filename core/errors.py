@@ -70,11 +70,19 @@ class NemoSkillsError(Exception):
 
     exit_code: ClassVar[int] = ExitCode.FAILURE
     default_action: ClassVar[str | None] = None
+    # What the failed work left behind, set by the job that caught it, so a report can say how to go on.
+    job_id: str | None = None
+    session_id: str | None = None
+    render_id: str | None = None
 
     def __init__(self, message: str, *, action: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.action = action if action is not None else self.default_action
+
+    def context(self) -> dict[str, str | None]:
+        """The job, session and render this failure left behind (None where there is none)."""
+        return {"job_id": self.job_id, "session_id": self.session_id, "render_id": self.render_id}
 
     def user_message(self) -> str:
         """The message and, when there is one, the action, as a user reads them."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from pathlib import Path
@@ -12,7 +11,6 @@ import pytest
 from nemo_skills.client import NemoClient
 from nemo_skills.client.events import ReplyDone, TextEvent
 from nemo_skills.files.atomic import atomic_write_text
-from nemo_skills.jobs.session_store import SessionRecord, SessionStore
 from tests.client_fakes import DRAFT, FAST, FakeGateway, adk_text, sse_frames
 
 
@@ -56,41 +54,6 @@ def test_sync_client_errors_propagate_unchanged() -> None:
         pytest.raises(InputError, match="empty"),
     ):
         client.send("   ")
-
-
-def test_store_saves_finds_and_updates_records(tmp_path: Path) -> None:
-    store = SessionStore(tmp_path / "sessions.json")
-    store.save(SessionRecord(skill="a", session_id="s1", base_url="http://x", created=1, updated=1))
-    store.save(SessionRecord(skill="a", session_id="s2", base_url="http://y/", created=2, updated=2))
-    store.save(SessionRecord(skill="b", session_id="s3", base_url="http://x", created=3, updated=3))
-    last = store.last("a")
-    assert last is not None and last.session_id == "s2"
-    last_x = store.last("a", "http://x")
-    assert last_x is not None and last_x.session_id == "s1"
-    store.set_pending_render("s1", "render_5")
-    got = store.get("s1")
-    assert got is not None and got.pending_render == "render_5" and got.created == 1
-    assert store.last("a") is not None and store.last("a").session_id == "s1"  # type: ignore[union-attr]
-    store.set_last_output("s1", "/tmp/x.mp4")
-    got = store.get("s1")
-    assert got is not None and got.last_output == "/tmp/x.mp4" and got.pending_render is None
-    assert store.get("nope") is None
-    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
-
-
-def test_store_defaults_to_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NEMO_SKILLS_DATA_DIR", str(tmp_path))
-    SessionStore().save(SessionRecord(skill="a", session_id="s1", base_url="http://x"))
-    assert json.loads((tmp_path / "sessions.json").read_text())["sessions"][0]["session_id"] == "s1"
-
-
-def test_damaged_store_is_ignored_not_fatal(tmp_path: Path) -> None:
-    path = tmp_path / "sessions.json"
-    path.write_text('{"sessions": [{"skill": ')
-    store = SessionStore(path)
-    assert store.last("a") is None
-    store.save(SessionRecord(skill="a", session_id="s1", base_url="http://x"))
-    assert store.get("s1") is not None
 
 
 def test_atomic_write_leaves_the_old_file_when_writing_fails(

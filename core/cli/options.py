@@ -91,9 +91,12 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
 def json_error(exc: NemoSkillsError, **context: Any) -> None:
     """The one JSON object --json promises, for a failure."""
+    left = {k: v for k, v in exc.context().items() if v is not None}
     print_json(
         {
+            **{"job_id": None, "session_id": None, "render_id": None},
             **context,
+            **left,
             "error": {
                 "type": type(exc).__name__,
                 "message": exc.message,

@@ -65,10 +65,17 @@ Exit codes:
     "--batch",
     "batch_file",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Run every request of a JSONL file (one per line) in one session, each with its own MP4.",
+    help="Run every request of a JSONL file (one per line): each its own job, session and MP4.",
 )
 @click.option(
     "--each", is_flag=True, help="Batch style: each --file is its own request (TEXT applies to all)."
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="With --batch/--each: how many requests run at once (1: one after another).",
 )
 @deadline_option
 @json_option
@@ -88,6 +95,7 @@ def run_cmd(
     force: bool,
     batch_file: Path | None,
     each: bool,
+    concurrency: int,
     deadline: float | None,
     as_json: bool,
     progress_mode: str,
@@ -124,6 +132,7 @@ def run_cmd(
             export=not no_export,
             force=force,
             batch_file=batch_file,
+            concurrency=concurrency,
             deadline=deadline,
             as_json=as_json,
             progress_mode=progress_mode,
@@ -199,13 +208,20 @@ def _run_batch(
     export: bool,
     force: bool,
     batch_file: Path | None,
+    concurrency: int,
     deadline: float | None,
     as_json: bool,
     progress_mode: str,
 ) -> None:
     from nemo_skills.jobs.batch import BatchItem, read_batch_file
-    from nemo_skills.jobs.runner import BatchRequest, run_batch
+    from nemo_skills.jobs.batch_runner import BatchRequest, run_batch
 
+    if session_id or continue_last:
+        raise InputError(
+            "--batch and --each run each request as its own job in its own session, "
+            "so --session and --continue do not apply.",
+            action='Refine a session one request at a time with: nemo-skills run SKILL --continue "..."',
+        )
     if output is not None and output.exists() and not output.is_dir():
         raise InputError(f"-o {output}: a batch writes one file per request, so -o must be a folder.")
     if output is not None and not output.exists():
@@ -227,29 +243,22 @@ def _run_batch(
         export=export,
         force=force,
         backend=backend,
-        session_id=session_id,
-        continue_last=continue_last,
         deadline=deadline,
+        concurrency=concurrency,
     )
     result = run_reported(
         lambda report: run_batch(request, on_progress=report, catalog=catalog_for(ctx)),
         progress_mode,
         as_json=as_json,
         skill=skill,
-        session_id=session_id,
+        batch=True,
     )
     if as_json:
-        last = next((i.result for i in reversed(result.items) if i.result is not None), None)
-        data = result.model_dump(mode="json")
-        data.update(
-            succeeded=result.succeeded,
-            failed=result.failed,
-            text=last.text if last else None,
-            timeline=last.timeline if last else None,
-            output=str(last.output) if last and last.output else None,
-            render_id=last.render_id if last else None,
-            outputs=[str(i.result.output) for i in result.items if i.result and i.result.output],
-        )
+        data = result.model_dump(mode="json", exclude={"items": {"__all__": {"result"}}})
+        data.update(succeeded=result.succeeded, failed=result.failed)
+        for item, full in zip(data["items"], result.items, strict=True):
+            item["text"] = full.result.text if full.result else None
+            item["timeline"] = full.result.timeline if full.result else None
         print_json(data)
     else:
         _print_batch(result)
@@ -258,13 +267,15 @@ def _run_batch(
 
 
 def _print_batch(result: Any) -> None:
-    if result.routed:
-        click.echo(f"Skill: {result.skill} (auto: {result.reason})")
-    click.echo(f"Session: {result.session_id}")
     for item in result.items:
         click.echo("")
         click.echo(f"[{item.index}/{len(result.items)}] {item.label}")
-        if item.ok and item.result is not None:
+        if item.skipped:
+            click.echo(f"Already done (job {item.job_id}): {item.output or 'no export'}")
+        elif item.ok and item.result is not None:
+            if item.result.routed:
+                click.echo(f"Skill: {item.result.skill} (auto: {item.result.reason})")
+            click.echo(f"Session: {item.session_id}")
             click.echo(reply_block(item.result.text, item.result.changes, item.result.timeline))
             if item.result.output is not None:
                 click.echo(f"Saved: {item.result.output}")
@@ -273,11 +284,18 @@ def _print_batch(result: Any) -> None:
     click.echo("")
     click.echo(
         f"Batch: {len(result.items)} request(s), {result.succeeded} done, {result.failed} failed "
-        f"(session {result.session_id})."
+        f"(at most {result.concurrency} at once)."
     )
     for item in result.items:
         mark = "ok    " if item.ok else "FAILED"
         where = (
-            str(item.result.output) if item.ok and item.result and item.result.output else (item.error or "")
+            str(item.output)
+            if item.ok and item.output
+            else (item.error or "").splitlines()[0]
+            if not item.ok
+            else ""
         )
-        click.echo(f"  {item.index:>2}. {mark} {where}")
+        job = f" [{item.job_id}]" if item.job_id else ""
+        click.echo(f"  {item.index:>2}. {mark} {where}{job}")
+    if result.failed:
+        click.echo("Run the same command again to finish what is missing: items already done are skipped.")

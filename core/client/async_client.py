@@ -276,13 +276,17 @@ class AsyncNemoClient(BaseClient):
 
     # -- export -----------------------------------------------------------------------------------
 
-    async def start_export(self) -> str:
-        """Start rendering the session's draft to MP4; returns the (client-generated) render id."""
+    async def start_export(self, render_id: str | None = None) -> str:
+        """Start rendering the session's draft to MP4; returns the render id.
+
+        A caller that must record the id before the request (so a crash never pays twice) passes one
+        made with `new_render_id()`; sending the same id again for the same session starts nothing new.
+        """
         sid = await self._ensure_session()
         draft = (await self._state_of(sid)).draft
         if not draft.ready_to_export:
             raise NothingToExportError("The timeline is empty, so there is nothing to export yet.")
-        render_id = new_render_id()
+        render_id = render_id or new_render_id()
         # Exactly what the state gave (no filled-in defaults), as the seeds send it.
         wire = draft.model_dump(by_alias=True, exclude_unset=True)
         await self._api.call("POST", protocol.PATH_RENDER, json=protocol.render_body(render_id, sid, wire))

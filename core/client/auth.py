@@ -8,16 +8,18 @@ pydantic SecretStr, so no repr, log line or exception can show one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import logging
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
@@ -25,6 +27,12 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError
 from nemo_skills import protocol
 from nemo_skills.errors import AuthError, BackendError, NemoSkillsError
 from nemo_skills.files.atomic import atomic_write_text, config_dir
+
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no flock; a refused second token is then reported
+    fcntl = None
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +83,22 @@ class TokenCache:
     def _save(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write_text(self.path, json.dumps(data, indent=2) + "\n", mode=SECRET_FILE_MODE)
+
+    @contextlib.asynccontextmanager
+    async def locked(self) -> AsyncIterator[None]:
+        """Hold the cache's lock (across threads and processes) while a token is fetched and stored.
+
+        The backend grants one anonymous token per client id at a time, so two fetches at once
+        would see the second refused: whoever waits here reads the token the first one stored.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, SECRET_FILE_MODE)
+        try:
+            if fcntl is not None:
+                await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
     def client_id(self) -> str:
         """The persisted client id, created on first use."""
@@ -248,7 +272,15 @@ class Authenticator:
                 raise AuthError("The token provider returned no token.")
             self._current, self._expires_at = SecretStr(value.strip()), None
             return
-        cached = None if force else self._cache.get(self._base_url)
+        async with self._cache.locked():
+            await self._obtain_anonymous(force=force)
+
+    async def _obtain_anonymous(self, *, force: bool) -> None:
+        # Under the cache's lock: another client (a batch job, another process) may have just fetched one.
+        cached = self._cache.get(self._base_url)
+        rejected = self._current.get_secret_value() if force and self._current is not None else None
+        if force and cached is not None and cached.token.get_secret_value() == rejected:
+            cached = None
         if cached is not None and time.time() < cached.expires_at - self._margin:
             self._current, self._expires_at = cached.token, cached.expires_at
             return

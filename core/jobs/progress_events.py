@@ -18,7 +18,13 @@ from nemo_skills.client.events import StillWorking
 StageName = Literal["route", "connect", "upload", "chat", "render", "download", "done"]
 
 
-class Stage(BaseModel):
+class JobEvent(BaseModel):
+    """Base of the events a job reports: `job_id` names the job when several run at once."""
+
+    job_id: str | None = None
+
+
+class Stage(JobEvent):
     """A job step begins: routing, connecting, uploading, chatting, rendering, downloading."""
 
     kind: Literal["stage"] = "stage"
@@ -26,7 +32,7 @@ class Stage(BaseModel):
     message: str = ""
 
 
-class Transfer(BaseModel):
+class Transfer(JobEvent):
     """Bytes moved so far in an upload or download (`total` None when unknown)."""
 
     kind: Literal["upload", "download"]
@@ -35,7 +41,7 @@ class Transfer(BaseModel):
     total: int | None = None
 
 
-class ReplyText(BaseModel):
+class ReplyText(JobEvent):
     """Reply text as it arrives: `partial` is a live preview, otherwise a finished piece."""
 
     kind: Literal["reply"] = "reply"
@@ -43,7 +49,7 @@ class ReplyText(BaseModel):
     partial: bool = False
 
 
-class RenderUpdate(BaseModel):
+class RenderUpdate(JobEvent):
     """A render job's status and progress (0-1, None when the backend gives none)."""
 
     kind: Literal["render"] = "render"
@@ -52,7 +58,7 @@ class RenderUpdate(BaseModel):
     progress: float | None = None
 
 
-class Notice(BaseModel):
+class Notice(JobEvent):
     """Something the user should read: the routing decision, a replaced session, a retry."""
 
     kind: Literal["notice"] = "notice"
@@ -60,7 +66,7 @@ class Notice(BaseModel):
     level: Literal["info", "warning"] = "info"
 
 
-class ItemStarted(BaseModel):
+class ItemStarted(JobEvent):
     """A batch moves on to its next request (1-based `index` of `total`)."""
 
     kind: Literal["item"] = "item"
@@ -69,8 +75,19 @@ class ItemStarted(BaseModel):
     label: str
 
 
+class JobUpdate(JobEvent):
+    """A job of a batch changed state (queued, sent, rendering, downloading, done, failed, skipped)."""
+
+    kind: Literal["job"] = "job"
+    index: int
+    total: int
+    label: str
+    state: str
+    detail: str = Field(default="", description="The output when done, the error when failed.")
+
+
 ProgressEvent = Annotated[
-    Stage | Transfer | ReplyText | StillWorking | RenderUpdate | Notice | ItemStarted,
+    Stage | Transfer | ReplyText | StillWorking | RenderUpdate | Notice | ItemStarted | JobUpdate,
     Field(discriminator="kind"),
 ]
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -78,3 +95,14 @@ ProgressCallback = Callable[[ProgressEvent], None]
 
 def ignore(event: ProgressEvent) -> None:
     """A progress callback that drops every event."""
+
+
+def for_job(job_id: str, report: ProgressCallback) -> ProgressCallback:
+    """A callback that tags each job event with `job_id` before passing it on."""
+
+    def tagged(event: ProgressEvent) -> None:
+        if isinstance(event, JobEvent) and event.job_id is None:
+            event = event.model_copy(update={"job_id": job_id})
+        report(event)
+
+    return tagged

@@ -1,16 +1,21 @@
-"""The main job end to end: route, connect, upload, send, export; one request or a batch.
+"""One job end to end: route, connect, upload, send, export; journaled so an interrupted job can finish.
 
     result = await run_job(RunRequest(skill="auto", text="a 5-second sunset", backend="local"))
 
-Everything a user can get wrong is checked before anything is sent: the skill,
-each file (format, size, documents), the output path. Progress goes to one
-callback as `ProgressEvent`s; nothing here prints. The CLI, the MCP server and
-scripts share this module.
+Everything a user can get wrong is checked before anything is sent: the skill, each file (format, size,
+documents), the output path. Each step is recorded in the job journal before it begins (the chat request as
+`sent`, the render id before the export request), so running the same command again after a crash resumes
+the job instead of paying for it twice. Progress goes to one callback as `ProgressEvent`s; nothing here
+prints. The CLI, the MCP server, batches and scripts share this module.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -18,35 +23,19 @@ from pydantic import BaseModel, Field
 from nemo_skills.catalog.registry import Catalog, get_catalog
 from nemo_skills.catalog.router import route
 from nemo_skills.catalog.skill import Skill
-from nemo_skills.client.models import ExportResult, Reply
+from nemo_skills.client.base_client import new_render_id
+from nemo_skills.client.models import ExportResult, Reply, SessionState
 from nemo_skills.client.settings import ClientOptions
-from nemo_skills.errors import (
-    AuthError,
-    InputError,
-    InterruptedByUser,
-    NemoSkillsError,
-    NoCreditsError,
-    PlanTierError,
-    RateLimitedError,
-)
+from nemo_skills.errors import InterruptedByUser, NemoSkillsError, RenderFailedError, RenderTimeoutError
 from nemo_skills.files.naming import resolve_output
 from nemo_skills.jobs.backends import Backend, backend_label, client_options_from_env, open_backend
-from nemo_skills.jobs.batch import BatchItem
 from nemo_skills.jobs.inputs import PreparedInput, build_prompt, prepare_input
-from nemo_skills.jobs.progress_events import ItemStarted, Notice, ProgressCallback, Stage, ignore
+from nemo_skills.jobs.journal import Job, JobSpec, Journal, owner_alive
+from nemo_skills.jobs.progress_events import Notice, ProgressCallback, ProgressEvent, Stage, ignore
 from nemo_skills.jobs.session_store import SessionStore
 from nemo_skills.jobs.skill_session import SkillSession
 
 AUTO = "auto"
-
-# Errors that would fail every later item of a batch the same way: stop there.
-_BATCH_FATAL: tuple[type[NemoSkillsError], ...] = (
-    AuthError,
-    NoCreditsError,
-    PlanTierError,
-    RateLimitedError,
-    InterruptedByUser,
-)
 
 
 class RunRequest(BaseModel):
@@ -71,6 +60,7 @@ class RunRequest(BaseModel):
 class RunResult(BaseModel):
     """What a job produced."""
 
+    job_id: str | None = Field(default=None, description="The job's id in the journal.")
     skill: str
     routed: bool = Field(default=False, description="The router picked the skill.")
     reason: str | None = Field(default=None, description="Why the router picked it.")
@@ -84,47 +74,7 @@ class RunResult(BaseModel):
     output: Path | None = None
     render_id: str | None = None
     size: int | None = None
-
-
-class BatchItemResult(BaseModel):
-    """One batch item's outcome: its result, or the error that stopped it."""
-
-    index: int
-    line: int
-    label: str
-    ok: bool
-    result: RunResult | None = None
-    error: str | None = None
-    exit_code: int = 0
-
-
-class BatchResult(BaseModel):
-    """A whole batch: every item's outcome in order, in one session."""
-
-    skill: str
-    routed: bool = False
-    reason: str | None = None
-    session_id: str | None = None
-    backend: str
-    items: list[BatchItemResult]
-
-    @property
-    def succeeded(self) -> int:
-        """How many items produced their result."""
-        return sum(1 for i in self.items if i.ok)
-
-    @property
-    def failed(self) -> int:
-        """How many items did not."""
-        return len(self.items) - self.succeeded
-
-    @property
-    def exit_code(self) -> int:
-        """0 when all succeeded; 130 when interrupted; else the exit code of the first failure."""
-        codes = [i.exit_code for i in self.items if not i.ok]
-        if InterruptedByUser.exit_code in codes:
-            return InterruptedByUser.exit_code
-        return codes[0] if codes else 0
+    resumed: bool = Field(default=False, description="An interrupted job was finished instead of started.")
 
 
 def pick_skill(
@@ -137,79 +87,265 @@ def pick_skill(
     return catalog.get(choice.skill), choice.reason
 
 
-def choose_skill(
-    request: RunRequest | BatchRequest,
-    text: str,
-    files: Sequence[Path],
-    urls: Sequence[str],
-    catalog: Catalog,
-    store: SessionStore,
-    label: str,
-) -> tuple[Skill, str | None]:
+def choose_skill(spec: JobSpec, catalog: Catalog, store: SessionStore) -> tuple[Skill, str | None]:
     """The skill of a job: `auto` continuing a session keeps that session's skill; else as pick_skill."""
-    if request.skill.strip().lower() == AUTO and (request.session_id or request.continue_last):
-        if request.session_id:
-            record = store.get(request.session_id)
-        else:
-            mine = [r for r in store.records() if r.base_url == label]
-            record = mine[-1] if mine else None
+    if spec.skill.strip().lower() == AUTO and (spec.session_id or spec.continue_last):
+        record = store.get(spec.session_id) if spec.session_id else store.last(base_url=spec.backend)
         if record is not None and record.skill in catalog:
             return catalog.get(record.skill), None
-    return pick_skill(request.skill, text, files, urls, catalog)
+    return pick_skill(spec.skill, spec.text, [Path(f) for f in spec.files], spec.urls, catalog)
 
 
-def _reply_text(reply: Reply) -> str:
-    if reply.text.strip():
-        return reply.text
-    return reply.error or "(no reply text)"
-
-
-async def _one(
-    session: SkillSession,
-    prepared: PreparedInput,
-    output: Path | None,
-    *,
-    deadline: float | None,
-) -> tuple[Reply, list[str], str, ExportResult | None]:
-    if session.title is None:
-        # Later exports of the session are named after what the user asked, not the rendered template.
-        session.title = _name_source(prepared) or None
-    uploaded = await session.upload(prepared)
-    reply = await session.send(build_prompt(session.skill, prepared, uploaded))
-    state = await session.state()
-    exported = await session.export(output, deadline=deadline) if output is not None else None
-    return reply, uploaded, state.timeline, exported
-
-
-def _result(
-    session: SkillSession,
-    reason: str | None,
-    reply: Reply,
-    uploaded: list[str],
-    timeline: str,
-    exported: ExportResult | None,
-) -> RunResult:
-    info = session.info
-    return RunResult(
-        skill=session.skill.name,
-        routed=reason is not None,
-        reason=reason,
-        session_id=session.session_id,
-        session_replaced=info.replaced if info else None,
-        backend=session.backend.label,
-        text=_reply_text(reply),
-        changes=reply.changes,
-        timeline=timeline,
-        uploaded=uploaded,
-        output=exported.path if exported else None,
-        render_id=exported.render_id if exported else None,
-        size=exported.size if exported else None,
+def job_spec(request: RunRequest, backend_label_: str) -> JobSpec:
+    """The journal's view of a request: files made absolute, the output as the user named it."""
+    base = request.cwd or Path.cwd()
+    return JobSpec(
+        skill=request.skill,
+        text=request.text,
+        files=[str(f if f.is_absolute() else (base / f)) for f in request.files],
+        urls=list(request.urls),
+        output=str(
+            request.output
+            if request.output is None or request.output.is_absolute()
+            else base / request.output
+        )
+        if request.output is not None
+        else None,
+        export=request.export,
+        backend=backend_label_,
+        session_id=request.session_id,
+        continue_last=request.continue_last,
     )
 
 
-def _announce(on_progress: ProgressCallback, skill: Skill, reason: str | None) -> None:
-    if reason is not None:
-        on_progress(Stage(stage="route", message=f"{skill.name}: {reason}"))
+def draft_fingerprint(state: SessionState) -> str:
+    """A short hash of a timeline, to tell afterwards whether a request changed it."""
+    wire = state.draft.model_dump(mode="json", by_alias=True)
+    return hashlib.sha256(json.dumps(wire, sort_keys=True).encode("utf-8")).hexdigest()[:24]
+
+
+def name_source(prepared: PreparedInput) -> str:
+    """What an automatic output name is made from: the text, else the first document or file."""
+    if prepared.text:
+        return prepared.text
+    if prepared.documents:
+        return Path(prepared.documents[0].name).stem
+    if prepared.media:
+        return prepared.media[0].stem
+    return ""
+
+
+@dataclass
+class JobContext:
+    """What every job of a run shares: where it runs, the stores, the client options, how to report."""
+
+    backend: Backend
+    catalog: Catalog
+    store: SessionStore
+    journal: Journal
+    options: ClientOptions
+    report: ProgressCallback
+    deadline: float | None = None
+    force: bool = False
+    cwd: Path | None = None
+
+
+class JobOutcome(BaseModel):
+    """A finished job: its result, or the journal entry that says how far it got."""
+
+    job: Job
+    result: RunResult | None = None
+
+
+def resumable(journal: Journal, spec: JobSpec) -> Job | None:
+    """The interrupted job of the same request, whose process is gone, if there is one."""
+    latest = journal.latest_for(spec)
+    if latest is None or latest.state == "done":
+        return None
+    if latest.state != "failed" and owner_alive(latest.owner):
+        return None
+    return latest
+
+
+class _JobRun:
+    """The steps of one job, each recorded before it begins."""
+
+    def __init__(self, job: Job, ctx: JobContext) -> None:
+        self.job = job
+        self.ctx = ctx
+        self.resumed = job.state not in ("queued",) or job.session_id is not None
+
+    def save(self, **changes: object) -> None:
+        self.job = self.ctx.journal.update(self.job, **changes)
+
+    def observe(self, event: ProgressEvent) -> None:
+        # The download begins once the render is complete: record it so a resume skips nothing.
+        if isinstance(event, Stage) and event.stage == "download" and self.job.state == "rendering":
+            self.save(state="downloading")
+        self.ctx.report(event)
+
+    async def run(self) -> RunResult:
+        ctx, spec = self.ctx, self.job.spec
+        if self.job.state == "failed":
+            # Going again from where it failed; a failed render is asked for afresh.
+            self.save(state=self.job.resume_from or "queued", error=None, exit_code=None)
+        if self.job.skill and self.job.skill in ctx.catalog:
+            skill, reason = ctx.catalog.get(self.job.skill), None
+        else:
+            skill, reason = choose_skill(spec, ctx.catalog, ctx.store)
+            if reason is not None:
+                ctx.report(Stage(stage="route", message=f"{skill.name}: {reason}"))
+        prepared = prepare_input(skill, spec.text, [Path(f) for f in spec.files], spec.urls)
+        output = Path(self.job.output) if self.job.output else None
+        if spec.export and output is None:
+            output = resolve_output(
+                Path(spec.output) if spec.output else None,
+                name_source(prepared),
+                cwd=ctx.cwd,
+                force=ctx.force,
+                fallback=skill.name,
+            )
+        self.save(skill=skill.name, output=str(output) if output else None)
+        async with SkillSession(
+            skill, ctx.backend, store=ctx.store, options=ctx.options, on_progress=self.observe
+        ) as session:
+            return await self._steps(session, skill, reason, prepared, output)
+
+    async def _open(self, session: SkillSession, prepared: PreparedInput) -> None:
+        spec = self.job.spec
+        if self.job.session_id:
+            await session.open(self.job.session_id, language_hint=prepared.text)
+            if session.session_id != self.job.session_id:
+                # 1002: the session and what the job did in it are gone; the job starts over in the new one.
+                self.save(state="queued", render_id=None, draft_before=None, uploaded=[])
+        else:
+            await session.open(spec.session_id, continue_last=spec.continue_last, language_hint=prepared.text)
+            if session.title is None:
+                session.title = name_source(prepared) or None
+        self.save(session_id=session.session_id)
+
+    async def _send(self, session: SkillSession, skill: Skill, prepared: PreparedInput) -> Reply:
+        if self.job.state == "sent":
+            # Sent before an interruption: the state says whether it was applied. Never send it twice.
+            now = await session.settled_state()
+            if self.job.draft_before is not None and draft_fingerprint(now) != self.job.draft_before:
+                self.ctx.report(Notice(message="The request sent before the interruption was applied."))
+                return Reply(
+                    text="The request sent earlier was applied.", timeline=now.timeline, from_state=True
+                )
+            self.ctx.report(
+                Notice(message="The request sent before the interruption was not applied; sending it.")
+            )
+            return await session.send(build_prompt(skill, prepared, self.job.uploaded))
+        uploaded = await session.upload(prepared)
+        before = await session.state()
+        self.save(state="sent", draft_before=draft_fingerprint(before), uploaded=uploaded)
+        return await session.send(build_prompt(skill, prepared, uploaded))
+
+    async def _export(self, session: SkillSession, output: Path) -> ExportResult:
+        render_id = self.job.render_id
+        if render_id is None:
+            render_id = new_render_id()
+            self.save(state="rendering", render_id=render_id)
+            used = await session.start_render(render_id)
+            if used != render_id:
+                self.save(render_id=used)
+        elif not await session.render_known(render_id):
+            # Recorded, but the request never reached the backend: ask for it now, under the same id.
+            await session.start_render(render_id)
+        try:
+            return await session.export(output, deadline=self.ctx.deadline, render_id=self.job.render_id)
+        except RenderFailedError:
+            self.save(render_id=None, state="rendering")
+            raise
+
+    async def _steps(
+        self,
+        session: SkillSession,
+        skill: Skill,
+        reason: str | None,
+        prepared: PreparedInput,
+        output: Path | None,
+    ) -> RunResult:
+        await self._open(session, prepared)
+        reply: Reply | None = None
+        if self.job.state in ("queued", "sent"):
+            reply = await self._send(session, skill, prepared)
+            if not self.job.spec.export:
+                self.save(state="done")
+            elif self.job.state == "sent":
+                self.save(state="rendering")
+        state = await session.state()
+        exported = (
+            await self._export(session, output) if output is not None and self.job.state != "done" else None
+        )
+        if exported is not None:
+            self.save(
+                state="done", output=str(exported.path), size=exported.size, render_id=exported.render_id
+            )
+        if self.job.state != "done":
+            self.save(state="done")
+        if reply is None:
+            reply = Reply(
+                text=f"Finished render {self.job.render_id} of the earlier request.", timeline=state.timeline
+            )
+        info = session.info
+        return RunResult(
+            job_id=self.job.job_id,
+            skill=skill.name,
+            routed=reason is not None,
+            reason=reason,
+            session_id=session.session_id,
+            session_replaced=info.replaced if info else None,
+            backend=self.ctx.backend.label,
+            text=reply.text if reply.text.strip() else (reply.error or "(no reply text)"),
+            changes=reply.changes,
+            timeline=state.timeline,
+            uploaded=self.job.uploaded,
+            output=exported.path if exported else None,
+            render_id=exported.render_id if exported else None,
+            size=exported.size if exported else None,
+            resumed=self.resumed,
+        )
+
+
+# Failures after which the same job can go on later from where it stopped (not marked failed).
+_UNFINISHED: tuple[type[BaseException], ...] = (
+    RenderTimeoutError,
+    InterruptedByUser,
+    asyncio.CancelledError,
+    KeyboardInterrupt,
+)
+
+
+def note_job(exc: NemoSkillsError, job: Job) -> None:
+    """Attach what a job left behind (its id, session, render) to the error that stopped it."""
+    exc.job_id = job.job_id
+    exc.session_id = exc.session_id or job.session_id
+    exc.render_id = exc.render_id or job.render_id
+
+
+async def execute(job: Job, ctx: JobContext) -> RunResult:
+    """Run (or resume) one journaled job; the journal says how far it got whatever happens."""
+    run = _JobRun(job, ctx)
+    try:
+        return await run.run()
+    except _UNFINISHED as exc:
+        message = exc.message if isinstance(exc, NemoSkillsError) else "interrupted"
+        run.save(owner=None, error=message)
+        raise
+    except NemoSkillsError as exc:
+        run.save(
+            state="failed",
+            resume_from=run.job.state,
+            error=exc.message,
+            exit_code=int(exc.exit_code),
+            owner=None,
+        )
+        raise
+    except BaseException:
+        run.save(owner=None)
+        raise
 
 
 async def run_job(
@@ -220,179 +356,51 @@ async def run_job(
     store: SessionStore | None = None,
     options: ClientOptions | None = None,
     backend: Backend | None = None,
+    journal: Journal | None = None,
 ) -> RunResult:
     """Run one request end to end and return what it produced.
 
-    `backend` overrides `request.backend` with a server already running. Raises the
-    NemoSkillsError subclass that matches what went wrong (see nemo_skills.errors).
+    The same request run again after a crash or Ctrl-C finishes the interrupted job (no second export).
+    `backend` overrides `request.backend` with a server already running. Raises the NemoSkillsError
+    subclass that matches what went wrong (see nemo_skills.errors), with `session_id` and `render_id`
+    attributes set when the job had them.
     """
     report = on_progress or ignore
     catalog = catalog if catalog is not None else get_catalog()
     store = store if store is not None else SessionStore()
+    journal = journal if journal is not None else Journal(store.db)
     label = backend.label if backend is not None else backend_label(request.backend)
-    skill, reason = choose_skill(request, request.text, request.files, request.urls, catalog, store, label)
-    _announce(report, skill, reason)
-    prepared = prepare_input(skill, request.text, request.files, request.urls)
-    output = None
-    if request.export:
-        output = resolve_output(
-            request.output, _name_source(prepared), cwd=request.cwd, force=request.force, fallback=skill.name
-        )
-    opts = options if options is not None else client_options_from_env()
-    if backend is not None:
-        return await _run_on(backend, skill, reason, prepared, output, request, report, store, opts)
-    with open_backend(request.backend) as started:
-        return await _run_on(started, skill, reason, prepared, output, request, report, store, opts)
-
-
-def _name_source(prepared: PreparedInput) -> str:
-    if prepared.text:
-        return prepared.text
-    if prepared.documents:
-        return Path(prepared.documents[0].name).stem
-    if prepared.media:
-        return prepared.media[0].stem
-    return ""
-
-
-async def _run_on(
-    backend: Backend,
-    skill: Skill,
-    reason: str | None,
-    prepared: PreparedInput,
-    output: Path | None,
-    request: RunRequest,
-    report: ProgressCallback,
-    store: SessionStore | None,
-    options: ClientOptions,
-) -> RunResult:
-    async with SkillSession(skill, backend, store=store, options=options, on_progress=report) as session:
-        await session.open(
-            request.session_id, continue_last=request.continue_last, language_hint=prepared.text
-        )
-        reply, uploaded, timeline, exported = await _one(session, prepared, output, deadline=request.deadline)
-        return _result(session, reason, reply, uploaded, timeline, exported)
-
-
-class BatchRequest(BaseModel):
-    """A batch: items run one after another in one session, each with its own render."""
-
-    skill: str = AUTO
-    items: list[BatchItem]
-    output_dir: Path | None = Field(default=None, description="Folder for the outputs (default: cwd).")
-    export: bool = True
-    force: bool = False
-    backend: str = "cloud"
-    session_id: str | None = None
-    continue_last: bool = False
-    deadline: float | None = Field(default=None, gt=0)
-
-
-async def run_batch(
-    request: BatchRequest,
-    *,
-    on_progress: ProgressCallback | None = None,
-    catalog: Catalog | None = None,
-    store: SessionStore | None = None,
-    options: ClientOptions | None = None,
-    backend: Backend | None = None,
-) -> BatchResult:
-    """Run every item of a batch in one session; a failed item does not stop the others.
-
-    Errors that would fail every later item too (auth, credits, plan, rate limit,
-    Ctrl-C) stop the batch; the items not run are reported as skipped.
-    """
-    report = on_progress or ignore
-    catalog = catalog if catalog is not None else get_catalog()
-    usable = [i for i in request.items if i.error is None]
-    if not usable:
-        raise InputError("no usable request in the batch: " + "; ".join(i.error or "" for i in request.items))
-    first = usable[0]
-    store = store if store is not None else SessionStore()
-    label = backend.label if backend is not None else backend_label(request.backend)
-    skill, reason = choose_skill(request, first.text, first.files, first.urls, catalog, store, label)
-    _announce(report, skill, reason)
-    outputs = _plan_outputs(request, skill)
-    opts = options if options is not None else client_options_from_env()
-    result = BatchResult(skill=skill.name, routed=reason is not None, reason=reason, backend="", items=[])
-    if backend is not None:
-        await _batch_on(backend, skill, request, outputs, result, report, store, opts)
+    spec = job_spec(request, label)
+    earlier = resumable(journal, spec)
+    if earlier is not None:
+        job = journal.claim(earlier.job_id)
+        report(Notice(message=f"Finishing job {job.job_id}, interrupted earlier ({job.state})."))
     else:
-        with open_backend(request.backend) as started:
-            await _batch_on(started, skill, request, outputs, result, report, store, opts)
-    return result
-
-
-def _plan_outputs(request: BatchRequest, skill: Skill) -> list[Path | NemoSkillsError | None]:
-    """Each item's output path, decided up front so two items never share one."""
-    taken: set[Path] = set()
-    planned: list[Path | NemoSkillsError | None] = []
-    for item in request.items:
-        if item.error is not None or not request.export:
-            planned.append(None)
-            continue
-        source = item.text or (item.files[0].stem if item.files else "")
-        try:
-            path = resolve_output(
-                item.output,
-                source,
-                cwd=request.output_dir,
+        # Checks that need nothing sent (skill, files, output) fail before the job is recorded.
+        skill, _ = choose_skill(spec, catalog, store)
+        prepared = prepare_input(skill, spec.text, [Path(f) for f in spec.files], spec.urls)
+        if request.export:
+            resolve_output(
+                request.output,
+                name_source(prepared),
+                cwd=request.cwd,
                 force=request.force,
                 fallback=skill.name,
-                taken=taken,
             )
+        job = journal.add(spec)
+    opts = options if options is not None else client_options_from_env()
+
+    async def go(server: Backend) -> RunResult:
+        ctx = JobContext(
+            server, catalog, store, journal, opts, report, request.deadline, request.force, request.cwd
+        )
+        try:
+            return await execute(job, ctx)
         except NemoSkillsError as exc:
-            planned.append(exc)
-            continue
-        taken.add(path)
-        planned.append(path)
-    return planned
+            note_job(exc, journal.get(job.job_id) or job)
+            raise
 
-
-async def _batch_on(
-    backend: Backend,
-    skill: Skill,
-    request: BatchRequest,
-    outputs: list[Path | NemoSkillsError | None],
-    result: BatchResult,
-    report: ProgressCallback,
-    store: SessionStore | None,
-    options: ClientOptions,
-) -> None:
-    result.backend = backend.label
-    total = len(request.items)
-    async with SkillSession(skill, backend, store=store, options=options, on_progress=report) as session:
-        first_text = next((i.text for i in request.items if i.error is None), "")
-        await session.open(request.session_id, continue_last=request.continue_last, language_hint=first_text)
-        result.session_id = session.session_id
-        stop: NemoSkillsError | None = None
-        for index, (item, output) in enumerate(zip(request.items, outputs, strict=True), 1):
-            entry = BatchItemResult(index=index, line=item.line, label=item.label, ok=False)
-            result.items.append(entry)
-            if stop is not None:
-                entry.error = f"skipped: {stop.message}"
-                entry.exit_code = stop.exit_code
-                continue
-            report(ItemStarted(index=index, total=total, label=item.label))
-            if item.error is not None:
-                entry.error, entry.exit_code = item.error, InputError.exit_code
-                report(Notice(level="warning", message=f"{index}/{total}: {item.error}"))
-                continue
-            if isinstance(output, NemoSkillsError):
-                entry.error, entry.exit_code = output.user_message(), output.exit_code
-                report(Notice(level="warning", message=f"{index}/{total}: {output.message}"))
-                continue
-            try:
-                prepared = prepare_input(skill, item.text, item.files, item.urls)
-                reply, uploaded, timeline, exported = await _one(
-                    session, prepared, output, deadline=request.deadline
-                )
-            except NemoSkillsError as exc:
-                entry.error, entry.exit_code = exc.user_message(), exc.exit_code
-                report(Notice(level="warning", message=f"{index}/{total} failed: {exc.message}"))
-                if isinstance(exc, _BATCH_FATAL):
-                    stop = exc
-                continue
-            entry.ok = True
-            entry.result = _result(session, None, reply, uploaded, timeline, exported)
-            result.session_id = session.session_id
+    if backend is not None:
+        return await go(backend)
+    with open_backend(request.backend) as started:
+        return await go(started)

@@ -1,36 +1,27 @@
 """Sessions remembered between runs, so a later command can continue or resume an export.
 
-Several runs may use the store at once (a batch in one terminal, an export in
-another): every read-modify-write holds an advisory lock on a sibling file, so
-no run loses another's update. Writes stay atomic, so readers need no lock.
+Several runs may use the store at once (a batch in one terminal, an export in another, the MCP server):
+records live in the user data folder's SQLite database, and every read-modify-write is one transaction, so
+no run loses another's update. A `sessions.json` left by an earlier version is imported once and kept.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 from pydantic import BaseModel, Field, ValidationError
 
-from nemo_skills.files.atomic import atomic_write_text, data_dir
-
-fcntl: ModuleType | None
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no flock; writes are still atomic
-    fcntl = None
+from nemo_skills.files.atomic import data_dir
+from nemo_skills.jobs.database import Database
 
 log = logging.getLogger(__name__)
 
-STORE_FILE = "sessions.json"
-LOCK_SUFFIX = ".lock"
-MAX_RECORDS = 200
+LEGACY_STORE_FILE = "sessions.json"
+MAX_RECORDS = 1000
 
 
 class SessionRecord(BaseModel):
@@ -50,82 +41,97 @@ class SessionRecord(BaseModel):
 Change = Callable[[SessionRecord | None], SessionRecord | None]
 
 
-class _StoreFile(BaseModel):
-    version: int = 1
-    sessions: list[SessionRecord] = Field(default_factory=list)
-
-
 class SessionStore:
-    """A JSON file of session records in the user data folder, rewritten atomically on every change."""
+    """Remembered sessions in the shared database; each change is one transaction."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path if path is not None else data_dir() / STORE_FILE
+    def __init__(self, path: Path | Database | None = None) -> None:
+        self.db = path if isinstance(path, Database) else Database(path)
+        self._imported = False
 
     def __repr__(self) -> str:
-        return f"SessionStore({str(self.path)!r})"
-
-    def _load(self) -> _StoreFile:
-        try:
-            raw = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return _StoreFile()
-        try:
-            return _StoreFile.model_validate(json.loads(raw))
-        except (ValueError, ValidationError):
-            # A damaged store must not stop anyone from making videos; start afresh.
-            log.warning("ignoring unreadable session store %s", self.path)
-            return _StoreFile()
+        return f"SessionStore({str(self.db.path)!r})"
 
     @property
-    def lock_path(self) -> Path:
-        """The sibling file whose lock guards every read-modify-write of the store."""
-        return self.path.with_name(self.path.name + LOCK_SUFFIX)
+    def path(self) -> Path:
+        """The database file."""
+        return self.db.path
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        # flock locks belong to the open file, so separate opens exclude each other
-        # across processes and threads alike; closing the file releases the lock.
-        if fcntl is None:
-            yield
+    def _import_legacy(self) -> None:
+        # Once per store object: the JSON file of earlier versions becomes rows, then is renamed, never lost.
+        if self._imported:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._imported = True
+        legacy = self.db.path.with_name(LEGACY_STORE_FILE)
+        if self.db.path.parent != data_dir() or not legacy.is_file():
+            return
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            except OSError as exc:
-                # A file system without locks (some network mounts) must not stop anyone.
-                log.debug("session store %s not locked: %s", self.path, exc)
-            yield
-        finally:
-            os.close(fd)
+            data = json.loads(legacy.read_text(encoding="utf-8"))
+            records = [SessionRecord.model_validate(r) for r in data.get("sessions", [])]
+        except (OSError, ValueError, ValidationError, AttributeError):
+            log.warning("could not import %s; it is kept as it is", legacy)
+            return
+        with self.db.transaction() as conn:
+            for record in records:
+                conn.execute(
+                    "INSERT OR IGNORE INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        record.session_id,
+                        record.skill,
+                        record.base_url,
+                        record.created,
+                        record.updated,
+                        record.model_dump_json(),
+                    ),
+                )
+        legacy.rename(legacy.with_name(LEGACY_STORE_FILE + ".imported"))
 
-    def _write(self, data: _StoreFile) -> None:
-        data.sessions = sorted(data.sessions, key=lambda r: r.updated)[-MAX_RECORDS:]
-        atomic_write_text(self.path, data.model_dump_json(indent=2) + "\n", mode=0o600)
+    def _rows(self, where: str = "", params: tuple[object, ...] = ()) -> list[SessionRecord]:
+        self._import_legacy()
+        rows = self.db.read(f"SELECT record FROM sessions {where} ORDER BY updated, rowid", params)
+        out: list[SessionRecord] = []
+        for row in rows:
+            try:
+                out.append(SessionRecord.model_validate_json(row["record"]))
+            except ValidationError:
+                log.warning("skipping an unreadable session record in %s", self.db.path)
+        return out
 
     def records(self) -> list[SessionRecord]:
         """Every remembered session, oldest update first."""
-        return sorted(self._load().sessions, key=lambda r: r.updated)
+        return self._rows()
 
     def modify(self, session_id: str, change: Change) -> SessionRecord | None:
-        """Change one session's record under the store's lock; returns the record as stored.
+        """Change one session's record in one transaction; returns the record as stored.
 
         `change` gets the current record (None when there is none) and returns the new
-        one, or None to leave the store as it is. `updated` is set to now. `change`
-        must not use the store itself (the lock is held).
+        one, or None to leave the store as it is. `updated` is set to now.
         """
-        with self._locked():
-            data = self._load()
-            old = next((r for r in data.sessions if r.session_id == session_id), None)
+        self._import_legacy()
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT record FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
+            old = SessionRecord.model_validate_json(row["record"]) if row is not None else None
             record = change(old)
             if record is None:
                 return old
             record = record.model_copy(update={"session_id": session_id, "updated": time.time()})
             if old is not None:
                 record.created = min(old.created, record.created)
-            data.sessions = [r for r in data.sessions if r.session_id != session_id] + [record]
-            self._write(data)
+            conn.execute(
+                "INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    record.skill,
+                    record.base_url,
+                    record.created,
+                    record.updated,
+                    record.model_dump_json(),
+                ),
+            )
+            conn.execute(
+                "DELETE FROM sessions WHERE session_id NOT IN "
+                "(SELECT session_id FROM sessions ORDER BY updated DESC LIMIT ?)",
+                (MAX_RECORDS,),
+            )
             return record
 
     def save(self, record: SessionRecord) -> None:
@@ -134,16 +140,18 @@ class SessionStore:
 
     def get(self, session_id: str) -> SessionRecord | None:
         """The record of a session, or None."""
-        return next((r for r in self._load().sessions if r.session_id == session_id), None)
+        found = self._rows("WHERE session_id = ?", (session_id,))
+        return found[0] if found else None
 
-    def last(self, skill: str, base_url: str | None = None) -> SessionRecord | None:
-        """The most recently used session of a skill (on one backend, when given)."""
+    def last(self, skill: str | None = None, base_url: str | None = None) -> SessionRecord | None:
+        """The most recently used session (of a skill, on one backend, when given)."""
         matches = [
             r
-            for r in self._load().sessions
-            if r.skill == skill and (base_url is None or r.base_url.rstrip("/") == base_url.rstrip("/"))
+            for r in self._rows()
+            if (skill is None or r.skill == skill)
+            and (base_url is None or r.base_url.rstrip("/") == base_url.rstrip("/"))
         ]
-        return max(matches, key=lambda r: r.updated, default=None)
+        return matches[-1] if matches else None
 
     def set_pending_render(self, session_id: str, render_id: str | None) -> None:
         """Remember (or, with None, forget) a render still running for a session."""

@@ -287,7 +287,36 @@ class SkillSession:
         """The session's latest state (timeline draft and media)."""
         return await self.client.state()
 
+    async def settled_state(self, *, reads: int = 5) -> SessionState:
+        """The state once the draft stops changing (two equal reads in a row), after at most `reads` reads."""
+        pause = min(max(self.client.options.poll_initial, 0.0), 1.0)
+        state = await self.client.state()
+        for _ in range(reads - 1):
+            await asyncio.sleep(pause)
+            again = await self.client.state()
+            if again.draft == state.draft:
+                return again
+            state = again
+        return state
+
     # --- exporting ------------------------------------------------------------------
+
+    async def start_render(self, render_id: str) -> str:
+        """Ask for a render under an id the caller has already recorded; returns the id in use."""
+        self.on_progress(Stage(stage="render", message="Starting the export"))
+        started = await self.client.start_export(render_id)
+        self._remember(pending_render=started)
+        return started
+
+    async def render_known(self, render_id: str) -> bool:
+        """Whether the backend knows a render id (False when the request for it never arrived)."""
+        try:
+            await self.client.render_status(render_id)
+        except BackendError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
 
     async def export(
         self, dest: Path, *, deadline: float | None = None, render_id: str | None = None

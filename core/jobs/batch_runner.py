@@ -1,0 +1,340 @@
+"""A batch: independent jobs, each in its own session with its own render, up to N at once.
+
+"Each gets its own render" (the seeds' batch style) means each item's video holds only that item, so each
+item is a job of its own. Renders happen on the server and the client only waits, so items run
+concurrently. A failed item never stops the others; errors that would fail every later item the same way
+(auth, credits, plan, rate limit, Ctrl-C) stop new items from starting. Every item is journaled: the same
+batch command run again skips the items already done, finishes interrupted ones without a second export,
+and runs the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from nemo_skills.catalog.registry import Catalog, get_catalog
+from nemo_skills.client.settings import ClientOptions
+from nemo_skills.errors import (
+    AuthError,
+    InputError,
+    InterruptedByUser,
+    NemoSkillsError,
+    NoCreditsError,
+    PlanTierError,
+    RateLimitedError,
+)
+from nemo_skills.files.naming import resolve_output
+from nemo_skills.jobs.backends import Backend, backend_label, client_options_from_env, open_backend
+from nemo_skills.jobs.batch import BatchItem
+from nemo_skills.jobs.inputs import prepare_input
+from nemo_skills.jobs.journal import Job, JobSpec, Journal, new_batch_id, owner_alive
+from nemo_skills.jobs.progress_events import JobUpdate, ProgressCallback, for_job, ignore
+from nemo_skills.jobs.runner import (
+    AUTO,
+    JobContext,
+    RunResult,
+    choose_skill,
+    execute,
+    name_source,
+    note_job,
+)
+from nemo_skills.jobs.session_store import SessionStore
+
+DEFAULT_CONCURRENCY = 4
+MAX_CONCURRENCY = 64
+
+# Errors that would fail every later item of a batch the same way: start no more items.
+_BATCH_FATAL: tuple[type[NemoSkillsError], ...] = (
+    AuthError,
+    NoCreditsError,
+    PlanTierError,
+    RateLimitedError,
+    InterruptedByUser,
+)
+
+
+class BatchRequest(BaseModel):
+    """A batch: each item its own job (own session, own render), up to `concurrency` at once."""
+
+    skill: str = AUTO
+    items: list[BatchItem]
+    output_dir: Path | None = Field(default=None, description="Folder for the outputs (default: cwd).")
+    export: bool = True
+    force: bool = Field(default=False, description="Replace existing outputs and redo items already done.")
+    backend: str = "cloud"
+    deadline: float | None = Field(default=None, gt=0)
+    concurrency: int = Field(default=DEFAULT_CONCURRENCY, ge=1, le=MAX_CONCURRENCY)
+
+
+class BatchItemResult(BaseModel):
+    """One batch item's outcome: its result, or the error that stopped it."""
+
+    index: int
+    line: int
+    label: str
+    ok: bool
+    skipped: bool = Field(default=False, description="Already done by an earlier run of the same batch.")
+    job_id: str | None = None
+    skill: str | None = None
+    session_id: str | None = None
+    render_id: str | None = None
+    output: Path | None = None
+    result: RunResult | None = None
+    error: str | None = None
+    exit_code: int = 0
+
+
+class BatchResult(BaseModel):
+    """A whole batch: every item's outcome, in the batch's order."""
+
+    batch_id: str
+    backend: str
+    concurrency: int
+    items: list[BatchItemResult]
+
+    @property
+    def succeeded(self) -> int:
+        """How many items produced their result (now or in an earlier run)."""
+        return sum(1 for i in self.items if i.ok)
+
+    @property
+    def failed(self) -> int:
+        """How many items did not."""
+        return len(self.items) - self.succeeded
+
+    @property
+    def exit_code(self) -> int:
+        """0 when all succeeded; 130 when interrupted; else the exit code of the first failure."""
+        codes = [i.exit_code for i in self.items if not i.ok]
+        if InterruptedByUser.exit_code in codes:
+            return InterruptedByUser.exit_code
+        return codes[0] if codes else 0
+
+
+def item_spec(request: BatchRequest, item: BatchItem, label: str) -> JobSpec:
+    """The journal's view of one batch item."""
+    folder = (request.output_dir or Path.cwd()).absolute()
+    output = folder / item.output if item.output is not None else folder
+    return JobSpec(
+        skill=request.skill,
+        text=item.text,
+        files=[str(f.resolve()) for f in item.files],
+        urls=list(item.urls),
+        output=str(output),
+        export=request.export,
+        backend=label,
+    )
+
+
+class _Planned(BaseModel):
+    """An item after the checks that need nothing sent: its job, or why it cannot run."""
+
+    item: BatchItem
+    index: int
+    job: Job | None = None
+    done: Job | None = None
+    error: NemoSkillsError | None = None
+
+    model_config = {"arbitrary_types_allowed": True}
+
+
+def _plan(
+    request: BatchRequest, label: str, catalog: Catalog, store: SessionStore, journal: Journal, batch_id: str
+) -> list[_Planned]:
+    """Each item's job: an earlier one to skip or finish, or a new one; outputs never shared."""
+    taken: set[Path] = set()
+    planned: list[_Planned] = []
+    for index, item in enumerate(request.items, 1):
+        entry = _Planned(item=item, index=index)
+        planned.append(entry)
+        if item.error is not None:
+            entry.error = InputError(item.error)
+            continue
+        spec = item_spec(request, item, label)
+        earlier = journal.latest_for(spec)
+        if earlier is not None and earlier.state == "done" and not request.force:
+            entry.done = earlier
+            if earlier.output:
+                taken.add(Path(earlier.output))
+            continue
+        if earlier is not None and not earlier.finished and owner_alive(earlier.owner):
+            entry.error = InputError(f"item {index} is being made by another process ({earlier.owner}).")
+            continue
+        if earlier is not None and earlier.state != "done":
+            entry.job = earlier
+            if earlier.output:
+                taken.add(Path(earlier.output))
+            continue
+        try:
+            skill, _ = choose_skill(spec, catalog, store)
+            prepared = prepare_input(skill, spec.text, [Path(f) for f in spec.files], spec.urls)
+            output = None
+            if request.export:
+                output = resolve_output(
+                    Path(spec.output) if spec.output else None,
+                    name_source(prepared),
+                    cwd=request.output_dir,
+                    force=request.force,
+                    fallback=skill.name,
+                    taken=taken,
+                )
+                taken.add(output)
+        except NemoSkillsError as exc:
+            entry.error = exc
+            continue
+        job = journal.add(spec, batch_id=batch_id, index=index)
+        entry.job = journal.update(job, skill=skill.name, output=str(output) if output else None)
+    return planned
+
+
+async def run_batch(
+    request: BatchRequest,
+    *,
+    on_progress: ProgressCallback | None = None,
+    catalog: Catalog | None = None,
+    store: SessionStore | None = None,
+    options: ClientOptions | None = None,
+    backend: Backend | None = None,
+    journal: Journal | None = None,
+) -> BatchResult:
+    """Run every item of a batch as its own job, up to `request.concurrency` at once."""
+    report = on_progress or ignore
+    catalog = catalog if catalog is not None else get_catalog()
+    store = store if store is not None else SessionStore()
+    journal = journal if journal is not None else Journal(store.db)
+    if not any(i.error is None for i in request.items):
+        raise InputError("no usable request in the batch: " + "; ".join(i.error or "" for i in request.items))
+    label = backend.label if backend is not None else backend_label(request.backend)
+    batch_id = new_batch_id()
+    planned = _plan(request, label, catalog, store, journal, batch_id)
+    opts = options if options is not None else client_options_from_env()
+    if backend is not None:
+        return await _run_planned(backend, request, planned, batch_id, catalog, store, journal, opts, report)
+    with open_backend(request.backend) as started:
+        return await _run_planned(started, request, planned, batch_id, catalog, store, journal, opts, report)
+
+
+def _from_job(entry: _Planned, job: Job, *, ok: bool, skipped: bool = False) -> BatchItemResult:
+    return BatchItemResult(
+        index=entry.index,
+        line=entry.item.line,
+        label=entry.item.label,
+        ok=ok,
+        skipped=skipped,
+        job_id=job.job_id,
+        skill=job.skill,
+        session_id=job.session_id,
+        render_id=job.render_id,
+        output=Path(job.output) if job.output and ok and job.spec.export else None,
+        error=job.error if not ok else None,
+        exit_code=job.exit_code or 0,
+    )
+
+
+async def _run_planned(
+    backend: Backend,
+    request: BatchRequest,
+    planned: list[_Planned],
+    batch_id: str,
+    catalog: Catalog,
+    store: SessionStore,
+    journal: Journal,
+    options: ClientOptions,
+    report: ProgressCallback,
+) -> BatchResult:
+    total = len(planned)
+    results: dict[int, BatchItemResult] = {}
+    gate = asyncio.Semaphore(request.concurrency)
+    stop: list[NemoSkillsError] = []
+
+    def update(entry: _Planned, state: str, detail: str = "", job_id: str | None = None) -> None:
+        report(
+            JobUpdate(
+                job_id=job_id,
+                index=entry.index,
+                total=total,
+                label=entry.item.label,
+                state=state,
+                detail=detail,
+            )
+        )
+
+    for entry in planned:
+        if entry.error is not None:
+            results[entry.index] = BatchItemResult(
+                index=entry.index,
+                line=entry.item.line,
+                label=entry.item.label,
+                ok=False,
+                error=entry.error.user_message(),
+                exit_code=entry.error.exit_code,
+            )
+            update(entry, "failed", entry.error.message)
+        elif entry.done is not None:
+            results[entry.index] = _from_job(entry, entry.done, ok=True, skipped=True)
+            update(entry, "skipped", f"already done: {entry.done.output or 'no export'}", entry.done.job_id)
+
+    async def one(entry: _Planned) -> None:
+        assert entry.job is not None
+        async with gate:
+            if stop:
+                results[entry.index] = BatchItemResult(
+                    index=entry.index,
+                    line=entry.item.line,
+                    label=entry.item.label,
+                    ok=False,
+                    job_id=entry.job.job_id,
+                    error=f"not started: {stop[0].message}",
+                    exit_code=stop[0].exit_code,
+                )
+                update(entry, "failed", f"not started: {stop[0].message}", entry.job.job_id)
+                return
+            job = journal.claim(entry.job.job_id)
+            update(entry, job.state if job.state != "queued" else "running", "", job.job_id)
+            ctx = JobContext(
+                backend,
+                catalog,
+                store,
+                journal,
+                options,
+                for_job(job.job_id, report),
+                request.deadline,
+                request.force,
+                request.output_dir,
+            )
+            try:
+                result = await execute(job, ctx)
+            except NemoSkillsError as exc:
+                latest = journal.get(job.job_id) or job
+                note_job(exc, latest)
+                results[entry.index] = _from_job(entry, latest, ok=False)
+                results[entry.index].error = exc.user_message()
+                results[entry.index].exit_code = exc.exit_code
+                update(entry, "failed", exc.message, job.job_id)
+                if isinstance(exc, _BATCH_FATAL):
+                    stop.append(exc)
+                return
+            latest = journal.get(job.job_id) or job
+            item = _from_job(entry, latest, ok=True)
+            item.result = result
+            item.output = result.output
+            results[entry.index] = item
+            update(entry, "done", str(result.output or ""), job.job_id)
+
+    tasks = [asyncio.create_task(one(e)) for e in planned if e.job is not None and e.index not in results]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    return BatchResult(
+        batch_id=batch_id,
+        backend=backend.label,
+        concurrency=request.concurrency,
+        items=[results[i] for i in sorted(results)],
+    )

@@ -1,0 +1,190 @@
+"""The user data folder's SQLite database: remembered sessions and the job journal, shared by every process.
+
+Any number of processes (CLI runs, `chat`, the MCP server) open the same file. WAL mode lets readers go on
+while one writer commits; every change is one `BEGIN IMMEDIATE` transaction, so a read-modify-write never
+interleaves with another process's. A file that is not this database (corrupt, or something else under the
+name) is never overwritten: it is renamed aside and the user is told where it went.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from nemo_skills.errors import NemoSkillsError
+from nemo_skills.files.atomic import data_dir
+
+DB_FILE = "nemo-skills.db"
+# Identifies the file as ours (PRAGMA application_id): ASCII "NEMO".
+APPLICATION_ID = 0x4E454D4F
+SCHEMA_VERSION = 1
+# How long a writer waits for another process's transaction before giving up.
+BUSY_TIMEOUT_MS = 30_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id TEXT PRIMARY KEY,
+    skill TEXT NOT NULL,
+    base_url TEXT NOT NULL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_backend ON sessions (base_url, skill, updated);
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY,
+    batch_id TEXT,
+    job_key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    skill TEXT,
+    backend TEXT NOT NULL,
+    session_id TEXT,
+    render_id TEXT,
+    output TEXT,
+    owner TEXT,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_key ON jobs (job_key, created);
+CREATE INDEX IF NOT EXISTS jobs_by_update ON jobs (updated);
+"""
+
+
+class StateStoreError(NemoSkillsError):
+    """The user data folder's database cannot be used (not ours, damaged, or not writable)."""
+
+
+_init_lock = threading.Lock()
+_initialised: set[Path] = set()
+
+
+def default_path() -> Path:
+    """Where the database lives: the user data folder."""
+    return data_dir() / DB_FILE
+
+
+def _quarantine(path: Path, why: str) -> StateStoreError:
+    """Rename a file that is not our database out of the way, keeping it, and say so."""
+    backup = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            path.with_name(path.name + suffix).unlink()
+    try:
+        path.rename(backup)
+    except OSError as exc:
+        return StateStoreError(
+            f"{path} is not a nemo-skills database ({why}) and could not be moved aside: {exc.strerror}.",
+            action="Move or delete the file, then run the command again.",
+        )
+    return StateStoreError(
+        f"{path} was not a nemo-skills database ({why}); it was kept as {backup.name}.",
+        action="Run the command again: a new database is started. Remembered sessions and jobs were in that file.",
+    )
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _initialise(path: Path) -> None:
+    """Create the schema in a new file, or check that an existing file is ours."""
+    existed = path.exists() and path.stat().st_size > 0
+    try:
+        conn = _connect(path)
+    except sqlite3.Error as exc:
+        raise StateStoreError(f"cannot open {path}: {exc}") from exc
+    try:
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise _quarantine(path, str(exc)) from exc
+        if existed and tables and app_id != APPLICATION_ID:
+            conn.close()
+            raise _quarantine(path, "it holds other tables")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("BEGIN IMMEDIATE")
+        for statement in filter(str.strip, _SCHEMA.split(";")):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except sqlite3.DatabaseError as exc:
+        with contextlib.suppress(sqlite3.Error):
+            conn.close()
+        raise _quarantine(path, str(exc)) from exc
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            conn.close()
+    with contextlib.suppress(OSError):
+        path.chmod(0o600)
+
+
+class Database:
+    """A connection to the shared database, opened lazily; `transaction()` is one atomic change."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path if path is not None else default_path()
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"Database({str(self.path)!r})"
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            resolved = self.path.resolve()
+            with _init_lock:
+                if resolved not in _initialised or not self.path.exists():
+                    _initialise(self.path)
+                    _initialised.add(resolved)
+            try:
+                self._conn = _connect(self.path)
+            except sqlite3.Error as exc:
+                raise StateStoreError(f"cannot open {self.path}: {exc}") from exc
+        return self._conn
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One change, committed on success and rolled back on any error; other processes wait."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as exc:
+                raise StateStoreError(f"cannot write {self.path}: {exc}") from exc
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    def read(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        """Rows of one query, read from a consistent snapshot."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                return list(conn.execute(sql, params))
+            except sqlite3.DatabaseError as exc:
+                raise StateStoreError(f"cannot read {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        """Close the connection (it reopens on the next use)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

@@ -1,0 +1,235 @@
+"""The job journal: every job's request and how far it got, durable before each step it guards.
+
+A job moves queued → sent → rendering → downloading → done (or failed). Each move is committed to the shared
+database before the step it guards begins: the chat request is marked `sent` before it goes out, the render
+id is recorded before the export request, so after a crash, Ctrl-C or `kill -9` the same command (or
+`nemo-skills resume JOB`) can tell what is missing and never pays for an export twice.
+
+A job being worked on carries its owner (host and process id); another process takes over only a job whose
+owner is gone, so two identical commands at once do not both finish the same job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import socket
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from nemo_skills.errors import InputError
+from nemo_skills.jobs.database import Database
+
+JobState = Literal["queued", "sent", "rendering", "downloading", "done", "failed"]
+JOB_STATES: tuple[JobState, ...] = ("queued", "sent", "rendering", "downloading", "done", "failed")
+UNFINISHED: tuple[JobState, ...] = ("queued", "sent", "rendering", "downloading")
+JOB_ID_PREFIX = "job_"
+MAX_JOBS_KEPT = 5000
+
+
+class JobSpec(BaseModel):
+    """What a job was asked to do, as given (before routing and output naming)."""
+
+    skill: str = Field(description="The skill asked for ('auto' lets the router pick).")
+    text: str = ""
+    files: list[str] = Field(default_factory=list, description="Absolute paths of the local files.")
+    urls: list[str] = Field(default_factory=list)
+    output: str | None = Field(default=None, description="The output path or folder the user named.")
+    export: bool = True
+    backend: str = Field(description="The backend label: 'local', 'cloud' or the server URL.")
+    session_id: str | None = Field(default=None, description="A session the job continues.")
+    continue_last: bool = False
+
+    def key(self) -> str:
+        """Identifies the same request given again (the same command after a crash)."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+class Job(BaseModel):
+    """One job as the journal holds it."""
+
+    job_id: str
+    batch_id: str | None = None
+    index: int | None = Field(default=None, description="1-based position in its batch.")
+    spec: JobSpec
+    state: JobState = "queued"
+    skill: str | None = Field(default=None, description="The skill that runs it, once chosen.")
+    session_id: str | None = None
+    draft_before: str | None = Field(
+        default=None, description="Fingerprint of the timeline before the request was sent."
+    )
+    uploaded: list[str] = Field(default_factory=list, description="Names the backend gave the uploads.")
+    render_id: str | None = None
+    output: str | None = Field(default=None, description="The MP4 path chosen for it.")
+    size: int | None = None
+    error: str | None = None
+    exit_code: int | None = None
+    resume_from: JobState | None = Field(default=None, description="The state a failed job had reached.")
+    owner: str | None = Field(default=None, description="host:pid of the process working on it.")
+    created: float = Field(default_factory=time.time)
+    updated: float = Field(default_factory=time.time)
+
+    @property
+    def finished(self) -> bool:
+        """Done or failed: nothing more will happen to it."""
+        return self.state in ("done", "failed")
+
+    @property
+    def label(self) -> str:
+        """How lists name the job: the first words of its request, else its files or links."""
+        words = self.spec.text.split()
+        if words:
+            return " ".join(words[:8]) + (" ..." if len(words) > 8 else "")
+        if self.spec.files:
+            return ", ".join(Path(f).name for f in self.spec.files)
+        return " ".join(self.spec.urls) or self.job_id
+
+
+def new_job_id() -> str:
+    """A job id that cannot collide in practice: `job_` and 12 random hex digits."""
+    return JOB_ID_PREFIX + secrets.token_hex(6)
+
+
+def new_batch_id() -> str:
+    """A batch id: `batch_` and 12 random hex digits."""
+    return "batch_" + secrets.token_hex(6)
+
+
+def this_owner() -> str:
+    """The owner tag of this process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(owner: str | None) -> bool:
+    """Whether the process named by an owner tag is still running (other hosts count as alive)."""
+    if not owner:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
+
+
+class JobTaken(InputError):
+    """Another running process is already working on this job."""
+
+
+class Journal:
+    """The job journal in the shared database."""
+
+    def __init__(self, db: Database | Path | None = None) -> None:
+        self.db = db if isinstance(db, Database) else Database(db)
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.db.path)!r})"
+
+    @staticmethod
+    def _row(job: Job) -> tuple[object, ...]:
+        return (
+            job.job_id,
+            job.batch_id,
+            job.spec.key(),
+            job.state,
+            job.skill,
+            job.spec.backend,
+            job.session_id,
+            job.render_id,
+            job.output,
+            job.owner,
+            job.created,
+            job.updated,
+            job.model_dump_json(),
+        )
+
+    def _write(self, conn: object, job: Job) -> None:
+        conn.execute(  # type: ignore[attr-defined]
+            "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self._row(job)
+        )
+
+    @staticmethod
+    def _parse(rows: Iterable[object]) -> list[Job]:
+        jobs: list[Job] = []
+        for row in rows:
+            try:
+                jobs.append(Job.model_validate_json(row["record"]))  # type: ignore[index]
+            except ValidationError:
+                continue
+        return jobs
+
+    def add(self, spec: JobSpec, *, batch_id: str | None = None, index: int | None = None) -> Job:
+        """Record a new queued job, owned by this process."""
+        job = Job(job_id=new_job_id(), batch_id=batch_id, index=index, spec=spec, owner=this_owner())
+        with self.db.transaction() as conn:
+            self._write(conn, job)
+            conn.execute(
+                "DELETE FROM jobs WHERE job_id NOT IN (SELECT job_id FROM jobs ORDER BY updated DESC LIMIT ?)",
+                (MAX_JOBS_KEPT,),
+            )
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        """A job by id, or None."""
+        found = self._parse(self.db.read("SELECT record FROM jobs WHERE job_id = ?", (job_id,)))
+        return found[0] if found else None
+
+    def latest_for(self, spec: JobSpec) -> Job | None:
+        """The newest job recorded for the same request, or None."""
+        rows = self.db.read(
+            "SELECT record FROM jobs WHERE job_key = ? ORDER BY created DESC, rowid DESC LIMIT 1",
+            (spec.key(),),
+        )
+        found = self._parse(rows)
+        return found[0] if found else None
+
+    def list(self, *, states: Iterable[str] = (), limit: int | None = None) -> list[Job]:
+        """Jobs, newest first, optionally only those in some states."""
+        wanted = tuple(states)
+        where = f"WHERE state IN ({', '.join('?' * len(wanted))})" if wanted else ""
+        sql = f"SELECT record FROM jobs {where} ORDER BY created DESC, rowid DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self._parse(self.db.read(sql, wanted))
+
+    def claim(self, job_id: str) -> Job:
+        """Take a job over for this process; JobTaken when a live process owns it."""
+        me = this_owner()
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT record FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise InputError(
+                    f"no job {job_id} in the journal.", action="List jobs with: nemo-skills jobs"
+                )
+            job = Job.model_validate_json(row["record"])
+            if job.owner not in (None, me) and not job.finished and owner_alive(job.owner):
+                raise JobTaken(
+                    f"job {job_id} is being worked on by another process ({job.owner}).",
+                    action="Wait for it to finish, then check it with: nemo-skills jobs",
+                )
+            job = job.model_copy(update={"owner": me, "updated": time.time()})
+            self._write(conn, job)
+            return job
+
+    def update(self, job: Job, **changes: object) -> Job:
+        """Commit changes to a job (before the step they guard) and return the job as stored."""
+        new = job.model_copy(update={**changes, "updated": time.time()})
+        Job.model_validate(new.model_dump())
+        with self.db.transaction() as conn:
+            self._write(conn, new)
+        return new
+
+    def release(self, job: Job) -> Job:
+        """Give a job up (it stays as it is, for a later run to take over)."""
+        return self.update(job, owner=None)
