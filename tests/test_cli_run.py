@@ -119,22 +119,32 @@ def test_batch_file_runs_each_line_with_its_own_render_and_survives_a_bad_line(
     assert_video(outdir / "snow.mp4")
     assert_video(outdir / "animate-this-photo.mp4")
     sessions = {line.split()[-1] for line in done.stdout.splitlines() if line.startswith("Session:")}
-    assert len(sessions) == 1
+    assert len(sessions) == 2  # each line is its own job in its own session
 
 
-def test_each_file_is_its_own_request_in_one_session(tmp_path: Path, server: Any, sample_media: Path) -> None:
+def test_each_file_is_its_own_job_whose_video_holds_only_that_file(
+    tmp_path: Path, server: Any, sample_media: Path
+) -> None:
+    files = [sample_media / "photo.jpg", sample_media / "photo2.png", sample_media / "photo.jpg"]
     done = nemo(
-        "run", "video-leonardo", "animate it", "--file", sample_media / "photo.jpg",
-        "--file", sample_media / "photo2.png", "--each", "--backend", server.base_url, "--json",
-        cwd=tmp_path,
+        "run", "video-leonardo", "animate it", *[a for f in files for a in ("--file", f)],
+        "--each", "--concurrency", "3", "--backend", server.base_url, "--json", cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     result = only_json(done.stdout)
-    assert result["succeeded"] == 2 and result["failed"] == 0
-    assert [Path(p).name for p in result["outputs"]] == ["animate-it.mp4", "animate-it-2.mp4"]
-    renders = {item["result"]["render_id"] for item in result["items"]}
-    assert len(renders) == 2
-    assert {item["result"]["session_id"] for item in result["items"]} == {result["session_id"]}
+    assert result["succeeded"] == 3 and result["failed"] == 0
+    items = result["items"]
+    assert [Path(i["output"]).name for i in items] == [
+        "animate-it.mp4",
+        "animate-it-2.mp4",
+        "animate-it-3.mp4",
+    ]
+    assert len({i["render_id"] for i in items}) == 3
+    assert len({i["session_id"] for i in items}) == 3
+    assert len({i["job_id"] for i in items}) == 3
+    # Not cumulative: every video is as long as one image's clip, not 1x, 2x, 3x.
+    durations = {probe(i["output"]).duration_ms for i in items}
+    assert max(durations) - min(durations) < 200, durations
 
 
 # --- iterative ----------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ COMMANDS: dict[str, str | tuple[str, str]] = {
     "credits": ("nemo_skills.cli.sessions:credits_cmd", "Show the credit balance."),
     "state": ("nemo_skills.cli.sessions:state_cmd", "Show a session's timeline."),
     "export": ("nemo_skills.cli.sessions:export_cmd", "Render a session to MP4 and download it."),
-    "resume": ("nemo_skills.cli.sessions:resume_cmd", "Finish a render that was interrupted."),
+    "resume": ("nemo_skills.cli.sessions:resume_cmd", "Finish interrupted jobs, or the last run's render."),
+    "jobs": ("nemo_skills.cli.jobs:jobs_cmd", "List jobs: what each asked for and how far it got."),
     "serve-local": ("nemo_skills.cli.serve_local:serve_local_cmd", "Serve the API offline on loopback."),
 }
 

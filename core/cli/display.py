@@ -19,6 +19,7 @@ import click
 from nemo_skills.client.events import StillWorking
 from nemo_skills.jobs.progress_events import (
     ItemStarted,
+    JobUpdate,
     Notice,
     ProgressEvent,
     RenderUpdate,
@@ -133,6 +134,10 @@ class RichReporter(Reporter):
         self._started = False
         self._preview = ""
         self._rate: tuple[float, int] = (0.0, 0)
+        # Batch mode: one line per running job and a total.
+        self._jobs: dict[str, tuple[TaskID, str]] = {}
+        self._total: TaskID | None = None
+        self._finished = 0
 
     def _ensure(self, kind: str, description: str, total: float | None, detail: str = "") -> None:
         if not self._started:
@@ -155,8 +160,64 @@ class RichReporter(Reporter):
         amount = f"{human_bytes(done)}/{human_bytes(total)}" if total else human_bytes(done)
         return f"{amount} {rate}"
 
+    def _job_line(self, event: ProgressEvent) -> bool:
+        """Batch mode: draw an event of one of several jobs on that job's own line; False when not one."""
+        if isinstance(event, JobUpdate):
+            self._job_update(event)
+            return True
+        job_id = getattr(event, "job_id", None)
+        if job_id is None or job_id not in self._jobs:
+            return False
+        task, label = self._jobs[job_id]
+        if isinstance(event, Stage) and event.stage not in ("route", "done"):
+            self._progress.update(task, description=f"{label} {event.stage}", total=None, detail="")
+        elif isinstance(event, RenderUpdate):
+            pct = event.progress * 100 if event.progress is not None else None
+            detail = f"{pct:.0f}%" if pct is not None else event.status
+            self._progress.update(
+                task, description=f"{label} render", total=100.0, completed=pct or 0, detail=detail
+            )
+        elif isinstance(event, Transfer):
+            self._progress.update(
+                task,
+                description=f"{label} {event.kind}",
+                total=event.total,
+                completed=event.done,
+                detail=human_bytes(event.done),
+            )
+        elif isinstance(event, Notice) and event.level == "warning":
+            self.console.print(f"[yellow]warning: {label} {self._escape(event.message)}[/yellow]")
+        return True
+
+    def _job_update(self, event: JobUpdate) -> None:
+        if not self._started:
+            self._progress.start()
+            self._started = True
+        if self._total is None:
+            self._total = self._progress.add_task("Batch", total=event.total, detail="")
+        label = self._escape(f"[{event.index}/{event.total}]")
+        if event.state in ("done", "failed", "skipped"):
+            if event.job_id in self._jobs:
+                self._progress.remove_task(self._jobs.pop(event.job_id)[0])
+            style, word = {
+                "done": ("green", "done"),
+                "failed": ("red", "FAILED"),
+                "skipped": ("dim", "done earlier"),
+            }[event.state]
+            detail = f" {self._escape(event.detail)}" if event.detail else ""
+            self.console.print(f"{label} [{style}]{word}[/{style}] {self._escape(event.label)}{detail}")
+            self._finished += 1
+            self._progress.update(
+                self._total, completed=self._finished, detail=f"{self._finished}/{event.total}"
+            )
+        elif event.job_id is not None and event.job_id not in self._jobs:
+            task = self._progress.add_task(f"{label} {event.state}", total=None, detail="")
+            self._jobs[event.job_id] = (task, label)
+
     def __call__(self, event: ProgressEvent) -> None:
         """Draw one event."""
+        if self._job_line(event):
+            return
         if isinstance(event, Stage):
             if event.stage == "route":
                 self.console.print(f"[bold]Skill[/bold] {self._escape(event.message)}")

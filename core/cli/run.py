@@ -254,19 +254,17 @@ def _run_batch(
         batch=True,
     )
     if as_json:
-        data = result.model_dump(mode="json", exclude={"items": {"__all__": {"result"}}})
-        data.update(succeeded=result.succeeded, failed=result.failed)
-        for item, full in zip(data["items"], result.items, strict=True):
-            item["text"] = full.result.text if full.result else None
-            item["timeline"] = full.result.timeline if full.result else None
-        print_json(data)
+        from nemo_skills.cli.sessions import batch_json
+
+        print_json(batch_json(result))
     else:
-        _print_batch(result)
+        print_batch(result)
     if result.exit_code:
         ctx.exit(result.exit_code)
 
 
-def _print_batch(result: Any) -> None:
+def print_batch(result: Any) -> None:
+    """A batch's outcome for people: each item's reply or error, then a summary line per item."""
     for item in result.items:
         click.echo("")
         click.echo(f"[{item.index}/{len(result.items)}] {item.label}")

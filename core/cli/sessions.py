@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -280,6 +281,7 @@ def export_cmd(
 
 
 @click.command("resume")
+@click.argument("job_ids", nargs=-1, metavar="[JOB]...")
 @session_options
 @skill_option
 @_output_option
@@ -291,6 +293,7 @@ def export_cmd(
 @click.pass_context
 def resume_cmd(
     ctx: click.Context,
+    job_ids: tuple[str, ...],
     session_id: str | None,
     continue_last: bool,
     skill_name: str | None,
@@ -301,11 +304,19 @@ def resume_cmd(
     as_json: bool,
     progress_mode: str,
 ) -> None:
-    """Finish the render a run left behind (Ctrl-C or --deadline): wait for it and download the MP4.
+    """Finish interrupted work: the jobs named (see `nemo-skills jobs`), or the last run's render.
 
-    Same as `export --render <pending render id>`; default: the last session used on this backend.
+    With JOB ids, each job goes on from where it stopped: a request already sent is not sent
+    again, a render already asked for is waited for and downloaded, never exported twice.
+    Without, finishes the render a run left behind (Ctrl-C or --deadline), like
+    `export --render <pending render id>`; default: the last session used on this backend.
     """
     check_session_flags(session_id, continue_last)
+    if job_ids:
+        if session_id or continue_last or output is not None:
+            raise InputError("give JOB ids, or --session/--continue/-o for a session's render, not both.")
+        _resume_jobs(ctx, list(job_ids), deadline=deadline, as_json=as_json, progress_mode=progress_mode)
+        return
     _export_command(
         ctx,
         backend=backend,
@@ -319,3 +330,33 @@ def resume_cmd(
         as_json=as_json,
         progress_mode=progress_mode,
     )
+
+
+def _resume_jobs(
+    ctx: click.Context, job_ids: list[str], *, deadline: float | None, as_json: bool, progress_mode: str
+) -> None:
+    from nemo_skills.cli.run import print_batch
+    from nemo_skills.jobs.batch_runner import resume_jobs
+
+    result = run_reported(
+        lambda report: resume_jobs(job_ids, on_progress=report, catalog=catalog_for(ctx), deadline=deadline),
+        progress_mode,
+        as_json=as_json,
+        job_ids=job_ids,
+    )
+    if as_json:
+        print_json(batch_json(result))
+    else:
+        print_batch(result)
+    if result.exit_code:
+        ctx.exit(result.exit_code)
+
+
+def batch_json(result: Any) -> dict[str, Any]:
+    """A batch (or resumed jobs) as the one --json object: every item with its ids, output and error."""
+    data: dict[str, Any] = result.model_dump(mode="json", exclude={"items": {"__all__": {"result"}}})
+    data.update(succeeded=result.succeeded, failed=result.failed)
+    for item, full in zip(data["items"], result.items, strict=True):
+        item["text"] = full.result.text if full.result else None
+        item["timeline"] = full.result.timeline if full.result else None
+    return data

@@ -114,7 +114,7 @@ class BatchResult(BaseModel):
         return codes[0] if codes else 0
 
 
-def item_spec(request: BatchRequest, item: BatchItem, label: str) -> JobSpec:
+def item_spec(request: BatchRequest, item: BatchItem, label: str, position: int) -> JobSpec:
     """The journal's view of one batch item."""
     folder = (request.output_dir or Path.cwd()).absolute()
     output = folder / item.output if item.output is not None else folder
@@ -126,6 +126,7 @@ def item_spec(request: BatchRequest, item: BatchItem, label: str) -> JobSpec:
         output=str(output),
         export=request.export,
         backend=label,
+        position=position,
     )
 
 
@@ -153,7 +154,7 @@ def _plan(
         if item.error is not None:
             entry.error = InputError(item.error)
             continue
-        spec = item_spec(request, item, label)
+        spec = item_spec(request, item, label, index)
         earlier = journal.latest_for(spec)
         if earlier is not None and earlier.state == "done" and not request.force:
             entry.done = earlier
@@ -338,3 +339,51 @@ async def _run_planned(
         concurrency=request.concurrency,
         items=[results[i] for i in sorted(results)],
     )
+
+
+async def resume_jobs(
+    job_ids: list[str],
+    *,
+    on_progress: ProgressCallback | None = None,
+    catalog: Catalog | None = None,
+    store: SessionStore | None = None,
+    options: ClientOptions | None = None,
+    journal: Journal | None = None,
+    deadline: float | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> BatchResult:
+    """Finish journaled jobs (interrupted or failed) from where each stopped; done jobs are reported as is."""
+    report = on_progress or ignore
+    catalog = catalog if catalog is not None else get_catalog()
+    store = store if store is not None else SessionStore()
+    journal = journal if journal is not None else Journal(store.db)
+    jobs: list[Job] = []
+    for job_id in dict.fromkeys(job_ids):
+        job = journal.get(job_id)
+        if job is None:
+            raise InputError(f"no job {job_id} in the journal.", action="List jobs with: nemo-skills jobs")
+        jobs.append(job)
+    backends = {job.spec.backend for job in jobs}
+    if len(backends) > 1:
+        raise InputError(
+            "these jobs ran on different backends (" + ", ".join(sorted(backends)) + ").",
+            action="Resume the jobs of one backend at a time.",
+        )
+    planned: list[_Planned] = []
+    for index, job in enumerate(jobs, 1):
+        item = BatchItem(
+            line=0, text=job.spec.text, files=[Path(f) for f in job.spec.files], urls=job.spec.urls
+        )
+        entry = _Planned(item=item, index=index)
+        if job.state == "done":
+            entry.done = job
+        elif owner_alive(job.owner):
+            entry.error = InputError(f"job {job.job_id} is being worked on by another process ({job.owner}).")
+        else:
+            entry.job = job
+        planned.append(entry)
+    request = BatchRequest(items=[p.item for p in planned], deadline=deadline, concurrency=concurrency)
+    opts = options if options is not None else client_options_from_env()
+    (label,) = backends
+    with open_backend(label) as started:
+        return await _run_planned(started, request, planned, "resume", catalog, store, journal, opts, report)

@@ -45,6 +45,9 @@ class JobSpec(BaseModel):
     backend: str = Field(description="The backend label: 'local', 'cloud' or the server URL.")
     session_id: str | None = Field(default=None, description="A session the job continues.")
     continue_last: bool = False
+    position: int | None = Field(
+        default=None, description="1-based place in its batch: the same request twice in a batch is two jobs."
+    )
 
     def key(self) -> str:
         """Identifies the same request given again (the same command after a crash)."""
@@ -85,11 +88,11 @@ class Job(BaseModel):
     def label(self) -> str:
         """How lists name the job: the first words of its request, else its files or links."""
         words = self.spec.text.split()
-        if words:
-            return " ".join(words[:8]) + (" ..." if len(words) > 8 else "")
-        if self.spec.files:
-            return ", ".join(Path(f).name for f in self.spec.files)
-        return " ".join(self.spec.urls) or self.job_id
+        text = " ".join(words[:8]) + (" ..." if len(words) > 8 else "")
+        inputs = ", ".join([*(Path(f).name for f in self.spec.files), *self.spec.urls])
+        if text and inputs:
+            return f"{text} ({inputs})"
+        return text or inputs or self.job_id
 
 
 def new_job_id() -> str:

@@ -1,0 +1,150 @@
+"""A job killed (kill -9) at any step is finished by the same command, with exactly one export."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nemo_skills.local import Faults
+from nemo_skills.local.renderer.probe import probe
+from tests.clirun import nemo, only_json, start
+
+REQUEST = "a 2-second clip of rain on a window"
+
+
+def renders_made(backend: Any) -> int:
+    """How many exports the backend has rendered (each leaves one MP4 in its renders folder)."""
+    return len(list((Path(backend.data_dir) / "renders").glob("*.mp4")))
+
+
+def kill_when(proc: Any, seen: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    """Read --progress json lines until one matches, then kill -9 the process; the events read."""
+    assert proc.stderr is not None
+    events: list[dict[str, Any]] = []
+    for line in proc.stderr:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        events.append(event)
+        if seen(event):
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, f"the job ended before it could be killed: {events}"
+    return events
+
+
+def in_chat(event: dict[str, Any]) -> bool:
+    return event.get("kind") == "stage" and event.get("stage") == "chat"
+
+
+def in_render(event: dict[str, Any]) -> bool:
+    return event.get("kind") == "render" and event.get("status") in ("pending", "processing")
+
+
+@pytest.mark.parametrize("phase", [in_chat, in_render], ids=["while-chatting", "while-rendering"])
+def test_killed_run_is_finished_by_the_same_command_with_one_export(
+    tmp_path: Path, backend_factory: Callable[..., Any], phase: Callable[[dict[str, Any]], bool]
+) -> None:
+    backend = backend_factory(
+        data_dir=tmp_path / "backend", resolution=144, fps=12, step_delay=0.3, faults=Faults(render_delay=1.5)
+    )
+    args = ("run", "nemo-video-gen", REQUEST, "-o", "rain.mp4", "--backend", backend.base_url)
+    kill_when(start(*args, "--progress", "json", cwd=tmp_path), phase)
+    assert not (tmp_path / "rain.mp4").exists()
+
+    jobs = only_json(nemo("jobs", "--json", cwd=tmp_path).stdout)["jobs"]
+    assert len(jobs) == 1 and jobs[0]["state"] in ("sent", "rendering") and not jobs[0]["running"]
+
+    again = nemo(*args, "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    result = only_json(again.stdout)
+    assert result["resumed"] is True and result["job_id"] == jobs[0]["job_id"]
+    assert probe(tmp_path / "rain.mp4").duration_ms == 2000  # the scene once, not twice
+    assert renders_made(backend) == 1
+    state = only_json(nemo("state", "--session", result["session_id"], "--backend", backend.base_url,
+                           "--json", cwd=tmp_path).stdout)  # fmt: skip
+    assert state["timeline"].count("rain on a window") == 1
+
+
+def test_killed_batch_finishes_what_is_missing_and_exports_each_item_once(
+    tmp_path: Path, backend_factory: Callable[..., Any]
+) -> None:
+    backend = backend_factory(
+        data_dir=tmp_path / "backend", resolution=144, fps=12, faults=Faults(render_delay=1.0)
+    )
+    batch = tmp_path / "batch.jsonl"
+    prompts = [
+        "a 1-second clip of snow",
+        "a 1-second clip of fog",
+        "a 1-second clip of hail",
+        "a 1-second clip of sun",
+    ]
+    batch.write_text("".join(json.dumps({"text": p}) + "\n" for p in prompts), encoding="utf-8")
+    args = (
+        "run",
+        "nemo-video-gen",
+        "--batch",
+        batch,
+        "-o",
+        "out",
+        "--concurrency",
+        "2",
+        "--backend",
+        backend.base_url,
+    )
+    events = kill_when(
+        start(*args, "--progress", "json", cwd=tmp_path),
+        lambda e: e.get("kind") == "job" and e.get("state") == "done",
+    )
+    assert sum(1 for e in events if e.get("kind") == "job" and e.get("state") == "done") == 1
+
+    again = nemo(*args, "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    result = only_json(again.stdout)
+    assert result["succeeded"] == 4
+    assert sum(1 for i in result["items"] if i["skipped"]) == 1
+    assert len({i["output"] for i in result["items"]}) == 4
+    assert renders_made(backend) == 4  # one export per item, whatever was in flight when killed
+    for item in result["items"]:
+        assert probe(item["output"]).duration_ms == 1000
+
+    third = nemo(*args, "--json", cwd=tmp_path)
+    assert third.returncode == 0 and all(i["skipped"] for i in only_json(third.stdout)["items"])
+    assert renders_made(backend) == 4
+
+
+def test_a_render_past_its_deadline_is_finished_by_resume_job(
+    tmp_path: Path, backend_factory: Callable[..., Any]
+) -> None:
+    backend = backend_factory(
+        data_dir=tmp_path / "backend", resolution=144, fps=12, faults=Faults(render_delay=1.5)
+    )
+    late = nemo("run", "nemo-video-gen", REQUEST, "-o", "rain.mp4", "--deadline", "0.2", "--backend",
+                backend.base_url, "--json", cwd=tmp_path)  # fmt: skip
+    assert late.returncode == 9, late.stderr
+    error = only_json(late.stdout)
+    assert error["job_id"] and error["session_id"] and error["render_id"]
+
+    done = nemo("resume", error["job_id"], "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    item = only_json(done.stdout)["items"][0]
+    assert item["render_id"] == error["render_id"] and Path(item["output"]) == tmp_path / "rain.mp4"
+    assert probe(tmp_path / "rain.mp4").duration_ms == 2000
+    assert renders_made(backend) == 1
+
+    listed = only_json(nemo("jobs", "--json", cwd=tmp_path).stdout)["jobs"]
+    assert [(j["job_id"], j["state"]) for j in listed] == [(error["job_id"], "done")]
+
+
+def test_resume_of_an_unknown_job_is_one_clear_line(tmp_path: Path) -> None:
+    done = nemo("resume", "job_nope", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "no job job_nope" in done.stderr and "Traceback" not in done.stderr
