@@ -90,12 +90,6 @@ def test_the_plugin_api_is_one_import_from_the_package() -> None:
     assert InputKind is media.InputKind
 
 
-def test_the_sixth_skill_plugin_uses_the_one_line_import() -> None:
-    source = (Path(__file__).parent / "plugins" / "sixth_skill.py").read_text(encoding="utf-8")
-    assert "from nemo_skills import Claim, InputKind, LanguageMode, RouteRequest, Skill, hookimpl" in source
-    assert "nemo_skills.catalog" not in source and "nemo_skills.files" not in source
-
-
 def test_a_plugin_written_against_the_former_paths_is_served_and_routed(old_path_plugin: ModuleType) -> None:
     assert get_catalog().get("karaoke-maker").max_upload_mb == 50
     choice = nemo_skills.route("a karaoke video of my favourite song")
