@@ -9,6 +9,10 @@ The public API is importable from here; each name is loaded on first use, so
     async with open_session(choice.skill) as session:
         reply = await session.send("a 5-second sunset over a city skyline")
         result = await session.export(Path("sunset.mp4"))
+
+A skill plugin needs one line (docs/plugins.md):
+
+    from nemo_skills import Claim, InputKind, LanguageMode, RouteRequest, Skill, hookimpl
 """
 
 from __future__ import annotations
@@ -27,6 +31,12 @@ _EXPORTS: dict[str, str] = {
     "get_skill": "nemo_skills.api",
     "Skill": "nemo_skills.catalog.skill",
     "generate_skill_md": "nemo_skills.api",
+    # The plugin API: what a skill plugin imports (docs/plugins.md).
+    "hookimpl": "nemo_skills.catalog.hookspecs",
+    "InputKind": "nemo_skills.files.media",
+    "LanguageMode": "nemo_skills.catalog.skill",
+    "Claim": "nemo_skills.catalog.claims",
+    "RouteRequest": "nemo_skills.catalog.claims",
     # Sessions and the client.
     "open_session": "nemo_skills.api",
     "open_session_sync": "nemo_skills.api",
@@ -87,6 +97,7 @@ __all__ = [
     "AuthError",
     "BackendError",
     "ChatEvent",
+    "Claim",
     "ClientOptions",
     "Credits",
     "DocumentNotSupportedError",
@@ -95,7 +106,9 @@ __all__ = [
     "FileTooLargeError",
     "Heartbeat",
     "InputError",
+    "InputKind",
     "InterruptedByUser",
+    "LanguageMode",
     "LocalBackend",
     "MissingClientIdError",
     "NemoClient",
@@ -112,6 +125,7 @@ __all__ = [
     "RenderTimeoutError",
     "Reply",
     "ReplyDone",
+    "RouteRequest",
     "RouteResult",
     "SessionInfo",
     "SessionNotFoundError",
@@ -130,6 +144,7 @@ __all__ = [
     "__version__",
     "generate_skill_md",
     "get_skill",
+    "hookimpl",
     "list_skills",
     "open_session",
     "open_session_sync",
@@ -162,8 +177,10 @@ if TYPE_CHECKING:
         open_session_sync,
         route,
     )
+    from nemo_skills.catalog.claims import Claim, RouteRequest
+    from nemo_skills.catalog.hookspecs import hookimpl
     from nemo_skills.catalog.router import RouteResult
-    from nemo_skills.catalog.skill import Skill
+    from nemo_skills.catalog.skill import LanguageMode, Skill
     from nemo_skills.client import AsyncNemoClient, NemoClient
     from nemo_skills.client.events import (
         ChatEvent,
@@ -211,5 +228,6 @@ if TYPE_CHECKING:
         UnknownSkillError,
         UnsupportedFileError,
     )
+    from nemo_skills.files.media import InputKind
     from nemo_skills.host.tools import tool_schemas
     from nemo_skills.local import LocalBackend

@@ -7,10 +7,7 @@ from typing import Any
 
 import click
 
-from nemo_skills.catalog.hookspecs import hookimpl
-from nemo_skills.catalog.router import Claim, RouteRequest
-from nemo_skills.catalog.skill import LanguageMode, Skill
-from nemo_skills.files.media import InputKind
+from nemo_skills import Claim, InputKind, LanguageMode, RouteRequest, Skill, hookimpl
 
 SKILL = Skill(
     name="podcast-clipper",
