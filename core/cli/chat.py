@@ -156,7 +156,7 @@ class ChatLoop:
 
     def chat(self, text: str) -> None:
         """Send a message and print the reply."""
-        from nemo_skills.cli.run import reply_block
+        from nemo_skills.cli.reports import reply_block
 
         reply = self.runner.run(self.session.send(text))
         self.say(reply_block(reply.text, reply.changes, reply.timeline))

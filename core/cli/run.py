@@ -19,6 +19,7 @@ from nemo_skills.cli.options import (
     session_options,
 )
 from nemo_skills.cli.output import catalog_for, print_json
+from nemo_skills.cli.reports import batch_json, print_batch, reply_block
 from nemo_skills.errors import ExitCode, InputError
 
 EPILOG = """\b
@@ -166,17 +167,6 @@ def run_cmd(
     _print_result(result, backend)
 
 
-def reply_block(text: str, changes: list[str], timeline: str | None) -> str:
-    """The reply as printed: its text, then what changed and the timeline unless the text says them."""
-    lines = [text.rstrip() or "(no reply text)"]
-    extra = [f"  - {c}" for c in changes if c not in text]
-    if extra:
-        lines += ["", "Changes:", *extra]
-    if timeline and timeline not in text:
-        lines += ["", timeline]
-    return "\n".join(lines)
-
-
 def _print_result(result: Any, backend: str) -> None:
     if result.routed:
         click.echo(f"Skill: {result.skill} (auto: {result.reason})")
@@ -254,46 +244,8 @@ def _run_batch(
         batch=True,
     )
     if as_json:
-        from nemo_skills.cli.sessions import batch_json
-
         print_json(batch_json(result))
     else:
         print_batch(result)
     if result.exit_code:
         ctx.exit(result.exit_code)
-
-
-def print_batch(result: Any) -> None:
-    """A batch's outcome for people: each item's reply or error, then a summary line per item."""
-    for item in result.items:
-        click.echo("")
-        click.echo(f"[{item.index}/{len(result.items)}] {item.label}")
-        if item.skipped:
-            click.echo(f"Already done (job {item.job_id}): {item.output or 'no export'}")
-        elif item.ok and item.result is not None:
-            if item.result.routed:
-                click.echo(f"Skill: {item.result.skill} (auto: {item.result.reason})")
-            click.echo(f"Session: {item.session_id}")
-            click.echo(reply_block(item.result.text, item.result.changes, item.result.timeline))
-            if item.result.output is not None:
-                click.echo(f"Saved: {item.result.output}")
-        else:
-            click.echo(f"Failed: {item.error}")
-    click.echo("")
-    click.echo(
-        f"Batch: {len(result.items)} request(s), {result.succeeded} done, {result.failed} failed "
-        f"(at most {result.concurrency} at once)."
-    )
-    for item in result.items:
-        mark = "ok    " if item.ok else "FAILED"
-        where = (
-            str(item.output)
-            if item.ok and item.output
-            else (item.error or "").splitlines()[0]
-            if not item.ok
-            else ""
-        )
-        job = f" [{item.job_id}]" if item.job_id else ""
-        click.echo(f"  {item.index:>2}. {mark} {where}{job}")
-    if result.failed:
-        click.echo("Run the same command again to finish what is missing: items already done are skipped.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -20,6 +19,7 @@ from nemo_skills.cli.options import (
     session_options,
 )
 from nemo_skills.cli.output import catalog_for, print_json
+from nemo_skills.cli.reports import batch_json, print_batch
 from nemo_skills.client.models import Credits, SessionState
 from nemo_skills.errors import InputError, NemoSkillsError
 from nemo_skills.jobs.progress_events import ProgressCallback
@@ -335,7 +335,6 @@ def resume_cmd(
 def _resume_jobs(
     ctx: click.Context, job_ids: list[str], *, deadline: float | None, as_json: bool, progress_mode: str
 ) -> None:
-    from nemo_skills.cli.run import print_batch
     from nemo_skills.jobs.batch_runner import resume_jobs
 
     result = run_reported(
@@ -350,13 +349,3 @@ def _resume_jobs(
         print_batch(result)
     if result.exit_code:
         ctx.exit(result.exit_code)
-
-
-def batch_json(result: Any) -> dict[str, Any]:
-    """A batch (or resumed jobs) as the one --json object: every item with its ids, output and error."""
-    data: dict[str, Any] = result.model_dump(mode="json", exclude={"items": {"__all__": {"result"}}})
-    data.update(succeeded=result.succeeded, failed=result.failed)
-    for item, full in zip(data["items"], result.items, strict=True):
-        item["text"] = full.result.text if full.result else None
-        item["timeline"] = full.result.timeline if full.result else None
-    return data

@@ -1,0 +1,64 @@
+"""How a run's and a batch's outcome read: the reply block, the batch summary, the batch's --json object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+
+def reply_block(text: str, changes: list[str], timeline: str | None) -> str:
+    """The reply as printed: its text, then what changed and the timeline unless the text says them."""
+    lines = [text.rstrip() or "(no reply text)"]
+    extra = [f"  - {c}" for c in changes if c not in text]
+    if extra:
+        lines += ["", "Changes:", *extra]
+    if timeline and timeline not in text:
+        lines += ["", timeline]
+    return "\n".join(lines)
+
+
+def print_batch(result: Any) -> None:
+    """A batch's outcome for people: each item's reply or error, then a summary line per item."""
+    for item in result.items:
+        click.echo("")
+        click.echo(f"[{item.index}/{len(result.items)}] {item.label}")
+        if item.skipped:
+            click.echo(f"Already done (job {item.job_id}): {item.output or 'no export'}")
+        elif item.ok and item.result is not None:
+            if item.result.routed:
+                click.echo(f"Skill: {item.result.skill} (auto: {item.result.reason})")
+            click.echo(f"Session: {item.session_id}")
+            click.echo(reply_block(item.result.text, item.result.changes, item.result.timeline))
+            if item.result.output is not None:
+                click.echo(f"Saved: {item.result.output}")
+        else:
+            click.echo(f"Failed: {item.error}")
+    click.echo("")
+    click.echo(
+        f"Batch: {len(result.items)} request(s), {result.succeeded} done, {result.failed} failed "
+        f"(at most {result.concurrency} at once)."
+    )
+    for item in result.items:
+        mark = "ok    " if item.ok else "FAILED"
+        where = (
+            str(item.output)
+            if item.ok and item.output
+            else (item.error or "").splitlines()[0]
+            if not item.ok
+            else ""
+        )
+        job = f" [{item.job_id}]" if item.job_id else ""
+        click.echo(f"  {item.index:>2}. {mark} {where}{job}")
+    if result.failed:
+        click.echo("Run the same command again to finish what is missing: items already done are skipped.")
+
+
+def batch_json(result: Any) -> dict[str, Any]:
+    """A batch (or resumed jobs) as the one --json object: every item with its ids, output and error."""
+    data: dict[str, Any] = result.model_dump(mode="json", exclude={"items": {"__all__": {"result"}}})
+    data.update(succeeded=result.succeeded, failed=result.failed)
+    for item, full in zip(data["items"], result.items, strict=True):
+        item["text"] = full.result.text if full.result else None
+        item["timeline"] = full.result.timeline if full.result else None
+    return data
