@@ -11,7 +11,7 @@ import pytest
 
 from nemo_skills import protocol
 from nemo_skills.client import ClientOptions
-from nemo_skills.client.export import parse_render_status
+from nemo_skills.client.export import parse_render_status, poll_render
 from nemo_skills.client.models import RenderProgress
 from nemo_skills.errors import BackendError, NothingToExportError, RenderFailedError, RenderTimeoutError
 from tests.client_fakes import DRAFT, FakeGateway, on
@@ -124,15 +124,15 @@ async def test_completed_without_a_link_is_a_failure() -> None:
             await client.wait_render("render_9")
 
 
-async def test_retry_after_on_a_status_answer_holds_off_the_next_poll(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_retry_after_on_a_status_answer_holds_off_the_next_poll() -> None:
+    now = 0.0
     waits: list[float] = []
 
     async def fake_sleep(seconds: float) -> None:
+        nonlocal now
         waits.append(seconds)
+        now += seconds
 
-    monkeypatch.setattr("nemo_skills.client.export.asyncio.sleep", fake_sleep)
     gw = FakeGateway(
         script=[
             on(
@@ -143,9 +143,15 @@ async def test_retry_after_on_a_status_answer_holds_off_the_next_poll(
             *_status_sequence({"status": "completed", "output": {"url": "/f"}}),
         ]
     )
-    options = ClientOptions(poll_initial=2, poll_blind=2.5, poll_max=30, poll_factor=2, poll_budget=0)
+    options = ClientOptions(poll_initial=2, poll_blind=2.5, poll_max=30, poll_factor=2)
     async with gw.client(options=options) as client:
-        await client.wait_render("render_1")
+        await poll_render(
+            "render_1",
+            lambda: client.render_status("render_1"),
+            options,
+            clock=lambda: now,
+            sleep=fake_sleep,
+        )
     # The server's 7 s, then the policy's own wait (no progress reported: a short one).
     assert waits == [7, 2.5]
 
