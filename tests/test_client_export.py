@@ -11,7 +11,7 @@ import pytest
 
 from nemo_skills import protocol
 from nemo_skills.client import ClientOptions
-from nemo_skills.client.export import PollPolicy, parse_render_status
+from nemo_skills.client.export import parse_render_status, poll_render
 from nemo_skills.client.models import RenderProgress
 from nemo_skills.errors import BackendError, NothingToExportError, RenderFailedError, RenderTimeoutError
 from tests.client_fakes import DRAFT, FakeGateway, on
@@ -54,15 +54,6 @@ def test_each_status_shape_is_read(body: dict, status: str, url: str | None, pro
 def test_status_without_a_status_is_a_backend_error() -> None:
     with pytest.raises(BackendError):
         parse_render_status("render_1", {"success": True, "data": {}})
-
-
-def test_poll_interval_backs_off_to_the_cap_and_honours_hints() -> None:
-    policy = PollPolicy(ClientOptions(poll_initial=1, poll_max=30, poll_factor=2))
-    waits = [policy.next_interval() for _ in range(7)]
-    assert waits == [1, 2, 4, 8, 16, 30, 30]
-    assert policy.next_interval(hint=5) == 5
-    assert policy.next_interval(hint=500) == 30
-    assert policy.next_interval(remaining=0.5) == 0.5
 
 
 def _status_sequence(*bodies: dict) -> list:  # type: ignore[type-arg]
@@ -133,13 +124,15 @@ async def test_completed_without_a_link_is_a_failure() -> None:
             await client.wait_render("render_9")
 
 
-async def test_retry_after_on_a_status_answer_sets_the_next_poll(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_retry_after_on_a_status_answer_holds_off_the_next_poll() -> None:
+    now = 0.0
     waits: list[float] = []
 
     async def fake_sleep(seconds: float) -> None:
+        nonlocal now
         waits.append(seconds)
+        now += seconds
 
-    monkeypatch.setattr("nemo_skills.client.export.asyncio.sleep", fake_sleep)
     gw = FakeGateway(
         script=[
             on(
@@ -150,9 +143,17 @@ async def test_retry_after_on_a_status_answer_sets_the_next_poll(monkeypatch: py
             *_status_sequence({"status": "completed", "output": {"url": "/f"}}),
         ]
     )
-    async with gw.client(options=ClientOptions(poll_initial=2, poll_max=30, poll_factor=2)) as client:
-        await client.wait_render("render_1")
-    assert waits == [7, 2]
+    options = ClientOptions(poll_initial=2, poll_blind=2.5, poll_max=30, poll_factor=2)
+    async with gw.client(options=options) as client:
+        await poll_render(
+            "render_1",
+            lambda: client.render_status("render_1"),
+            options,
+            clock=lambda: now,
+            sleep=fake_sleep,
+        )
+    # The server's 7 s, then the policy's own wait (no progress reported: a short one).
+    assert waits == [7, 2.5]
 
 
 def _dropping_server(fail_after: list[int], honour_range: bool = True):  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ in base.py, envelope.py, answers.py, sse.py, gui.py and export.py.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,7 +28,7 @@ from nemo_skills.client.chat import finish_reply, read_events
 from nemo_skills.client.download import download_file
 from nemo_skills.client.envelope import envelope_data, retry_after_seconds
 from nemo_skills.client.events import ChatEvent, ReplyDone, SessionReplaced
-from nemo_skills.client.export import parse_render_status, poll_render
+from nemo_skills.client.export import is_transient, parse_render_status, poll_render, render_id_taken
 from nemo_skills.client.models import (
     Credits,
     ExportResult,
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 RenderCallback = Callable[[RenderProgress], None]
 DownloadCallback = Callable[[int, int | None], None]
+RenderIdCallback = Callable[[str], None]
 
 
 def resolve_skill(skill: Skill | str, registry: Path | None = None) -> Skill:
@@ -276,21 +278,55 @@ class AsyncNemoClient(BaseClient):
 
     # -- export -----------------------------------------------------------------------------------
 
-    async def start_export(self, render_id: str | None = None) -> str:
-        """Start rendering the session's draft to MP4; returns the render id.
+    async def start_export(
+        self, *, render_id: str | None = None, on_render_id: RenderIdCallback | None = None
+    ) -> str:
+        """Start rendering the session's draft to MP4; returns the render id it was started under.
 
-        A caller that must record the id before the request (so a crash never pays twice) passes one
-        made with `new_render_id()`; sending the same id again for the same session starts nothing new.
+        The id is `render_id` when given, else a new one. When the backend answers that an
+        id is another session's (HTTP 409) a fresh id is tried, at most
+        options.render_id_retries times. `on_render_id` hears each id the client makes
+        before it is requested, so a caller that records ids first records the replacement
+        too. A request that fails on the way is repeated with the same id (the backend
+        takes the same id from the same session as the same render).
         """
         sid = await self._ensure_session()
         draft = (await self._state_of(sid)).draft
         if not draft.ready_to_export:
             raise NothingToExportError("The timeline is empty, so there is nothing to export yet.")
-        render_id = render_id or new_render_id()
         # Exactly what the state gave (no filled-in defaults), as the seeds send it.
         wire = draft.model_dump(by_alias=True, exclude_unset=True)
-        await self._api.call("POST", protocol.PATH_RENDER, json=protocol.render_body(render_id, sid, wire))
-        return render_id
+
+        def fresh() -> str:
+            made = new_render_id()
+            if on_render_id is not None:
+                on_render_id(made)
+            return made
+
+        rid = render_id or fresh()
+        renamed = repeated = 0
+        while True:
+            try:
+                await self._api.call("POST", protocol.PATH_RENDER, json=protocol.render_body(rid, sid, wire))
+                return rid
+            except BackendError as exc:
+                if render_id_taken(exc):
+                    if renamed >= self.options.render_id_retries:
+                        raise BackendError(
+                            f"The backend refused {renamed + 1} render ids as taken; the last was {rid}.",
+                            status=exc.status,
+                            code=exc.code,
+                            action="Try the export again.",
+                        ) from exc
+                    renamed += 1
+                    log.info("render id %s is taken; trying a fresh one", rid)
+                    rid = fresh()
+                    continue
+                if not is_transient(exc) or repeated >= self.options.export_retries:
+                    raise
+                repeated += 1
+                log.info("export request for %s failed (%s); sending it again", rid, exc.message)
+                await asyncio.sleep(self.options.export_retry_wait)
 
     async def render_status(self, render_id: str) -> tuple[RenderProgress, float | None]:
         """One look at a render job, and the wait the server suggests before the next."""
@@ -338,9 +374,13 @@ class AsyncNemoClient(BaseClient):
         render_id: str | None = None,
         on_progress: RenderCallback | None = None,
         on_download: DownloadCallback | None = None,
+        on_render_id: RenderIdCallback | None = None,
     ) -> ExportResult:
-        """Render the session (or resume `render_id`) and download the MP4 to `dest` (a file or a folder)."""
-        rid = render_id or await self.start_export()
+        """Render the session (or resume `render_id`) and download the MP4 to `dest` (a file or a folder).
+
+        `on_render_id` hears the id of a new render before it is requested (see start_export).
+        """
+        rid = render_id or await self.start_export(on_render_id=on_render_id)
         done = await self.wait_render(rid, deadline=deadline, on_progress=on_progress)
         assert done.url is not None
         target = dest / f"{rid}.mp4" if dest.is_dir() else dest

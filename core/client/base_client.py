@@ -8,6 +8,7 @@ Envelope and error mapping live in envelope.py, typed parsing in answers.py.
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from urllib.parse import urljoin, urlsplit
 
@@ -20,16 +21,14 @@ from nemo_skills.client.settings import ClientOptions
 from nemo_skills.errors import RateLimitedError
 from nemo_skills.files.links import check_base_url
 
-_render_counter = 0
+# 48 random bits: two clients starting a render in the same millisecond collide once in ~10^14.
+RENDER_ID_RANDOM_BYTES = 6
 
 
 def new_render_id(now: float | None = None) -> str:
-    """A client-generated render id, `render_<ms timestamp>`, unique within this process."""
-    global _render_counter
+    """A client-generated render id, `render_<ms timestamp>_<12 hex>`: the random part keeps clients apart."""
     stamp = int((time.time() if now is None else now) * 1000)
-    # Two exports in the same millisecond must not collide.
-    _render_counter = max(_render_counter + 1, stamp)
-    return f"{protocol.RENDER_ID_PREFIX}{_render_counter}"
+    return f"{protocol.RENDER_ID_PREFIX}{stamp}_{secrets.token_hex(RENDER_ID_RANDOM_BYTES)}"
 
 
 class BaseClient:

@@ -1,10 +1,11 @@
-"""Render jobs: reading each status shape, when to poll next, and the polling loop itself.
+"""Render jobs: reading each status shape, which failures are worth repeating, and the polling loop.
 
 Render status has appeared as top-level `status` + `output.url` and as
 `data.status` + `data.outputUrl`; both are read, and unknown statuses count as
 still running (the caller's deadline bounds the wait). A status request that
-fails on the way (connection, timeout, 5xx) does not end the wait: the render
+fails on the way (connection, timeout, 5xx, 429) does not end the wait: the render
 goes on server-side, so polling backs off and asks again until the deadline.
+When to look next is poll_policy.py's (no I/O); the loop here only fetches and sleeps.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from typing import Any
 
 import httpx
 
+from nemo_skills import protocol
 from nemo_skills.client.models import RenderProgress
+from nemo_skills.client.poll_policy import PollPolicy, PollSchedule
 from nemo_skills.client.settings import ClientOptions
-from nemo_skills.errors import BackendError, RenderFailedError, RenderTimeoutError
+from nemo_skills.errors import ApiError, BackendError, RateLimitedError, RenderFailedError, RenderTimeoutError
 from nemo_skills.protocol import RenderStatus
 
 log = logging.getLogger(__name__)
@@ -107,35 +110,29 @@ def parse_render_status(render_id: str, body: dict[str, Any]) -> RenderProgress:
     )
 
 
-class PollPolicy:
-    """Adaptive polling: short at first, backing off to the cap; a server's hint wins when it gives one."""
-
-    def __init__(self, options: ClientOptions) -> None:
-        self.initial = options.poll_initial
-        self.maximum = max(options.poll_max, options.poll_initial)
-        self.factor = options.poll_factor
-        self._next = self.initial
-
-    def next_interval(self, hint: float | None = None, *, remaining: float | None = None) -> float:
-        """Seconds to wait before the next poll, never past the deadline's remaining time."""
-        if hint is not None:
-            wait = min(max(hint, 0.0), self.maximum)
-        else:
-            wait = self._next
-            self._next = min(self._next * self.factor, self.maximum)
-        if remaining is not None:
-            wait = min(wait, max(remaining, 0.0))
-        return wait
-
-
 StatusFetcher = Callable[[], Awaitable[tuple[RenderProgress, float | None]]]
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 
-def is_transient(exc: BackendError) -> bool:
-    """Whether a failed request is worth repeating: the connection failed or timed out, or a 5xx."""
-    if isinstance(exc.__cause__, httpx.TransportError):
+def is_transient(exc: ApiError) -> bool:
+    """Whether a failed request is worth repeating: the connection failed or timed out, a 5xx, or a 429."""
+    if isinstance(exc, RateLimitedError) or isinstance(exc.__cause__, httpx.TransportError):
         return True
     return exc.status is not None and exc.status >= 500
+
+
+def render_id_taken(exc: ApiError) -> bool:
+    """Whether the backend refused a render id as another session's (HTTP 409, whatever the envelope)."""
+    return protocol.HTTP_RENDER_ID_TAKEN in (exc.status, exc.code)
+
+
+def _timeout(render_id: str, status: str, limit: float) -> RenderTimeoutError:
+    return RenderTimeoutError(
+        f"Render {render_id} is still {status} after {limit:g} s.",
+        render_id=render_id,
+        action=f"It keeps rendering on the backend: resume later with render id {render_id}.",
+    )
 
 
 async def poll_render(
@@ -145,30 +142,41 @@ async def poll_render(
     *,
     deadline: float | None = None,
     on_progress: Callable[[RenderProgress], None] | None = None,
+    policy: PollSchedule | None = None,
+    clock: Clock = time.monotonic,
+    sleep: Sleep | None = None,
 ) -> RenderProgress:
     """Poll until the render completes: RenderFailedError if it fails, RenderTimeoutError past the deadline.
 
-    Transient failures of a status request are retried with the same backoff; when they
-    last past the deadline, the RenderTimeoutError (with the render id) is raised from the last one.
+    The waits are `policy`'s (by default PollPolicy: timed by the reported progress).
+    Transient failures of a status request (dropped connection, timeout, 5xx, 429) are
+    retried until the deadline, when the RenderTimeoutError (with the render id) is raised
+    from the last one. A Retry-After that reaches past the deadline is obeyed: the wait
+    ends at the deadline without another look.
     """
+    pause = sleep or asyncio.sleep
     limit = deadline if deadline is not None else options.render_deadline
-    ends = time.monotonic() + limit
-    policy = PollPolicy(options)
+    ends = clock() + limit
+    schedule = policy if policy is not None else PollPolicy(options, now=clock())
     while True:
         try:
             progress, hint = await fetch()
-        except BackendError as exc:
+        except (BackendError, RateLimitedError) as exc:
             if not is_transient(exc):
                 raise
-            remaining = ends - time.monotonic()
-            if remaining <= 0:
+            now = clock()
+            hint = exc.retry_after if isinstance(exc, RateLimitedError) else None
+            wait = schedule.after_failure(now, hint)
+            if now >= ends or (hint is not None and hint >= ends - now):
+                if now < ends:
+                    await pause(ends - now)
                 raise RenderTimeoutError(
                     f"Render {render_id} could not be checked before the deadline ({limit:g} s): {exc.message}",
                     render_id=render_id,
                     action=f"It may still be rendering on the backend: resume later with render id {render_id}.",
                 ) from exc
             log.info("status of render %s not read (%s); asking again", render_id, exc.message)
-            await asyncio.sleep(policy.next_interval(remaining=remaining))
+            await pause(min(wait, ends - now))
             continue
         if on_progress is not None:
             on_progress(progress)
@@ -182,11 +190,12 @@ async def poll_render(
         if progress.status == RenderStatus.FAILED:
             why = f": {progress.message}" if progress.message else "."
             raise RenderFailedError(f"Render {render_id} failed{why}", render_id=render_id)
-        remaining = ends - time.monotonic()
-        if remaining <= 0:
-            raise RenderTimeoutError(
-                f"Render {render_id} is still {progress.status} after {limit:g} s.",
-                render_id=render_id,
-                action=f"It keeps rendering on the backend: resume later with render id {render_id}.",
-            )
-        await asyncio.sleep(policy.next_interval(hint, remaining=remaining))
+        now = clock()
+        wait = schedule.after_status(now, progress.progress, hint)
+        if now >= ends:
+            raise _timeout(render_id, progress.status, limit)
+        if hint is not None and hint >= ends - now:
+            # The server asks us back after the deadline: wait it out without looking again.
+            await pause(ends - now)
+            raise _timeout(render_id, progress.status, limit)
+        await pause(min(wait, ends - now))

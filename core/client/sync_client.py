@@ -18,7 +18,12 @@ import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from nemo_skills.catalog.skill import Skill
-from nemo_skills.client.async_client import AsyncNemoClient, DownloadCallback, RenderCallback
+from nemo_skills.client.async_client import (
+    AsyncNemoClient,
+    DownloadCallback,
+    RenderCallback,
+    RenderIdCallback,
+)
 from nemo_skills.client.auth import TokenProvider
 from nemo_skills.client.events import ChatEvent
 from nemo_skills.client.models import (
@@ -179,9 +184,11 @@ class NemoClient:
         """The session's latest state."""
         return self._run(self._client.state)
 
-    def start_export(self) -> str:
-        """Start rendering the session's draft; returns the render id."""
-        return self._run(self._client.start_export)
+    def start_export(
+        self, *, render_id: str | None = None, on_render_id: RenderIdCallback | None = None
+    ) -> str:
+        """Start rendering the session's draft; returns the render id it was started under (see the async client)."""
+        return self._run(self._client.start_export, render_id=render_id, on_render_id=on_render_id)
 
     def wait_render(
         self, render_id: str, *, deadline: float | None = None, on_progress: RenderCallback | None = None
@@ -201,6 +208,7 @@ class NemoClient:
         render_id: str | None = None,
         on_progress: RenderCallback | None = None,
         on_download: DownloadCallback | None = None,
+        on_render_id: RenderIdCallback | None = None,
     ) -> ExportResult:
         """Render the session (or resume `render_id`) and download the MP4 to `dest`."""
         return self._run(
@@ -210,4 +218,5 @@ class NemoClient:
             render_id=render_id,
             on_progress=on_progress,
             on_download=on_download,
+            on_render_id=on_render_id,
         )

@@ -242,17 +242,22 @@ class _JobRun:
         self.save(state="sent", draft_before=draft_fingerprint(before), uploaded=uploaded)
         return await session.send(build_prompt(skill, prepared, uploaded))
 
+    def _record_render_id(self, render_id: str) -> None:
+        # Heard before the id is requested (a replacement for one the backend refused): durable first.
+        if render_id != self.job.render_id:
+            self.save(render_id=render_id)
+
     async def _export(self, session: SkillSession, output: Path) -> ExportResult:
         render_id = self.job.render_id
         if render_id is None:
             render_id = new_render_id()
             self.save(state="rendering", render_id=render_id)
-            used = await session.start_render(render_id)
-            if used != render_id:
+            used = await session.start_render(render_id, on_render_id=self._record_render_id)
+            if used != self.job.render_id:
                 self.save(render_id=used)
         elif not await session.render_known(render_id):
             # Recorded, but the request never reached the backend: ask for it now, under the same id.
-            await session.start_render(render_id)
+            await session.start_render(render_id, on_render_id=self._record_render_id)
         try:
             return await session.export(output, deadline=self.ctx.deadline, render_id=self.job.render_id)
         except RenderFailedError:

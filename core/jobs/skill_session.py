@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from nemo_skills.catalog.registry import Catalog
@@ -301,10 +302,14 @@ class SkillSession:
 
     # --- exporting ------------------------------------------------------------------
 
-    async def start_render(self, render_id: str) -> str:
-        """Ask for a render under an id the caller has already recorded; returns the id in use."""
+    async def start_render(self, render_id: str, *, on_render_id: Callable[[str], None] | None = None) -> str:
+        """Ask for a render under an id the caller has already recorded; returns the id in use.
+
+        When the backend refuses the id (another session's), `on_render_id` hears the replacement
+        before it is requested, so the caller records it first.
+        """
         self.on_progress(Stage(stage="render", message="Starting the export"))
-        started = await self.client.start_export(render_id)
+        started = await self.client.start_export(render_id=render_id, on_render_id=on_render_id)
         self._remember(pending_render=started)
         return started
 
