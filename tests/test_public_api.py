@@ -93,7 +93,7 @@ def test_generate_skill_md_takes_a_name_or_a_skill() -> None:
 def test_open_session_sync_chats_and_continues_a_session(local_backend: Any) -> None:
     from nemo_skills.client.settings import ClientOptions
 
-    fast = ClientOptions(poll_initial=0.02, poll_max=0.1)
+    fast = ClientOptions(poll_initial=0.02, poll_max=0.1, settle_interval=0.05)
     with nemo_skills.open_session_sync("nemo-video-gen", base_url=local_backend.base_url, options=fast) as s:
         reply = s.send("a 5-second sunset over a city skyline")
         session_id = s.session_id

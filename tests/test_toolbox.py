@@ -14,7 +14,7 @@ from nemo_skills.host.toolbox import Toolbox, ToolboxSettings
 from nemo_skills.jobs.backends import Backend
 from nemo_skills.jobs.session_store import SessionStore
 
-FAST = ClientOptions(poll_initial=0.02, poll_max=0.1)
+FAST = ClientOptions(poll_initial=0.02, poll_max=0.1, settle_interval=0.05)
 
 
 def settings(backend: Any, tmp_path: Path) -> ToolboxSettings:
