@@ -25,6 +25,7 @@ FAST = ClientOptions(
     still_working_interval=5.0,
     download_retry_wait=0.0,
     upload_chunk_size=1024,
+    settle_interval=0.01,
 )
 
 Handler = Callable[[httpx.Request], httpx.Response | None]

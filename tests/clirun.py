@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 # Client waits shrunk so a test never sits out a production-length pause.
-FAST_CLIENT = {"poll_initial": 0.05, "poll_max": 0.2, "rate_limit_wait": 0.1, "download_retry_wait": 0.05}
+FAST_CLIENT = {
+    "poll_initial": 0.05,
+    "poll_max": 0.2,
+    "rate_limit_wait": 0.1,
+    "download_retry_wait": 0.05,
+    "settle_interval": 0.05,
+}
 
 
 def cli_env(**extra: str) -> dict[str, str]:

@@ -333,6 +333,61 @@ def test_1002_lost_session_starts_a_new_one_and_says_so(
     assert "the previous timeline is gone" in again.stderr
 
 
+def _available(backend: Any, cwd: Path) -> float:
+    done = nemo("credits", "--backend", backend.base_url, "--json", cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return float(only_json(done.stdout)["available"])
+
+
+def test_a_stream_dropped_after_the_edit_landed_is_a_success_without_a_resend(
+    tmp_path: Path, backend_factory: Callable[..., Any]
+) -> None:
+    # Slow heartbeats: the stream's 4th frame comes only after the edit is applied, and the drop is there.
+    faults = Faults(drop_stream_after=3, empty_reply_share=0.0)
+    backend = backend_factory(faults=faults, heartbeat_interval=30, **SMALL)
+    before = _available(backend, tmp_path)
+    done = nemo(
+        "run", "nemo-video-gen", "a 5-second sunset", "--backend", backend.base_url, "-o", "out.mp4",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "broke off" in done.stdout and "shows the request was applied" in done.stdout
+    assert "send the request again" not in done.stdout + done.stderr
+    assert_video(tmp_path / "out.mp4")
+    state = nemo("state", "--backend", backend.base_url, "--json", cwd=tmp_path)
+    assert only_json(state.stdout)["timeline"] == "Timeline (1 track): 1. Video: sunset (0-5s)"
+    assert backend.chat_requests == 1
+    spent = before - _available(backend, tmp_path)
+    assert spent > 0
+    # The same request on a backend without faults costs the same: charged once, not twice.
+    clean = backend_factory(**SMALL)
+    reference = nemo(
+        "run", "nemo-video-gen", "a 5-second sunset", "--backend", clean.base_url, "--no-export",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert reference.returncode == 0, reference.stderr
+    assert _available(clean, tmp_path) == before - spent
+
+
+def test_a_reply_that_failed_before_the_edit_says_not_applied_and_sends_nothing_again(
+    tmp_path: Path, backend_factory: Callable[..., Any]
+) -> None:
+    backend = backend_factory(faults=Faults(stream_error_times=1, empty_reply_share=0.0), **SMALL)
+    before = _available(backend, tmp_path)
+    done = nemo(
+        "run", "nemo-video-gen", "a 5-second sunset", "--backend", backend.base_url, "-o", "out.mp4",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 7, done.stderr
+    assert "not applied" in done.stderr and "send the request again" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out.mp4").exists()
+    assert backend.chat_requests == 1
+    state = nemo("state", "--backend", backend.base_url, "--json", cwd=tmp_path)
+    assert only_json(state.stdout)["timeline"] == "Timeline (0 tracks): empty"
+    assert _available(backend, tmp_path) == before
+
+
 def test_failed_render_exits_8(tmp_path: Path, backend_factory: Callable[..., Any]) -> None:
     backend = backend_factory(faults=Faults(render_fail=1, empty_reply_share=0.0), **SMALL)
     done = nemo("run", "nemo-video-gen", "a sunset", "--backend", backend.base_url, cwd=tmp_path)

@@ -29,7 +29,9 @@ from nemo_skills.local import Faults
 from nemo_skills.local.renderer.probe import probe
 from tests.client_fakes import make_wav
 
-FAST = ClientOptions(poll_initial=0.05, poll_max=0.2, still_working_interval=60, download_retry_wait=0)
+FAST = ClientOptions(
+    poll_initial=0.05, poll_max=0.2, still_working_interval=60, download_retry_wait=0, settle_interval=0.05
+)
 SMALL = {"resolution": 144}  # renders that only need to exist, not to look good
 
 Factory = Callable[..., Any]
@@ -122,9 +124,11 @@ async def test_error_frame_mid_stream_is_an_event_then_a_clear_error(backend_fac
     backend = backend_factory(faults=Faults(stream_error_times=1, empty_reply_share=0))
     events: list[ChatEvent] = []
     async with client(backend) as c:
-        with pytest.raises(BackendError, match=r"The reply failed: .*fault"):
+        with pytest.raises(BackendError, match=r"broke off: .*fault.*not applied") as info:
             async for event in c.chat("a 4-second forest at dawn"):
                 events.append(event)
+        assert "send the request again" in info.value.user_message()
+        assert backend.chat_requests == 1
         again = await c.send("add the title 'Dawn'")
     assert isinstance(events[-1], StreamError)
     assert again.error is None and "Dawn" in again.text
@@ -136,22 +140,30 @@ async def test_dropped_stream_still_tells_the_user_what_changed(backend_factory:
     backend = backend_factory(faults=faults, heartbeat_interval=30)
     async with client(backend) as c:
         events = await events_of(c, "a 4-second forest at dawn")
+        credits = await c.credits()
     assert any(isinstance(e, StreamError) and "dropped" in e.message for e in events)
     done = events[-1]
     assert isinstance(done, ReplyDone)
     assert done.reply.from_state and done.reply.error
     assert done.reply.timeline == "Timeline (1 track): 1. Video: forest at dawn (0-4s)"
     assert "forest at dawn (0-4s)" in done.reply.text
+    assert "broke off" in done.reply.text and "shows the request was applied" in done.reply.text
+    assert backend.chat_requests == 1 and credits.total < 100
 
 
-async def test_dropped_stream_with_nothing_changed_is_a_clear_error(backend_factory: Factory) -> None:
-    # The edit lands a second later, long after the client looked at the state.
-    faults = Faults(drop_stream_after=0, empty_reply_share=0)
-    backend = backend_factory(faults=faults, heartbeat_interval=30, step_delay=1.0)
+async def test_dropped_stream_whose_edit_then_failed_says_not_applied(backend_factory: Factory) -> None:
+    # Dropped before the first frame; the turn goes on without the client, and fails.
+    faults = Faults(drop_stream_after=0, stream_error_times=1, empty_reply_share=0)
+    backend = backend_factory(faults=faults)
     async with client(backend) as c:
         with pytest.raises(BackendError, match="dropped") as info:
-            await c.send("add the title 'Nope'")
-    assert "status" in info.value.user_message()
+            await c.send("a 4-second forest at dawn")
+        state = await c.state()
+        credits = await c.credits()
+    message = info.value.user_message()
+    assert "not applied" in message and "send the request again" in message
+    assert backend.chat_requests == 1
+    assert not state.draft.ready_to_export and credits.total == 100
 
 
 async def test_empty_stream_falls_back_to_the_state_diff(backend_factory: Factory) -> None:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from httpx_sse import ServerSentEvent
 
+from nemo_skills import protocol
 from nemo_skills.client import ClientOptions
 from nemo_skills.client.adk_events import ReplyAccumulator, decode_data, decode_event
 from nemo_skills.client.chat import read_events
@@ -24,8 +25,11 @@ from nemo_skills.client.events import (
     ToolCall,
     ToolResult,
 )
+from nemo_skills.client.models import SessionState
+from nemo_skills.client.settle import settle_state
+from nemo_skills.draft import Draft
 from nemo_skills.errors import BackendError
-from tests.client_fakes import DRAFT, FakeGateway, adk_text, split_every, sse_frames
+from tests.client_fakes import DRAFT, FakeGateway, adk_text, ok, on, split_every, sse_frames
 
 # A reply as the gateway sends it: heartbeats, empty data lines, partial previews,
 # a tool call and its result, a state delta, the final text (with CJK and emoji,
@@ -100,15 +104,89 @@ async def test_crash_frame_mid_stream_is_reported_and_ends_the_reply_with_the_st
     done = events[-1]
     assert isinstance(done, ReplyDone)
     assert done.reply.error == "agent crashed"
-    # A preview is not a reply: the partial "Work" is shown only when nothing else is known.
-    assert done.reply.text == "Work"
+    # A preview is not a reply: the settled state says what happened.
+    assert done.reply.from_state and "Work" not in done.reply.text
+    assert done.reply.text.startswith(
+        "The reply stream broke off: agent crashed. The session state shows the request was applied."
+    )
+    assert "city timelapse (0-10s)" in done.reply.text
+    assert done.reply.timeline == Draft.parse(DRAFT).summary()
 
 
 async def test_crash_frame_with_nothing_changed_raises_a_backend_error() -> None:
     gw = FakeGateway(chat_parts=[sse_frames({"error": {"message": "model overloaded"}})])
     async with gw.client() as client:
-        with pytest.raises(BackendError, match="model overloaded"):
+        with pytest.raises(BackendError, match="model overloaded") as info:
             await client.send("hello")
+    assert "not applied" in info.value.user_message()
+    assert gw.paths().count(protocol.PATH_RUN_SSE) == 1
+
+
+async def test_an_edit_landing_after_the_stream_ended_is_found_by_settling() -> None:
+    # The first two state reads (before the request, right after the stream) still show the old draft.
+    empty = ok({"state": {"draft": {}}})
+    gw = FakeGateway(
+        chat_parts=[sse_frames({"type": "heartbeat"})],
+        drafts_after_chat=DRAFT,
+        script=[on(protocol.PATH_STATE_PREFIX, empty), on(protocol.PATH_STATE_PREFIX, empty)],
+    )
+    async with gw.client() as client:
+        reply = await client.send("make a city video")
+    assert reply.from_state and reply.error is None
+    assert reply.text.startswith("Updated the timeline: added or changed Video: city timelapse (0-10s)")
+    assert reply.timeline == Draft.parse(DRAFT).summary()
+    # Before, then until two reads agree: empty, DRAFT, DRAFT.
+    assert gw.paths().count(protocol.state_path("sess-1")) == 4
+    assert gw.paths().count(protocol.PATH_RUN_SSE) == 1
+
+
+async def test_an_empty_stream_with_nothing_changed_says_not_applied_and_sends_nothing_again() -> None:
+    gw = FakeGateway(chat_parts=[sse_frames({"type": "heartbeat"}, "data:\n\n")])
+    async with gw.client() as client:
+        with pytest.raises(BackendError) as info:
+            await client.send("make a city video")
+    message = info.value.user_message()
+    assert message.startswith(
+        "The reply ended without any text. The session state shows the request was not applied"
+    )
+    assert "not sent again automatically; send the request again" in message
+    assert gw.paths().count(protocol.PATH_RUN_SSE) == 1
+
+
+async def test_an_unreadable_state_after_a_broken_stream_never_advises_a_plain_resend() -> None:
+    gw = FakeGateway(
+        chat_parts=[sse_frames({"error": "agent crashed"})],
+        script=[on(protocol.PATH_STATE_PREFIX, ok({"state": {"draft": {}}}))],
+    )
+    gw.script.append(on(protocol.PATH_STATE_PREFIX, httpx.Response(500, text="down")))
+    async with gw.client() as client:
+        with pytest.raises(BackendError, match="could not be read") as info:
+            await client.send("make a city video")
+    assert "before sending the request again: it may have been applied" in info.value.user_message()
+
+
+async def test_settling_waits_for_two_equal_reads() -> None:
+    drafts = [Draft(), Draft.parse(DRAFT), Draft.parse(DRAFT), Draft()]
+    reads: list[Draft] = []
+
+    async def fetch() -> SessionState:
+        reads.append(drafts[len(reads)])
+        return SessionState(draft=reads[-1])
+
+    state = await settle_state(fetch, ClientOptions(settle_interval=0.001))
+    assert state.draft == Draft.parse(DRAFT) and len(reads) == 3
+
+
+async def test_settling_stops_at_its_bound_with_the_latest_read() -> None:
+    reads = 0
+
+    async def fetch() -> SessionState:
+        nonlocal reads
+        reads += 1
+        return SessionState(draft=Draft.parse({"t": [{"sg": [{"d": reads * 1000}]}]}))
+
+    state = await settle_state(fetch, ClientOptions(settle_interval=0.001, settle_max_seconds=0))
+    assert reads == 1 and state.draft.total_ms == 1000
 
 
 def test_event_without_content_key_is_not_an_error() -> None:

@@ -27,7 +27,9 @@ from nemo_skills.jobs.skill_session import SkillSession
 from nemo_skills.local import Faults
 from tests.client_fakes import FakeGateway, on
 
-FAST = ClientOptions(poll_initial=0.02, poll_max=0.05, still_working_interval=60, download_retry_wait=0)
+FAST = ClientOptions(
+    poll_initial=0.02, poll_max=0.05, still_working_interval=60, download_retry_wait=0, settle_interval=0.05
+)
 SMALL = {"resolution": 144, "fps": 10}
 STATUS = protocol.PATH_RENDER + "/"
 

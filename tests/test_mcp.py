@@ -41,7 +41,9 @@ SKILLS = {
     "video-leonardo",
 }
 # Tiny polling intervals: the tests wait on renders without slowing the suite.
-FAST_CLIENT = json.dumps({"poll_initial": 0.02, "poll_max": 0.1, "still_working_interval": 30})
+FAST_CLIENT = json.dumps(
+    {"poll_initial": 0.02, "poll_max": 0.1, "still_working_interval": 30, "settle_interval": 0.05}
+)
 
 Progress = list[tuple[float, float | None, str | None]]
 

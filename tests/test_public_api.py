@@ -93,7 +93,7 @@ def test_generate_skill_md_takes_a_name_or_a_skill() -> None:
 def test_open_session_sync_chats_and_continues_a_session(local_backend: Any) -> None:
     from nemo_skills.client.settings import ClientOptions
 
-    fast = ClientOptions(poll_initial=0.02, poll_max=0.1)
+    fast = ClientOptions(poll_initial=0.02, poll_max=0.1, settle_interval=0.05)
     with nemo_skills.open_session_sync("nemo-video-gen", base_url=local_backend.base_url, options=fast) as s:
         reply = s.send("a 5-second sunset over a city skyline")
         session_id = s.session_id
@@ -103,6 +103,26 @@ def test_open_session_sync_chats_and_continues_a_session(local_backend: Any) -> 
     ) as again:
         assert again.session_id == session_id
         assert again.state().draft.ready_to_export
+
+
+def test_session_send_after_a_broken_stream_reports_what_the_state_shows(backend_factory: Any) -> None:
+    from nemo_skills.client.settings import ClientOptions
+    from nemo_skills.local import Faults
+
+    fast = ClientOptions(poll_initial=0.02, poll_max=0.1, settle_interval=0.05)
+    # Slow heartbeats: the drop comes only after the edit is applied.
+    dropped = backend_factory(faults=Faults(drop_stream_after=3, empty_reply_share=0), heartbeat_interval=30)
+    with nemo_skills.open_session_sync("nemo-video-gen", base_url=dropped.base_url, options=fast) as s:
+        reply = s.send("a 5-second sunset")
+        assert "broke off" in reply.text and "shows the request was applied" in reply.text
+        assert s.state().timeline == "Timeline (1 track): 1. Video: sunset (0-5s)"
+    failed = backend_factory(faults=Faults(stream_error_times=1, empty_reply_share=0))
+    with nemo_skills.open_session_sync("nemo-video-gen", base_url=failed.base_url, options=fast) as s:
+        with pytest.raises(nemo_skills.BackendError) as info:
+            s.send("a 5-second sunset")
+        assert not s.state().draft.ready_to_export
+    assert "not applied" in info.value.user_message()
+    assert dropped.chat_requests == 1 and failed.chat_requests == 1
 
 
 def test_generate_skill_md_names_the_choices_for_a_bad_format() -> None:

@@ -14,7 +14,7 @@ from nemo_skills.host.toolbox import Toolbox, ToolboxSettings
 from nemo_skills.jobs.backends import Backend
 from nemo_skills.jobs.session_store import SessionStore
 
-FAST = ClientOptions(poll_initial=0.02, poll_max=0.1)
+FAST = ClientOptions(poll_initial=0.02, poll_max=0.1, settle_interval=0.05)
 
 
 def settings(backend: Any, tmp_path: Path) -> ToolboxSettings:
@@ -88,3 +88,38 @@ async def test_an_unknown_session_needs_its_skill(local_backend: Any, tmp_path: 
     async with Toolbox(settings(local_backend, tmp_path)) as toolbox:
         with pytest.raises(InputError, match="unknown session 'sess_nope'"):
             await toolbox.call("get_state", {"session_id": "sess_nope"})
+
+
+async def test_run_skill_after_a_dropped_stream_exports_the_applied_edit(
+    backend_factory: Any, tmp_path: Path
+) -> None:
+    from nemo_skills.local import Faults
+
+    # Slow heartbeats: the drop comes only after the edit is applied.
+    backend = backend_factory(
+        faults=Faults(drop_stream_after=3, empty_reply_share=0), heartbeat_interval=30, resolution=144
+    )
+    async with Toolbox(settings(backend, tmp_path)) as toolbox:
+        out = (
+            await toolbox.call("run_skill", {"skill": "nemo-video-gen", "prompt": "a 5-second sunset"})
+        ).model_dump()
+    assert "broke off" in out["reply"] and "shows the request was applied" in out["reply"]
+    assert out["status"] == "completed" and Path(out["path"]).stat().st_size > 0
+    assert out["timeline"] == "Timeline (1 track): 1. Video: sunset (0-5s)"
+    assert backend.chat_requests == 1
+
+
+async def test_chat_whose_edit_failed_says_not_applied_and_sends_nothing_again(
+    backend_factory: Any, tmp_path: Path
+) -> None:
+    from nemo_skills.errors import BackendError
+    from nemo_skills.local import Faults
+
+    backend = backend_factory(faults=Faults(stream_error_times=1, empty_reply_share=0))
+    async with Toolbox(settings(backend, tmp_path)) as toolbox:
+        with pytest.raises(BackendError) as info:
+            await toolbox.call("chat", {"skill": "nemo-video-gen", "message": "a 5-second sunset"})
+        state = (await toolbox.call("get_state", {})).model_dump()
+    message = info.value.user_message()
+    assert "not applied" in message and "send the request again" in message
+    assert state["tracks"] == 0 and backend.chat_requests == 1

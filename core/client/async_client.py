@@ -207,7 +207,7 @@ class AsyncNemoClient(BaseClient):
                     yield event
         finally:
             await response.aclose()
-        reply = await finish_reply(acc, before.draft, self._state_now, replaced=replaced)
+        reply = await finish_reply(acc, before.draft, self._state_now, self.options, replaced=replaced)
         yield ReplyDone(reply=reply)
 
     async def send(self, text: str, *, on_event: Callable[[ChatEvent], None] | None = None) -> Reply:

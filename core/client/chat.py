@@ -1,5 +1,8 @@
 """One chat turn: reading the event stream with its timers, and writing the reply.
 
+When the stream breaks off or ends without text, the reply is what the settled
+state shows (settle.py); nothing is sent again.
+
 `read_events` takes any async iterator of server-sent events, so it runs the
 same over a live httpx stream and over recorded bytes in tests.
 """
@@ -10,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import httpx
@@ -19,16 +22,21 @@ from httpx_sse import ServerSentEvent
 from nemo_skills.client import gui_phrases as gui
 from nemo_skills.client.adk_events import ReplyAccumulator, decode_data
 from nemo_skills.client.events import ChatEvent, Heartbeat, StillWorking, StreamError
-from nemo_skills.client.models import Action, Reply, SessionState
+from nemo_skills.client.models import Action, Reply
 from nemo_skills.client.settings import ClientOptions
+from nemo_skills.client.settle import (
+    CHECK_ACTION,
+    RESEND_ACTION,
+    StateFetcher,
+    applied_note,
+    not_applied_message,
+    settle_state,
+    unreadable_message,
+)
 from nemo_skills.draft import Draft, diff_drafts
 from nemo_skills.errors import BackendError, NemoSkillsError
 
 log = logging.getLogger(__name__)
-
-RETRY_ACTION = "The timeline did not change. Ask for the status in a moment, or send the request again."
-
-StateFetcher = Callable[[], Awaitable[SessionState]]
 
 
 async def read_events(
@@ -81,8 +89,6 @@ async def read_events(
 
 
 def _changes_text(changes: list[str]) -> str:
-    if not changes:
-        return "The backend finished without a reply, and the timeline did not change."
     return "Updated the timeline: " + "; ".join(changes) + "."
 
 
@@ -97,47 +103,73 @@ def _draft_from_delta(delta: dict[str, Any]) -> Draft | None:
 
 
 async def finish_reply(
-    acc: ReplyAccumulator, before: Draft, fetch_state: StateFetcher, *, replaced: str | None = None
+    acc: ReplyAccumulator,
+    before: Draft,
+    fetch_state: StateFetcher,
+    options: ClientOptions,
+    *,
+    replaced: str | None = None,
 ) -> Reply:
-    """The user-facing reply: translated text, or, when the stream had none, a summary of the state diff."""
+    """The user-facing reply: translated text, or, when the stream broke off or had no text, what
+    the settled state shows. Raises BackendError only when that state shows nothing was applied."""
     text = acc.text
     notice = (
         f"The previous session ({replaced}) was lost, and its timeline with it; this is a new session. "
         if replaced
         else ""
     )
-    if text:
-        translated = gui.translate(text)
-        timeline: str | None = None
-        after = _draft_from_delta(acc.state_delta)
-        if {Action.STATE, Action.TIMELINE} & set(translated.actions):
-            try:
-                after = (await fetch_state()).draft
-                timeline = after.summary()
-            except NemoSkillsError as exc:
-                log.info("could not fetch the state for the timeline summary: %s", exc)
+    if text and acc.error is None:
+        return await _text_reply(acc, text, before, fetch_state, notice, replaced)
+    try:
+        state = await settle_state(fetch_state, options)
+    except NemoSkillsError as exc:
+        raise BackendError(unreadable_message(acc.error, exc.message), action=CHECK_ACTION) from None
+    changes = diff_drafts(before, state.draft)
+    complete = any(t.strip() for t in acc.texts)
+    if complete:
+        # The whole reply arrived before the break: it stands, with what the state shows.
+        translated = gui.translate(acc.text)
         return Reply(
             text=notice + translated.text,
-            changes=diff_drafts(before, after) if after is not None else [],
-            timeline=timeline,
+            changes=changes,
+            timeline=state.draft.summary(),
             actions=translated.actions,
             session_replaced=replaced,
             error=acc.error,
         )
-    try:
-        state = await fetch_state()
-    except NemoSkillsError:
-        if acc.error:
-            raise BackendError(f"The reply failed: {acc.error}", action=RETRY_ACTION) from None
-        raise
-    changes = diff_drafts(before, state.draft)
-    if acc.error and not changes:
-        raise BackendError(f"The reply failed: {acc.error}", action=RETRY_ACTION)
+    if not changes:
+        raise BackendError(not_applied_message(acc.error), action=RESEND_ACTION)
     return Reply(
-        text=notice + _changes_text(changes),
+        text=notice + applied_note(acc.error) + _changes_text(changes),
         changes=changes,
         timeline=state.draft.summary(),
         from_state=True,
         session_replaced=replaced,
         error=acc.error,
+    )
+
+
+async def _text_reply(
+    acc: ReplyAccumulator,
+    text: str,
+    before: Draft,
+    fetch_state: StateFetcher,
+    notice: str,
+    replaced: str | None,
+) -> Reply:
+    translated = gui.translate(text)
+    timeline: str | None = None
+    after = _draft_from_delta(acc.state_delta)
+    if {Action.STATE, Action.TIMELINE} & set(translated.actions):
+        try:
+            after = (await fetch_state()).draft
+            timeline = after.summary()
+        except NemoSkillsError as exc:
+            log.info("could not fetch the state for the timeline summary: %s", exc)
+    return Reply(
+        text=notice + translated.text,
+        changes=diff_drafts(before, after) if after is not None else [],
+        timeline=timeline,
+        actions=translated.actions,
+        session_replaced=replaced,
     )

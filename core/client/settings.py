@@ -19,6 +19,14 @@ class ClientOptions(BaseModel):
     sse_read_timeout: float = Field(default=300.0, gt=0, description="Longest gap between SSE bytes.")
     sse_max_seconds: float = Field(default=protocol.SSE_MAX_SECONDS, gt=0, description="Cap on one reply.")
     still_working_interval: float = Field(default=protocol.STILL_WORKING_SECONDS, gt=0)
+    settle_interval: float = Field(
+        default=2.0,
+        gt=0,
+        description="Pause between state reads after a reply stream broke off or ended empty.",
+    )
+    settle_max_seconds: float = Field(
+        default=60.0, ge=0, description="Longest wait for the draft to stop changing after such a stream."
+    )
     poll_initial: float = Field(
         default=1.0, ge=0, description="First wait with nothing to go by, and after a failed status read."
     )

@@ -21,6 +21,7 @@ from nemo_skills.client import AsyncNemoClient
 from nemo_skills.client import events as ev
 from nemo_skills.client.models import Credits, ExportResult, RenderProgress, Reply, SessionInfo, SessionState
 from nemo_skills.client.settings import ClientOptions
+from nemo_skills.client.settle import settle_state
 from nemo_skills.errors import (
     BackendError,
     InputError,
@@ -288,17 +289,9 @@ class SkillSession:
         """The session's latest state (timeline draft and media)."""
         return await self.client.state()
 
-    async def settled_state(self, *, reads: int = 5) -> SessionState:
-        """The state once the draft stops changing (two equal reads in a row), after at most `reads` reads."""
-        pause = min(max(self.client.options.poll_initial, 0.0), 1.0)
-        state = await self.client.state()
-        for _ in range(reads - 1):
-            await asyncio.sleep(pause)
-            again = await self.client.state()
-            if again.draft == state.draft:
-                return again
-            state = again
-        return state
+    async def settled_state(self) -> SessionState:
+        """The state once the draft stops changing (see client.settle), to judge an interrupted request."""
+        return await settle_state(self.client.state, self.client.options)
 
     # --- exporting ------------------------------------------------------------------
 

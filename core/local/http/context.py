@@ -32,6 +32,7 @@ class AppContext:
     turns: TurnRunner
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     polls: int = 0
+    chats: int = 0
 
     def next_shape(self) -> str:
         """For status_shape 'alternate': 'top' and 'data' in turn, one per status poll."""

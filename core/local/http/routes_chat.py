@@ -107,6 +107,7 @@ async def run_sse(request: Request) -> SSEResponse:
     session_id = require_str(body, "session_id")
     text = _message_text(body)
     session = c.store.session(session_id, account.user_id)
+    c.chats += 1
     plan = plan_turn(text, session)
     if plan.cost:
         c.store.reserve_credits(account.user_id, plan.cost, bind_id=session.bind_id)

@@ -171,6 +171,11 @@ class LocalBackend:
         """Forget a session now, as if it expired on the cloud; True if it existed."""
         return bool(self._require().store.lose_session(session_id))
 
+    @property
+    def chat_requests(self) -> int:
+        """How many chat turns (POST /run_sse) this backend has started."""
+        return int(self._require().chats)
+
     def render_job(self, render_id: str) -> Any:
         """The stored RenderJob for an id, or None."""
         return self._require().store.render(render_id)
