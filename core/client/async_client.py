@@ -39,7 +39,7 @@ from nemo_skills.client.models import (
 )
 from nemo_skills.client.requester import Requester
 from nemo_skills.client.settings import ClientOptions
-from nemo_skills.client.upload import MultipartFile, ProgressCallback, check_upload, check_urls
+from nemo_skills.client.upload import MultipartFile, UploadProgressCallback, check_upload, check_urls
 from nemo_skills.errors import BackendError, InputError, NothingToExportError, SessionNotFoundError
 
 log = logging.getLogger(__name__)
@@ -222,7 +222,9 @@ class AsyncNemoClient(BaseClient):
 
     # -- upload -----------------------------------------------------------------------------------
 
-    async def upload_file(self, path: Path, *, on_progress: ProgressCallback | None = None) -> UploadResult:
+    async def upload_file(
+        self, path: Path, *, on_progress: UploadProgressCallback | None = None
+    ) -> UploadResult:
         """Upload one file, after the local checks (format, size, content); streamed from disk."""
         plan = check_upload(path, self.skill)
 

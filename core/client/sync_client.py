@@ -31,7 +31,7 @@ from nemo_skills.client.models import (
     UploadResult,
 )
 from nemo_skills.client.settings import ClientOptions
-from nemo_skills.client.upload import ProgressCallback
+from nemo_skills.client.upload import UploadProgressCallback
 
 T = TypeVar("T")
 
@@ -163,7 +163,7 @@ class NemoClient:
         """Send a message and return the user-facing reply."""
         return self._run(self._client.send, text, on_event=on_event)
 
-    def upload_file(self, path: Path, *, on_progress: ProgressCallback | None = None) -> UploadResult:
+    def upload_file(self, path: Path, *, on_progress: UploadProgressCallback | None = None) -> UploadResult:
         """Upload one file after the local checks, streamed from disk."""
         return self._run(self._client.upload_file, path, on_progress=on_progress)
 

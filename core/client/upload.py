@@ -22,7 +22,7 @@ from nemo_skills.errors import FileTooLargeError, InputError, UnsupportedFileErr
 from nemo_skills.files import media
 from nemo_skills.files.links import check_link
 
-ProgressCallback = Callable[[int, int], None]
+UploadProgressCallback = Callable[[int, int], None]
 
 
 class UploadPlan(BaseModel):
@@ -108,7 +108,7 @@ class MultipartFile:
         """Content-Type and Content-Length of the body."""
         return {"Content-Type": self.content_type, "Content-Length": str(self.content_length)}
 
-    async def stream(self, on_progress: ProgressCallback | None = None) -> AsyncIterator[bytes]:
+    async def stream(self, on_progress: UploadProgressCallback | None = None) -> AsyncIterator[bytes]:
         """The body's bytes; `on_progress(sent, total)` follows the file's bytes."""
         yield self._head
         total = self.plan.size

@@ -30,7 +30,7 @@ from nemo_skills.errors import (
     RateLimitedError,
 )
 from nemo_skills.files.naming import resolve_output
-from nemo_skills.jobs.backends import Backend, backend_label, client_options_from_env, open_backend
+from nemo_skills.jobs.backends import CLOUD, Backend, backend_label, client_options_from_env, open_backend
 from nemo_skills.jobs.batch import BatchItem
 from nemo_skills.jobs.inputs import PreparedInput, build_prompt, prepare_input
 from nemo_skills.jobs.progress_events import ItemStarted, Notice, ProgressCallback, Stage, ignore
@@ -61,7 +61,7 @@ class RunRequest(BaseModel):
     )
     export: bool = Field(default=True, description="Render and download the MP4 after the reply.")
     force: bool = Field(default=False, description="Replace an existing output file.")
-    backend: str = Field(default="cloud", description="'local', 'cloud' or a server URL.")
+    backend: str = Field(default=CLOUD, description="'local', 'cloud' or a server URL.")
     session_id: str | None = None
     continue_last: bool = Field(default=False, description="Continue the last session of the skill.")
     deadline: float | None = Field(default=None, gt=0, description="Seconds to wait for the render.")
@@ -282,7 +282,7 @@ class BatchRequest(BaseModel):
     output_dir: Path | None = Field(default=None, description="Folder for the outputs (default: cwd).")
     export: bool = True
     force: bool = False
-    backend: str = "cloud"
+    backend: str = CLOUD
     session_id: str | None = None
     continue_last: bool = False
     deadline: float | None = Field(default=None, gt=0)
