@@ -64,9 +64,8 @@ def generate_skill_md(
 async def open_session(skill: Skill | str, config: SessionConfig) -> AsyncIterator[AsyncNemoClient]:
     """A connected AsyncNemoClient for a skill (a new session, or `session_id` continued); closed on exit.
 
-    The keywords are SessionConfig's fields: session_id and language_hint, then
-    the client's (base_url, token, token_provider, platform, transport,
-    http_client, config_dir, registry, options, token_cache_key, env_token).
+    The keywords are SessionConfig's fields: every ClientConfig field (base_url,
+    token, transport, options, ...), then session_id and language_hint.
     """
     from nemo_skills.client import AsyncNemoClient
 
