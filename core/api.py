@@ -9,19 +9,15 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict, Unpack
+from typing import TYPE_CHECKING
 
 from nemo_skills.catalog.registry import get_catalog
 from nemo_skills.catalog.router import RouteResult
 from nemo_skills.catalog.skill import Skill
-from nemo_skills.client.settings import ClientOptions
+from nemo_skills.client.config import SessionConfig, session_keywords
 
 if TYPE_CHECKING:
-    import httpx
-
     from nemo_skills.client import AsyncNemoClient, NemoClient
-    from nemo_skills.client.auth import TokenProvider
 
 PathLike = str | os.PathLike[str]
 
@@ -63,52 +59,27 @@ def generate_skill_md(
     return render_skill_md(resolved, format=format, mode=mode)
 
 
-class ClientArgs(TypedDict, total=False):
-    """What a host may pass to open_session / open_session_sync (forwarded to the client)."""
-
-    base_url: str | None
-    token: str | None
-    token_provider: TokenProvider | None
-    platform: str | None
-    transport: httpx.AsyncBaseTransport | None
-    http_client: httpx.AsyncClient | None
-    config_dir: Path | None
-    registry: Path | None
-    options: ClientOptions | None
-
-
+@session_keywords(SessionConfig)
 @asynccontextmanager
-async def open_session(
-    skill: Skill | str,
-    *,
-    session_id: str | None = None,
-    language_hint: str = "",
-    **client_args: Unpack[ClientArgs],
-) -> AsyncIterator[AsyncNemoClient]:
+async def open_session(skill: Skill | str, config: SessionConfig) -> AsyncIterator[AsyncNemoClient]:
     """A connected AsyncNemoClient for a skill (a new session, or `session_id` continued); closed on exit.
 
-    `client_args` go to AsyncNemoClient: base_url, token, token_provider (a
-    callable, sync or async, returning a token), platform, transport or
-    http_client (the host's own httpx objects), config_dir, registry, options.
+    The keywords are SessionConfig's fields: every ClientConfig field (base_url,
+    token, transport, options, ...), then session_id and language_hint.
     """
     from nemo_skills.client import AsyncNemoClient
 
-    async with AsyncNemoClient(skill, **client_args) as client:
-        await client.connect(session_id, language_hint=language_hint)
+    async with AsyncNemoClient.from_config(skill, config.client_config()) as client:
+        await client.connect(config.session_id, language_hint=config.language_hint)
         yield client
 
 
+@session_keywords(SessionConfig)
 @contextmanager
-def open_session_sync(
-    skill: Skill | str,
-    *,
-    session_id: str | None = None,
-    language_hint: str = "",
-    **client_args: Unpack[ClientArgs],
-) -> Iterator[NemoClient]:
+def open_session_sync(skill: Skill | str, config: SessionConfig) -> Iterator[NemoClient]:
     """The synchronous open_session: a connected NemoClient, closed on exit."""
     from nemo_skills.client import NemoClient
 
-    with NemoClient(skill, **client_args) as client:
-        client.connect(session_id, language_hint=language_hint)
+    with NemoClient.from_config(skill, config.client_config()) as client:
+        client.connect(config.session_id, language_hint=config.language_hint)
         yield client

@@ -1,8 +1,8 @@
 """The timeline draft: a typed view over the backend's short keys, summaries and diffs.
 
-Short keys (DESIGN.md §3): `t` tracks, `tt` track type (0 video, 1 audio,
-7 text), `sg` segments, `d` duration in ms, `m` metadata. A segment's start
-is `st` (ms); unknown keys are kept, so a draft survives a round trip.
+The short keys (`t` tracks, `tt` track type, `sg` segments, `d` duration in
+ms, `m` metadata, `st` a segment's start in ms) are protocol.DRAFT_*; unknown
+keys are kept, so a draft survives a round trip.
 """
 
 from __future__ import annotations
@@ -11,7 +11,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nemo_skills.protocol import TrackType
+from nemo_skills.protocol import (
+    DRAFT_DURATION,
+    DRAFT_META,
+    DRAFT_SEGMENT_START,
+    DRAFT_SEGMENTS,
+    DRAFT_TRACK_TYPE,
+    DRAFT_TRACKS,
+    TrackType,
+)
 
 
 class Segment(BaseModel):
@@ -19,9 +27,9 @@ class Segment(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
-    start: int = Field(default=0, alias="st", ge=0, description="Start in ms.")
-    duration: int = Field(default=0, alias="d", ge=0, description="Duration in ms.")
-    meta: dict[str, Any] = Field(default_factory=dict, alias="m")
+    start: int = Field(default=0, alias=DRAFT_SEGMENT_START, ge=0, description="Start in ms.")
+    duration: int = Field(default=0, alias=DRAFT_DURATION, ge=0, description="Duration in ms.")
+    meta: dict[str, Any] = Field(default_factory=dict, alias=DRAFT_META)
 
     @property
     def end(self) -> int:
@@ -43,9 +51,9 @@ class Track(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
-    type: int = Field(default=TrackType.VIDEO, alias="tt")
-    segments: list[Segment] = Field(default_factory=list, alias="sg")
-    meta: dict[str, Any] = Field(default_factory=dict, alias="m")
+    type: int = Field(default=TrackType.VIDEO, alias=DRAFT_TRACK_TYPE)
+    segments: list[Segment] = Field(default_factory=list, alias=DRAFT_SEGMENTS)
+    meta: dict[str, Any] = Field(default_factory=dict, alias=DRAFT_META)
 
     @property
     def kind_label(self) -> str:
@@ -62,9 +70,9 @@ class Draft(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
-    tracks: list[Track] = Field(default_factory=list, alias="t")
-    duration: int | None = Field(default=None, alias="d")
-    meta: dict[str, Any] = Field(default_factory=dict, alias="m")
+    tracks: list[Track] = Field(default_factory=list, alias=DRAFT_TRACKS)
+    duration: int | None = Field(default=None, alias=DRAFT_DURATION)
+    meta: dict[str, Any] = Field(default_factory=dict, alias=DRAFT_META)
 
     @classmethod
     def parse(cls, raw: object) -> Draft:

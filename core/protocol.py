@@ -128,6 +128,7 @@ DRAFT_TRACK_TYPE: Final = "tt"
 DRAFT_SEGMENTS: Final = "sg"
 DRAFT_DURATION: Final = "d"
 DRAFT_META: Final = "m"
+DRAFT_SEGMENT_START: Final = "st"
 
 
 class TrackType(IntEnum):

@@ -11,6 +11,7 @@ import click
 from nemo_skills.cli.display import PROGRESS_MODES, Reporter, make_reporter
 from nemo_skills.cli.output import print_json
 from nemo_skills.errors import InterruptedByUser, NemoSkillsError
+from nemo_skills.jobs.backends import CLOUD
 from nemo_skills.jobs.interrupts import cancel_means_ctrl_c
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,7 +27,7 @@ def backend_option(f: F) -> F:
     """--backend local|cloud|URL."""
     return click.option(
         "--backend",
-        default="cloud",
+        default=CLOUD,
         show_default=True,
         metavar="local|cloud|URL",
         envvar="NEMO_SKILLS_BACKEND",

@@ -21,6 +21,7 @@ from nemo_skills.cli.options import (
 from nemo_skills.cli.output import catalog_for, print_json
 from nemo_skills.cli.reports import batch_json, print_batch, reply_block
 from nemo_skills.errors import ExitCode, InputError
+from nemo_skills.jobs.backends import CLOUD
 
 EPILOG = """\b
 Examples:
@@ -177,7 +178,7 @@ def _print_result(result: Any, backend: str) -> None:
         size = f" ({human_bytes(result.size)})" if result.size else ""
         click.echo(f"Saved: {result.output}{size}")
     else:
-        flag = "" if backend == "cloud" else f" --backend {backend}"
+        flag = "" if backend == CLOUD else f" --backend {backend}"
         click.echo(
             f'Not exported. Refine with: nemo-skills run {result.skill} --continue{flag} "..."; '
             f"export with: nemo-skills export --session {result.session_id}{flag}"

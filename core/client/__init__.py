@@ -17,9 +17,10 @@ _EXPORTS = {
     "resolve_skill": "nemo_skills.client.async_client",
     "NemoClient": "nemo_skills.client.sync_client",
     "ClientOptions": "nemo_skills.client.settings",
+    "ClientConfig": "nemo_skills.client.config",
 }
 
-__all__ = ["AsyncNemoClient", "ClientOptions", "NemoClient", "resolve_skill"]
+__all__ = ["AsyncNemoClient", "ClientConfig", "ClientOptions", "NemoClient", "resolve_skill"]
 
 
 def __getattr__(name: str) -> Any:
@@ -32,5 +33,6 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from nemo_skills.client.async_client import AsyncNemoClient, resolve_skill
+    from nemo_skills.client.config import ClientConfig
     from nemo_skills.client.settings import ClientOptions
     from nemo_skills.client.sync_client import NemoClient

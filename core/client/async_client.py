@@ -22,9 +22,9 @@ from nemo_skills import protocol
 from nemo_skills.catalog.skill import Skill
 from nemo_skills.client import answers
 from nemo_skills.client.adk_events import ReplyAccumulator
-from nemo_skills.client.auth import TokenProvider
 from nemo_skills.client.base_client import BaseClient, new_render_id
 from nemo_skills.client.chat import finish_reply, read_events
+from nemo_skills.client.config import ClientConfig, client_keywords
 from nemo_skills.client.download import download_file
 from nemo_skills.client.envelope import envelope_data, retry_after_seconds
 from nemo_skills.client.events import ChatEvent, ReplyDone, SessionReplaced
@@ -39,8 +39,7 @@ from nemo_skills.client.models import (
     UploadResult,
 )
 from nemo_skills.client.requester import Requester
-from nemo_skills.client.settings import ClientOptions
-from nemo_skills.client.upload import MultipartFile, ProgressCallback, check_upload, check_urls
+from nemo_skills.client.upload import MultipartFile, UploadProgressCallback, check_upload, check_urls
 from nemo_skills.errors import BackendError, InputError, NothingToExportError, SessionNotFoundError
 
 log = logging.getLogger(__name__)
@@ -63,39 +62,35 @@ def resolve_skill(skill: Skill | str, registry: Path | None = None) -> Skill:
 class AsyncNemoClient(BaseClient):
     """The NemoVideo API for one skill: auth, sessions, chat, upload, credits, state and export."""
 
-    def __init__(
-        self,
-        skill: Skill | str,
-        *,
-        base_url: str | None = None,
-        token: str | None = None,
-        token_provider: TokenProvider | None = None,
-        platform: str | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        config_dir: Path | None = None,
-        registry: Path | None = None,
-        options: ClientOptions | None = None,
-        token_cache_key: str | None = None,
-        env_token: bool = True,
-    ) -> None:
+    @client_keywords(ClientConfig)
+    def __init__(self, skill: Skill | str, config: ClientConfig) -> None:
+        """A client for `skill` (a Skill, or a served skill's name); keywords are ClientConfig's fields."""
         super().__init__(
-            resolve_skill(skill, registry), base_url=base_url, platform=platform, options=options
+            resolve_skill(skill, config.registry),
+            base_url=config.base_url,
+            platform=config.platform,
+            options=config.options,
         )
+        self.config = config
         self.session: SessionInfo | None = None
         # Anonymous tokens are cached per backend; a backend whose URL changes from run to run
         # (the local one, on a free port) passes a stable key instead.
         self._api = Requester(
             self,
-            token=token,
-            token_provider=token_provider,
-            transport=transport,
-            http_client=http_client,
-            config_dir=config_dir,
-            token_cache_key=token_cache_key,
+            token=config.token,
+            token_provider=config.token_provider,
+            transport=config.transport,
+            http_client=config.http_client,
+            config_dir=config.config_dir,
+            token_cache_key=config.token_cache_key,
             bind_id=lambda: self.session.bind_id if self.session else None,
-            env_token=env_token,
+            env_token=config.env_token,
         )
+
+    @classmethod
+    def from_config(cls, skill: Skill | str, config: ClientConfig) -> AsyncNemoClient:
+        """A client built from a ClientConfig already made."""
+        return cls(skill, **config.arguments())
 
     def __repr__(self) -> str:
         return (
@@ -224,7 +219,9 @@ class AsyncNemoClient(BaseClient):
 
     # -- upload -----------------------------------------------------------------------------------
 
-    async def upload_file(self, path: Path, *, on_progress: ProgressCallback | None = None) -> UploadResult:
+    async def upload_file(
+        self, path: Path, *, on_progress: UploadProgressCallback | None = None
+    ) -> UploadResult:
         """Upload one file, after the local checks (format, size, content); streamed from disk."""
         plan = check_upload(path, self.skill)
 

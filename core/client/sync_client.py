@@ -14,7 +14,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from nemo_skills.catalog.skill import Skill
@@ -24,7 +23,7 @@ from nemo_skills.client.async_client import (
     RenderCallback,
     RenderIdCallback,
 )
-from nemo_skills.client.auth import TokenProvider
+from nemo_skills.client.config import ClientConfig, client_keywords
 from nemo_skills.client.events import ChatEvent
 from nemo_skills.client.models import (
     Credits,
@@ -35,8 +34,7 @@ from nemo_skills.client.models import (
     SessionState,
     UploadResult,
 )
-from nemo_skills.client.settings import ClientOptions
-from nemo_skills.client.upload import ProgressCallback
+from nemo_skills.client.upload import UploadProgressCallback
 
 T = TypeVar("T")
 
@@ -59,45 +57,24 @@ def _shut_down(portal: BlockingPortal, client: AsyncNemoClient, stack: ExitStack
 class NemoClient:
     """The NemoVideo API for one skill, synchronously; the same methods as AsyncNemoClient."""
 
-    def __init__(
-        self,
-        skill: Skill | str,
-        *,
-        base_url: str | None = None,
-        token: str | None = None,
-        token_provider: TokenProvider | None = None,
-        platform: str | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        config_dir: Path | None = None,
-        registry: Path | None = None,
-        options: ClientOptions | None = None,
-        token_cache_key: str | None = None,
-        env_token: bool = True,
-    ) -> None:
+    @client_keywords(ClientConfig)
+    def __init__(self, skill: Skill | str, config: ClientConfig) -> None:
+        """A client for `skill` (a Skill, or a served skill's name); keywords are ClientConfig's fields."""
         self._stack = ExitStack()
         self._portal = self._stack.enter_context(start_blocking_portal())
         try:
-            self._client = AsyncNemoClient(
-                skill,
-                base_url=base_url,
-                token=token,
-                token_provider=token_provider,
-                platform=platform,
-                transport=transport,
-                http_client=http_client,
-                config_dir=config_dir,
-                registry=registry,
-                options=options,
-                token_cache_key=token_cache_key,
-                env_token=env_token,
-            )
+            self._client = AsyncNemoClient.from_config(skill, config)
         except BaseException:
             self._stack.close()
             raise
         # A script that never calls close() must still exit: the portal is stopped when the
         # client is collected, or at interpreter exit, while its thread can still answer.
         self._finalizer = weakref.finalize(self, _shut_down, self._portal, self._client, self._stack)
+
+    @classmethod
+    def from_config(cls, skill: Skill | str, config: ClientConfig) -> NemoClient:
+        """A client built from a ClientConfig already made."""
+        return cls(skill, **config.arguments())
 
     def __repr__(self) -> str:
         return "NemoClient" + repr(self._client).removeprefix("AsyncNemoClient")
@@ -109,6 +86,11 @@ class NemoClient:
     def async_client(self) -> AsyncNemoClient:
         """The async client underneath (its coroutines must run on this client's portal)."""
         return self._client
+
+    @property
+    def config(self) -> ClientConfig:
+        """The arguments the client was built with."""
+        return self._client.config
 
     @property
     def skill(self) -> Skill:
@@ -168,7 +150,7 @@ class NemoClient:
         """Send a message and return the user-facing reply."""
         return self._run(self._client.send, text, on_event=on_event)
 
-    def upload_file(self, path: Path, *, on_progress: ProgressCallback | None = None) -> UploadResult:
+    def upload_file(self, path: Path, *, on_progress: UploadProgressCallback | None = None) -> UploadResult:
         """Upload one file after the local checks, streamed from disk."""
         return self._run(self._client.upload_file, path, on_progress=on_progress)
 
@@ -189,6 +171,10 @@ class NemoClient:
     ) -> str:
         """Start rendering the session's draft; returns the render id it was started under (see the async client)."""
         return self._run(self._client.start_export, render_id=render_id, on_render_id=on_render_id)
+
+    def render_status(self, render_id: str) -> tuple[RenderProgress, float | None]:
+        """One look at a render job, and the wait the server suggests before the next."""
+        return self._run(self._client.render_status, render_id)
 
     def wait_render(
         self, render_id: str, *, deadline: float | None = None, on_progress: RenderCallback | None = None

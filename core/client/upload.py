@@ -18,11 +18,12 @@ from pydantic import BaseModel
 
 from nemo_skills import protocol
 from nemo_skills.catalog.skill import Skill
-from nemo_skills.errors import FileTooLargeError, InputError, UnsupportedFileError, accepted_formats_text
+from nemo_skills.errors import InputError
 from nemo_skills.files import media
+from nemo_skills.files.checks import require_file
 from nemo_skills.files.links import check_link
 
-ProgressCallback = Callable[[int, int], None]
+UploadProgressCallback = Callable[[int, int], None]
 
 
 class UploadPlan(BaseModel):
@@ -35,41 +36,17 @@ class UploadPlan(BaseModel):
     content_type: str
 
 
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
-
-
 def check_upload(path: str | os.PathLike[str], skill: Skill) -> UploadPlan:
     """Check a file against the accepted formats, the skill's size limit and its own bytes (4001/4002)."""
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file.")
-    if not p.is_file():
-        raise InputError(f"{p} is not a file.")
-    ext = media.extension(p)
-    fmt = media.upload_format(ext)
-    if fmt is None:
-        shown = f".{ext}" if ext else "no extension"
-        raise UnsupportedFileError(
-            f"{p.name}: unsupported file type ({shown}). Supported formats: {accepted_formats_text()}."
-        )
-    size = p.stat().st_size
-    if size == 0:
-        raise InputError(f"{p.name} is empty.")
-    if size > skill.max_upload_bytes:
-        raise FileTooLargeError(
-            f"{p.name} is {_mb(size)}, over the {skill.max_upload_mb} MB limit of {skill.name}. "
-            "Try compressing the file or trimming it to a shorter clip."
-        )
-    with p.open("rb") as fh:
-        head = fh.read(media.SNIFF_BYTES)
-    if not media.content_matches(ext, head):
-        raise UnsupportedFileError(
-            f"{p.name} is named .{ext} but its content is {media.describe_format(media.sniff(head))}. "
-            f"Supported formats: {accepted_formats_text()}."
-        )
+    check = require_file(p, max_bytes=skill.max_upload_bytes, limit_of=skill.name)
+    fmt = media.upload_format(check.extension)
+    # require_file refuses documents here, and every other kind it accepts is an upload format.
+    assert fmt is not None and check.size is not None
     ctype = mimetypes.guess_type(f"x.{fmt}")[0] or "application/octet-stream"
-    return UploadPlan(path=p, size=size, format=fmt, filename=_safe_filename(p.name), content_type=ctype)
+    return UploadPlan(
+        path=p, size=check.size, format=fmt, filename=_safe_filename(p.name), content_type=ctype
+    )
 
 
 def _safe_filename(name: str) -> str:
@@ -108,7 +85,7 @@ class MultipartFile:
         """Content-Type and Content-Length of the body."""
         return {"Content-Type": self.content_type, "Content-Length": str(self.content_length)}
 
-    async def stream(self, on_progress: ProgressCallback | None = None) -> AsyncIterator[bytes]:
+    async def stream(self, on_progress: UploadProgressCallback | None = None) -> AsyncIterator[bytes]:
         """The body's bytes; `on_progress(sent, total)` follows the file's bytes."""
         yield self._head
         total = self.plan.size

@@ -148,6 +148,18 @@ def content_matches(ext: str, head: bytes) -> bool:
     return allowed is not None and sniff(head) in allowed
 
 
+class FileIssue(StrEnum):
+    """Why a local file cannot be used, so a caller can choose the error to raise."""
+
+    MISSING = "missing"
+    NOT_A_FILE = "not_a_file"
+    UNSUPPORTED = "unsupported"
+    UNREADABLE = "unreadable"
+    EMPTY = "empty"
+    TOO_LARGE = "too_large"
+    MISMATCH = "mismatch"
+
+
 class FileCheck(BaseModel):
     """What a local file is, and why it cannot be used if it cannot."""
 
@@ -157,6 +169,7 @@ class FileCheck(BaseModel):
     exists: bool
     size: int | None = None
     problem: str | None = None
+    issue: FileIssue | None = None
 
     @property
     def usable(self) -> bool:
@@ -164,51 +177,57 @@ class FileCheck(BaseModel):
         return self.kind is not None and self.problem is None
 
 
-def check_file(path: str | os.PathLike[str]) -> FileCheck:
-    """Classify a local file by extension, confirmed by its bytes when it exists."""
+def size_text(size: int) -> str:
+    """A byte count in MB with one decimal, as messages show sizes."""
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def check_file(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> FileCheck:
+    """Classify a local file by extension, confirmed by its bytes when it exists.
+
+    `max_bytes` is an upload limit: it applies to media, not to documents, which
+    are read locally and never uploaded.
+    """
     p = Path(path)
     ext = extension(p)
     kind = kind_for_extension(ext)
-    if not p.exists():
-        return FileCheck(path=str(p), extension=ext, kind=kind, exists=False)
+    found = FileCheck(path=str(p), extension=ext, kind=kind, exists=p.exists())
+
+    def refuse(issue: FileIssue, problem: str, keep_kind: bool = False) -> FileCheck:
+        return found.model_copy(
+            update={"issue": issue, "problem": problem, "kind": kind if keep_kind else None}
+        )
+
+    if not found.exists:
+        return found.model_copy(update={"issue": FileIssue.MISSING})
     if not p.is_file():
-        return FileCheck(path=str(p), extension=ext, kind=None, exists=True, problem=f"{p} is not a file")
+        return refuse(FileIssue.NOT_A_FILE, f"{p} is not a file")
     size = p.stat().st_size
+    found = found.model_copy(update={"size": size})
     if kind is None:
         shown = f".{ext}" if ext else "no extension"
-        return FileCheck(
-            path=str(p),
-            extension=ext,
-            kind=None,
-            exists=True,
-            size=size,
-            problem=f"{p.name}: unsupported file type ({shown})",
+        return refuse(FileIssue.UNSUPPORTED, f"{p.name}: unsupported file type ({shown})")
+    if size == 0 and not content_matches(ext, b""):
+        return refuse(FileIssue.EMPTY, f"{p.name} is empty", keep_kind=True)
+    if max_bytes is not None and size > max_bytes and kind is not InputKind.DOCUMENT:
+        limit = f"{max_bytes / (1024 * 1024):g} MB"
+        return refuse(
+            FileIssue.TOO_LARGE,
+            f"{p.name} is {size_text(size)}, over the {limit} upload limit",
+            keep_kind=True,
         )
     try:
         with p.open("rb") as fh:
             head = fh.read(SNIFF_BYTES)
     except OSError as exc:
-        return FileCheck(
-            path=str(p),
-            extension=ext,
-            kind=None,
-            exists=True,
-            size=size,
-            problem=f"{p.name}: cannot be read ({exc.strerror or exc})",
-        )
+        return refuse(FileIssue.UNREADABLE, f"{p.name}: cannot be read ({exc.strerror or exc})")
     if not content_matches(ext, head):
-        return FileCheck(
-            path=str(p),
-            extension=ext,
-            kind=None,
-            exists=True,
-            size=size,
-            problem=(
-                f"{p.name} is named as {kind.value} (.{ext}) but its content is "
-                f"{describe_format(sniff(head))}, so it is not {_article(kind)}"
-            ),
+        return refuse(
+            FileIssue.MISMATCH,
+            f"{p.name} is named as {kind.value} (.{ext}) but its content is "
+            f"{describe_format(sniff(head))}, so it is not {_article(kind)}",
         )
-    return FileCheck(path=str(p), extension=ext, kind=kind, exists=True, size=size)
+    return found
 
 
 def _article(kind: InputKind) -> str:

@@ -27,7 +27,7 @@ from nemo_skills.errors import (
     RateLimitedError,
 )
 from nemo_skills.files.naming import resolve_output
-from nemo_skills.jobs.backends import Backend, backend_label, client_options_from_env, open_backend
+from nemo_skills.jobs.backends import CLOUD, Backend, backend_label, client_options_from_env, open_backend
 from nemo_skills.jobs.batch import BatchItem
 from nemo_skills.jobs.inputs import prepare_input
 from nemo_skills.jobs.journal import Job, JobSpec, Journal, new_batch_id, owner_alive
@@ -64,7 +64,7 @@ class BatchRequest(BaseModel):
     output_dir: Path | None = Field(default=None, description="Folder for the outputs (default: cwd).")
     export: bool = True
     force: bool = Field(default=False, description="Replace existing outputs and redo items already done.")
-    backend: str = "cloud"
+    backend: str = CLOUD
     deadline: float | None = Field(default=None, gt=0)
     concurrency: int = Field(default=DEFAULT_CONCURRENCY, ge=1, le=MAX_CONCURRENCY)
 

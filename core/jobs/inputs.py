@@ -11,14 +11,10 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from nemo_skills.catalog.skill import Skill
-from nemo_skills.errors import (
-    DocumentNotSupportedError,
-    FileTooLargeError,
-    InputError,
-    UnsupportedFileError,
-)
+from nemo_skills.errors import DocumentNotSupportedError, InputError
+from nemo_skills.files.checks import require_file
 from nemo_skills.files.documents import read_document
-from nemo_skills.files.media import InputKind, check_file
+from nemo_skills.files.media import InputKind
 
 DOCUMENT_SKILL = "ai-video-maker-sora"
 
@@ -51,30 +47,15 @@ class PreparedInput(BaseModel):
         return ", ".join(d.name for d in self.documents)
 
 
-def _size_text(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
-
-
 def check_media(path: Path, skill: Skill) -> InputKind:
-    """The kind of a media file for a skill, or the 4001/4002-style error a user reads."""
-    check = check_file(path)
-    if not check.exists:
-        raise InputError(f"{path}: no such file.")
-    if check.kind is None or check.problem:
-        raise UnsupportedFileError(f"{check.problem or f'{path.name}: unsupported file type'}.")
-    kind = check.kind
-    if kind is InputKind.DOCUMENT:
-        return kind
-    if not skill.accepts(kind):
+    """The kind of a file for a skill (a document, or media within its limit), or the error a user reads."""
+    kind = require_file(path, max_bytes=skill.max_upload_bytes, limit_of=skill.name, documents=True).kind
+    assert kind is not None  # require_file returns usable files only
+    if kind is not InputKind.DOCUMENT and not skill.accepts(kind):
         raise InputError(
             f"{skill.name} does not take {kind.value} files ({path.name}); it takes "
             f"{', '.join(k.value for k in skill.inputs)}.",
             action="Pick another skill, or let the router choose: nemo-skills run auto ...",
-        )
-    size = check.size or 0
-    if size > skill.max_upload_bytes:
-        raise FileTooLargeError(
-            f"{path.name} is {_size_text(size)}; {skill.name} uploads files up to {skill.max_upload_mb} MB."
         )
     return kind
 

@@ -28,7 +28,7 @@ from nemo_skills.client.models import ExportResult, Reply, SessionState
 from nemo_skills.client.settings import ClientOptions
 from nemo_skills.errors import InterruptedByUser, NemoSkillsError, RenderFailedError, RenderTimeoutError
 from nemo_skills.files.naming import resolve_output
-from nemo_skills.jobs.backends import Backend, backend_label, client_options_from_env, open_backend
+from nemo_skills.jobs.backends import CLOUD, Backend, backend_label, client_options_from_env, open_backend
 from nemo_skills.jobs.inputs import PreparedInput, build_prompt, prepare_input
 from nemo_skills.jobs.journal import Job, JobSpec, Journal, owner_alive
 from nemo_skills.jobs.progress_events import Notice, ProgressCallback, ProgressEvent, Stage, ignore
@@ -50,7 +50,7 @@ class RunRequest(BaseModel):
     )
     export: bool = Field(default=True, description="Render and download the MP4 after the reply.")
     force: bool = Field(default=False, description="Replace an existing output file.")
-    backend: str = Field(default="cloud", description="'local', 'cloud' or a server URL.")
+    backend: str = Field(default=CLOUD, description="'local', 'cloud' or a server URL.")
     session_id: str | None = None
     continue_last: bool = Field(default=False, description="Continue the last session of the skill.")
     deadline: float | None = Field(default=None, gt=0, description="Seconds to wait for the render.")

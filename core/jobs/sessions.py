@@ -77,7 +77,9 @@ class SessionLookup:
             )
         return last.session_id
 
-    def locate(self, *, skill: str | None = None, session_id: str | None = None) -> tuple[Skill, SessionRecord | None]:
+    def locate(
+        self, *, skill: str | None = None, session_id: str | None = None
+    ) -> tuple[Skill, SessionRecord | None]:
         """The skill and remembered session a command means: the one named, else the last one used.
 
         With `session_id`, the skill is the one stored with it (or `skill`, or the highest-priority

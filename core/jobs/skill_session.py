@@ -29,7 +29,7 @@ from nemo_skills.errors import (
     RenderFailedError,
     RenderTimeoutError,
 )
-from nemo_skills.jobs.backends import Backend
+from nemo_skills.jobs.backends import CLOUD, Backend
 from nemo_skills.jobs.inputs import PreparedInput, check_media
 from nemo_skills.jobs.interrupts import cancel_is_ctrl_c
 from nemo_skills.jobs.progress_events import (
@@ -163,7 +163,7 @@ class SkillSession:
             return None
         last = self.store.last(self.skill.name, self.backend.label)
         if last is None:
-            where = "" if self.backend.label == "cloud" else f" on {self.backend.label}"
+            where = "" if self.backend.label == CLOUD else f" on {self.backend.label}"
             raise InputError(
                 f"no earlier session of {self.skill.name}{where} to continue.",
                 action=f'Start one with: nemo-skills run {self.skill.name} "..." {self.backend.cli_flag()}'.rstrip(),
