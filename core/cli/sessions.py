@@ -139,6 +139,7 @@ async def _export(
     from nemo_skills.files.naming import resolve_output
     from nemo_skills.jobs.backends import client_options_from_env, open_backend
     from nemo_skills.jobs.session_store import SessionStore
+    from nemo_skills.jobs.sessions import SessionLookup
     from nemo_skills.jobs.skill_session import SkillSession, locate_session
 
     store = SessionStore()
@@ -148,20 +149,16 @@ async def _export(
         )
         sid = session_id or (record.session_id if record else None)
         assert sid is not None
-        if resume_pending:
-            if record is None or not record.pending_render:
-                raise InputError(
-                    f"session {sid} has no unfinished render.",
-                    action=f"Start an export with: nemo-skills export --session {sid} {server.cli_flag()}".rstrip(),
-                )
-            render_id = record.pending_render
-        if (
-            output is None
-            and record is not None
-            and record.pending_output
-            and render_id == record.pending_render
-        ):
-            output = Path(record.pending_output)
+        try:
+            pending = SessionLookup.pending(
+                record, render_id=render_id, output=output, resume_pending=resume_pending
+            )
+        except InputError as exc:
+            raise InputError(
+                exc.message,
+                action=f"Start an export with: nemo-skills export --session {sid} {server.cli_flag()}".rstrip(),
+            ) from exc
+        render_id, output = pending.render_id, pending.output
         title = (record.title if record else None) or ""
         dest = resolve_output(output, title, force=force, fallback=skill.name)
         async with SkillSession(

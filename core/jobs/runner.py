@@ -33,6 +33,7 @@ from nemo_skills.jobs.inputs import PreparedInput, build_prompt, prepare_input
 from nemo_skills.jobs.journal import Job, JobSpec, Journal, owner_alive
 from nemo_skills.jobs.progress_events import Notice, ProgressCallback, ProgressEvent, Stage, ignore
 from nemo_skills.jobs.session_store import SessionStore
+from nemo_skills.jobs.sessions import SessionLookup
 from nemo_skills.jobs.skill_session import SkillSession
 
 AUTO = "auto"
@@ -89,10 +90,10 @@ def pick_skill(
 
 def choose_skill(spec: JobSpec, catalog: Catalog, store: SessionStore) -> tuple[Skill, str | None]:
     """The skill of a job: `auto` continuing a session keeps that session's skill; else as pick_skill."""
-    if spec.skill.strip().lower() == AUTO and (spec.session_id or spec.continue_last):
-        record = store.get(spec.session_id) if spec.session_id else store.last(base_url=spec.backend)
-        if record is not None and record.skill in catalog:
-            return catalog.get(record.skill), None
+    lookup = SessionLookup(store, catalog, spec.backend)
+    kept = lookup.skill_of_request(spec.skill, spec.session_id, spec.continue_last)
+    if kept is not None:
+        return kept, None
     return pick_skill(spec.skill, spec.text, [Path(f) for f in spec.files], spec.urls, catalog)
 
 

@@ -32,11 +32,22 @@ class PendingExport(BaseModel):
 class SessionLookup:
     """Remembered sessions on one backend, as commands and tools refer to them."""
 
-    def __init__(self, store: SessionStore, catalog: Catalog, backend: str, cli_flag: str = "") -> None:
+    def __init__(
+        self, store: SessionStore, catalog: Catalog | None, backend: str, cli_flag: str = ""
+    ) -> None:
         self.store = store
-        self.catalog = catalog
+        self._catalog = catalog
         self.backend = backend
         self.cli_flag = cli_flag
+
+    @property
+    def catalog(self) -> Catalog:
+        """The skills served here (loaded on first need: continuing a known skill's session needs none)."""
+        if self._catalog is None:
+            from nemo_skills.catalog.registry import get_catalog
+
+            self._catalog = get_catalog()
+        return self._catalog
 
     def __repr__(self) -> str:
         return f"SessionLookup(backend={self.backend!r})"

@@ -29,7 +29,7 @@ from nemo_skills.errors import (
     RenderFailedError,
     RenderTimeoutError,
 )
-from nemo_skills.jobs.backends import CLOUD, Backend
+from nemo_skills.jobs.backends import Backend
 from nemo_skills.jobs.inputs import PreparedInput, check_media
 from nemo_skills.jobs.interrupts import cancel_is_ctrl_c
 from nemo_skills.jobs.progress_events import (
@@ -42,6 +42,7 @@ from nemo_skills.jobs.progress_events import (
     ignore,
 )
 from nemo_skills.jobs.session_store import SessionRecord, SessionStore
+from nemo_skills.jobs.sessions import SessionLookup
 
 
 def resume_command(backend: Backend, session_id: str, render_id: str, output: Path | None) -> str:
@@ -64,6 +65,11 @@ def lost_session_notice(old: str, new: str) -> Notice:
     )
 
 
+def session_lookup(store: SessionStore, backend: Backend, catalog: Catalog) -> SessionLookup:
+    """The lookup of remembered sessions on a backend (see jobs.sessions)."""
+    return SessionLookup(store, catalog, backend.label, backend.cli_flag())
+
+
 def locate_session(
     store: SessionStore,
     backend: Backend,
@@ -72,31 +78,8 @@ def locate_session(
     skill: str | None = None,
     session_id: str | None = None,
 ) -> tuple[Skill, SessionRecord | None]:
-    """The skill and remembered session a command means: the one named, else the last one used.
-
-    With `session_id`, the skill is the one stored with it (or `skill`, or the
-    highest-priority skill when the session is not remembered here). Without it,
-    the most recent session on this backend (of `skill`, when given).
-    """
-    if session_id:
-        record = store.get(session_id)
-        name = skill or (record.skill if record is not None else None)
-        chosen = catalog.get(name) if name else catalog.skills()[0]
-        return chosen, record
-    if skill:
-        chosen = catalog.get(skill)
-        record = store.last(chosen.name, backend.label)
-    else:
-        mine = [r for r in store.records() if r.base_url == backend.label]
-        record = mine[-1] if mine else None
-        chosen = catalog.get(record.skill) if record is not None else catalog.skills()[0]
-    if record is None:
-        of = f" of {skill}" if skill else ""
-        raise InputError(
-            f"no session{of} on {backend.label} yet.",
-            action=f'Start one with: nemo-skills run {skill or "auto"} "..." {backend.cli_flag()}'.rstrip(),
-        )
-    return chosen, record
+    """The skill and remembered session a command means: the one named, else the last one used."""
+    return session_lookup(store, backend, catalog).locate(skill=skill, session_id=session_id)
 
 
 class SkillSession:
@@ -157,18 +140,8 @@ class SkillSession:
 
     def find_session(self, session_id: str | None, continue_last: bool) -> str | None:
         """The session to reuse: the one named, the last of this skill (with `continue_last`), or None."""
-        if session_id:
-            return session_id
-        if not continue_last:
-            return None
-        last = self.store.last(self.skill.name, self.backend.label)
-        if last is None:
-            where = "" if self.backend.label == CLOUD else f" on {self.backend.label}"
-            raise InputError(
-                f"no earlier session of {self.skill.name}{where} to continue.",
-                action=f'Start one with: nemo-skills run {self.skill.name} "..." {self.backend.cli_flag()}'.rstrip(),
-            )
-        return last.session_id
+        lookup = SessionLookup(self.store, None, self.backend.label, self.backend.cli_flag())
+        return lookup.to_continue(self.skill, session_id, continue_last)
 
     async def open(
         self, session_id: str | None = None, *, continue_last: bool = False, language_hint: str = ""
