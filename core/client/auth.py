@@ -2,7 +2,9 @@
 
 The client id (a uuid) and the anonymous tokens live in `auth.json` in the
 user config folder, written atomically with mode 0600. Tokens are held as
-pydantic SecretStr, so no repr, log line or exception can show one.
+pydantic SecretStr, so no repr, log line or exception can show one. Processes
+sharing the folder fetch anonymous tokens one at a time (an advisory lock on a
+sibling file): the backend gives a client id one token, and the others use it.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
@@ -26,9 +30,17 @@ from nemo_skills import protocol
 from nemo_skills.errors import AuthError, BackendError, NemoSkillsError
 from nemo_skills.files.atomic import atomic_write_text, config_dir
 
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no flock; a race then costs one refused fetch
+    fcntl = None
+
 log = logging.getLogger(__name__)
 
 AUTH_FILE = "auth.json"
+LOCK_SUFFIX = ".lock"
+LOCK_POLL_SECONDS = 0.02
 SECRET_FILE_MODE = 0o600
 
 TokenProvider = Callable[[], Awaitable[str] | str]
@@ -75,6 +87,30 @@ class TokenCache:
     def _save(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write_text(self.path, json.dumps(data, indent=2) + "\n", mode=SECRET_FILE_MODE)
+
+    @asynccontextmanager
+    async def fetching(self) -> AsyncIterator[None]:
+        """Hold the cache's cross-process lock while a token is looked up, fetched and stored."""
+        if fcntl is None:
+            yield
+            return
+        lock = fcntl
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path.with_name(self.path.name + LOCK_SUFFIX), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            # Polled, not waited for: the holder may be a task on this very event loop.
+            while True:
+                try:
+                    lock.flock(fd, lock.LOCK_EX | lock.LOCK_NB)
+                except BlockingIOError:
+                    await asyncio.sleep(LOCK_POLL_SECONDS)
+                    continue
+                except OSError as exc:
+                    log.debug("token cache %s not locked: %s", self.path, exc)
+                break
+            yield
+        finally:
+            os.close(fd)
 
     def client_id(self) -> str:
         """The persisted client id, created on first use."""
@@ -248,6 +284,11 @@ class Authenticator:
                 raise AuthError("The token provider returned no token.")
             self._current, self._expires_at = SecretStr(value.strip()), None
             return
+        async with self._cache.fetching():
+            await self._obtain_anonymous(force=force)
+
+    async def _obtain_anonymous(self, *, force: bool) -> None:
+        # Read under the lock: another process may have just fetched the token this one needs.
         cached = None if force else self._cache.get(self._base_url)
         if cached is not None and time.time() < cached.expires_at - self._margin:
             self._current, self._expires_at = cached.token, cached.expires_at
