@@ -111,9 +111,8 @@ class LocalBackend:
             if remembered is None:
                 raise
             raise InputError(
-                f"port {remembered}, the one remembered for {self.data_dir}, is busy "
-                f"({exc.strerror or exc}): is another serve-local using this folder?",
-                action="Stop it, or pass --port to serve this folder on another port.",
+                f"port {remembered}, remembered for {self.data_dir}, is busy ({exc.strerror or exc}): "
+                "stop the server using it, or pass --port to serve this folder on another port"
             ) from None
         sock.listen(128)
         self.port = sock.getsockname()[1]
