@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,30 @@ def test_serve_local_keeps_its_port_across_restarts(tmp_path: Path) -> None:
         assert "Dusk" in result["timeline"] and "sunset" in result["timeline"]
     finally:
         _stop(proc)
+
+
+def test_a_state_file_of_an_earlier_version_is_moved_into_the_database(
+    backend_factory: Any, tmp_path: Path
+) -> None:
+    from nemo_skills.local.records import Account, BackendSession, StoreData, TokenRecord
+    from nemo_skills.local.state import token_key
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    token = "nemo_local_from_an_earlier_version"
+    old = StoreData(
+        accounts={"anon_1": Account(user_id="anon_1", anonymous=True, available=42)},
+        tokens={token_key(token): TokenRecord(user_id="anon_1", issued_at=0, expires_at=time.time() + 3600)},
+        sessions={
+            "sess_old": BackendSession(
+                session_id="sess_old", task_id="t", bind_id=None, user_id="anon_1", created=0, updated=0
+            )
+        },
+    )
+    (folder / "state.json").write_text(old.model_dump_json())
+    backend = backend_factory(data_dir=folder)
+    api = Api(backend.base_url, token=token)
+    api.session_id = "sess_old"
+    assert api.credits()["available"] == 42
+    assert api.state()["session_id"] == "sess_old"
+    assert not (folder / "state.json").exists() and (folder / "state.json.imported").is_file()
