@@ -1,4 +1,4 @@
-"""The backend's store: accounts, tokens, sessions and render jobs in the data folder's SQLite database.
+"""The backend's store: accounts, tokens and sessions in the data folder's SQLite database.
 
 Any number of backend processes may use one data folder at once: every change
 is one transaction, and every read-modify-write holds the database's write
@@ -9,27 +9,24 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import secrets
 import sqlite3
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import ValidationError
+from typing import TypeVar
 
 from nemo_skills.local import owners
 from nemo_skills.local.config import BackendSettings
 from nemo_skills.local.db import DB_FILE, Database
 from nemo_skills.local.faults import FaultState
+from nemo_skills.local.job_store import RenderJobStore
+from nemo_skills.local.legacy import LEGACY_STATE_FILE, import_legacy_state
 from nemo_skills.local.problems import ApiProblem, session_problem, token_problem
-from nemo_skills.local.records import Account, BackendSession, MediaRecord, RenderJob, StoreData, TokenRecord
-from nemo_skills.protocol import HTTP_RATE_LIMITED, HTTP_RENDER_ID_TAKEN, ErrorCode, RenderStatus
+from nemo_skills.local.records import Account, BackendSession, MediaRecord, TokenRecord
+from nemo_skills.protocol import HTTP_RATE_LIMITED, ErrorCode
 
-# The JSON state file of earlier versions; its contents move into the database on first start.
-LEGACY_STATE_FILE = "state.json"
 PORT_KEY = "port"
 T = TypeVar("T")
 
@@ -39,23 +36,7 @@ def token_key(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def render_fingerprint(job: RenderJob) -> str:
-    """What makes two render requests the same request: the session, the draft and the aspect."""
-    request = {"session": job.session_id, "draft": job.draft, "aspect": job.aspect}
-    return hashlib.sha256(json.dumps(request, sort_keys=True).encode("utf-8")).hexdigest()
-
-
-def render_id_taken(render_id: str, reason: str) -> ApiProblem:
-    """HTTP 409: the render id belongs to another render; the client should send a fresh one."""
-    return ApiProblem(
-        HTTP_RENDER_ID_TAKEN,
-        f"render id {render_id!r} is already used {reason}; send the export again with a new id",
-        status=HTTP_RENDER_ID_TAKEN,
-        data={"id": render_id},
-    )
-
-
-class Store:
+class Store(RenderJobStore):
     """The state of the backends using one data folder, kept in `<data_dir>/backend.db`."""
 
     def __init__(self, data_dir: Path, settings: BackendSettings, faults: FaultState) -> None:
@@ -69,7 +50,7 @@ class Store:
         self._closed = False
         with self.db.write() as conn:
             owners.register(conn, self.owner)
-        self._import_legacy_state()
+        import_legacy_state(self.db, data_dir / LEGACY_STATE_FILE)
 
     def __repr__(self) -> str:
         return f"Store({str(self.data_dir)!r})"
@@ -93,39 +74,6 @@ class Store:
             conn.execute("UPDATE renders SET owner = NULL WHERE owner = ?", (self.owner,))
             owners.unregister(conn, self.owner)
         self.db.close()
-
-    def _import_legacy_state(self) -> None:
-        path = self.data_dir / LEGACY_STATE_FILE
-        if not path.is_file():
-            return
-        try:
-            old = StoreData.model_validate_json(path.read_bytes())
-        except (OSError, ValidationError, ValueError):
-            old = StoreData()
-        with self.db.write() as conn:
-            for user_id, acct in old.accounts.items():
-                conn.execute(
-                    "INSERT OR IGNORE INTO accounts VALUES (?, ?)", (user_id, acct.model_dump_json())
-                )
-            conn.executemany("INSERT OR IGNORE INTO clients VALUES (?, ?)", old.clients.items())
-            for key, rec in old.tokens.items():
-                conn.execute(
-                    "INSERT OR IGNORE INTO tokens VALUES (?, ?, ?, ?)",
-                    (key, rec.client_id, rec.expires_at, rec.model_dump_json()),
-                )
-            for sess in old.sessions.values():
-                conn.execute(
-                    "INSERT OR IGNORE INTO sessions VALUES (?, ?, ?)",
-                    (sess.session_id, sess.user_id, sess.model_dump_json()),
-                )
-            for job in old.renders.values():
-                conn.execute(
-                    "INSERT OR IGNORE INTO renders VALUES (?, ?, ?, NULL, ?)",
-                    (job.id, job.session_id, render_fingerprint(job), job.model_dump_json()),
-                )
-        # Another backend starting at the same moment may have moved it already.
-        with contextlib.suppress(OSError):
-            path.replace(path.with_name(LEGACY_STATE_FILE + ".imported"))
 
     # The remembered port of `serve-local --data-dir`.
 
@@ -379,78 +327,3 @@ class Store:
     def media_path(self, item: MediaRecord) -> Path | None:
         """Where an uploaded file is on disk (None for links)."""
         return self.data_dir / item.path if item.path else None
-
-    # Render jobs.
-
-    def add_render(self, job: RenderJob) -> tuple[RenderJob, bool]:
-        """Record a new render job owned by this backend, and whether it is new.
-
-        The same request again (same id, session and draft: a client retrying) gets the job
-        already recorded; the id used by another session or for another draft is a 409.
-        """
-        fingerprint = render_fingerprint(job)
-        with self.db.write() as conn:
-            row = conn.execute(
-                "SELECT session_id, fingerprint, data FROM renders WHERE id = ?", (job.id,)
-            ).fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT INTO renders (id, session_id, fingerprint, owner, data) VALUES (?, ?, ?, ?, ?)",
-                    (job.id, job.session_id, fingerprint, self.owner, job.model_dump_json()),
-                )
-                return job, True
-        session_id, known, raw = row
-        if session_id != job.session_id:
-            raise render_id_taken(job.id, "by another session")
-        if known != fingerprint:
-            raise render_id_taken(job.id, "for a different draft of this session")
-        return RenderJob.model_validate_json(raw), False
-
-    def render(self, render_id: str) -> RenderJob | None:
-        """A render job as it stands, or None."""
-        row = self.db.connection().execute("SELECT data FROM renders WHERE id = ?", (render_id,)).fetchone()
-        return RenderJob.model_validate_json(row[0]) if row else None
-
-    def update_render(self, render_id: str, **changes: Any) -> None:
-        """Change fields of a render job (status, progress, output, ...)."""
-        with self.db.write() as conn:
-            row = conn.execute("SELECT data FROM renders WHERE id = ?", (render_id,)).fetchone()
-            if row is None:
-                return
-            job = RenderJob.model_validate_json(row[0]).model_copy(update={**changes, "updated": time.time()})
-            conn.execute("UPDATE renders SET data = ? WHERE id = ?", (job.model_dump_json(), render_id))
-
-    def claim_render(self, render_id: str) -> bool:
-        """Take over an unfinished job whose backend stopped or died; True when this backend now runs it."""
-        # A cheap look first: polls of a job another live backend runs must not queue for the write lock.
-        row = self.db.connection().execute("SELECT owner FROM renders WHERE id = ?", (render_id,)).fetchone()
-        if row is None or row[0] == self.owner or owners.is_alive(self.db.connection(), row[0]):
-            return False
-        with self.db.write() as conn:
-            row = conn.execute("SELECT owner, data FROM renders WHERE id = ?", (render_id,)).fetchone()
-            owner, raw = row
-            job = RenderJob.model_validate_json(raw)
-            if job.status in RenderStatus.TERMINAL or owner == self.owner or owners.is_alive(conn, owner):
-                return False
-            if owner is not None:
-                owners.unregister(conn, owner)
-            job = job.model_copy(
-                update={"status": RenderStatus.PENDING, "progress": 0.0, "updated": time.time()}
-            )
-            conn.execute(
-                "UPDATE renders SET owner = ?, data = ? WHERE id = ?",
-                (self.owner, job.model_dump_json(), render_id),
-            )
-        return True
-
-    def unfinished_elsewhere(self) -> list[str]:
-        """Ids of unfinished jobs this backend does not own (claim_render decides if they are orphans)."""
-        conn = self.db.connection()
-        rows = conn.execute(
-            "SELECT id, data FROM renders WHERE owner IS NULL OR owner != ?", (self.owner,)
-        ).fetchall()
-        return [
-            render_id
-            for render_id, raw in rows
-            if RenderJob.model_validate_json(raw).status not in RenderStatus.TERMINAL
-        ]
