@@ -52,12 +52,20 @@ def _registered(values: tuple[str, ...]) -> dict[str, float]:
 
 @click.command("serve-local", context_settings={"show_default": True})
 @click.option("--host", default="127.0.0.1", help="Loopback address to bind (127.0.0.1, localhost or ::1).")
-@click.option("--port", default=0, type=click.IntRange(0, 65535), help="Port; 0 picks a free one.")
+@click.option(
+    "--port",
+    default=None,
+    type=click.IntRange(0, 65535),
+    help="Port; 0 picks a free one. Default: with --data-dir, the port the folder's first start "
+    "chose (so clients' cached tokens and sessions stay valid across restarts), else a free one.",
+    show_default=False,
+)
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Keep tokens, sessions, uploads and renders here, and reload them on the next start "
+    help="Keep tokens, sessions, uploads and renders here (SQLite), shared safely with any other "
+    "backend on the same folder, and reload them on the next start "
     "(default: a temporary folder removed on exit).",
 )
 @click.option("--step-delay", type=float, default=0.05, help="Seconds the agent works on each edit.")
@@ -84,7 +92,7 @@ def _registered(values: tuple[str, ...]) -> dict[str, float]:
 @_fault_options
 def serve_local_cmd(
     host: str,
-    port: int,
+    port: int | None,
     data_dir: Path | None,
     step_delay: float,
     heartbeat_interval: float,
@@ -99,7 +107,9 @@ def serve_local_cmd(
     """Serve the NemoVideo API offline on loopback, rendering real MP4s with ffmpeg.
 
     The first line printed is the base URL; point a client at it (NEMO_API_BASE)
-    and stop the server with Ctrl-C. The chat agent is rule-based: it edits the
+    and stop the server with Ctrl-C. With --data-dir and no --port, the URL stays
+    the same from one start to the next (the folder remembers its first port; if
+    that port is busy, it says so and exits 2: pass --port then). The chat agent is rule-based: it edits the
     timeline from plain requests and does no generative AI. Fault flags make it
     misbehave on purpose, for testing clients. Exits 0 when stopped.
     """
@@ -115,8 +125,9 @@ def serve_local_cmd(
         backend = LocalBackend(
             data_dir=data_dir,
             faults=faults,
-            port=port,
+            port=port or 0,
             host=host,
+            stable_port=port is None,
             step_delay=step_delay,
             heartbeat_interval=heartbeat_interval,
             starting_credits=starting_credits,
@@ -141,7 +152,7 @@ def serve_local_cmd(
         try:
             backend.start()
         except OSError as exc:
-            raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+            raise click.ClickException(f"cannot serve on {host}:{port or 0}: {exc.strerror or exc}") from None
         click.echo(backend.base_url)
         sys.stdout.flush()
         where = f"data in {backend.data_dir}" if data_dir else "temporary data"

@@ -2,13 +2,14 @@
 
 The client id (a uuid) and the anonymous tokens live in `auth.json` in the
 user config folder, written atomically with mode 0600. Tokens are held as
-pydantic SecretStr, so no repr, log line or exception can show one.
+pydantic SecretStr, so no repr, log line or exception can show one. Processes
+sharing the folder fetch anonymous tokens one at a time (an advisory lock on a
+sibling file): the backend gives a client id one token, and the others use it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import json
 import logging
@@ -16,6 +17,7 @@ import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -31,12 +33,14 @@ from nemo_skills.files.atomic import atomic_write_text, config_dir
 fcntl: ModuleType | None
 try:
     import fcntl
-except ImportError:  # pragma: no cover - Windows: no flock; a refused second token is then reported
+except ImportError:  # pragma: no cover - Windows: no flock; a race then costs one refused fetch
     fcntl = None
 
 log = logging.getLogger(__name__)
 
 AUTH_FILE = "auth.json"
+LOCK_SUFFIX = ".lock"
+LOCK_POLL_SECONDS = 0.02
 SECRET_FILE_MODE = 0o600
 
 TokenProvider = Callable[[], Awaitable[str] | str]
@@ -84,18 +88,26 @@ class TokenCache:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write_text(self.path, json.dumps(data, indent=2) + "\n", mode=SECRET_FILE_MODE)
 
-    @contextlib.asynccontextmanager
-    async def locked(self) -> AsyncIterator[None]:
-        """Hold the cache's lock (across threads and processes) while a token is fetched and stored.
-
-        The backend grants one anonymous token per client id at a time, so two fetches at once
-        would see the second refused: whoever waits here reads the token the first one stored.
-        """
+    @asynccontextmanager
+    async def fetching(self) -> AsyncIterator[None]:
+        """Hold the cache's cross-process lock while a token is looked up, fetched and stored."""
+        if fcntl is None:
+            yield
+            return
+        lock = fcntl
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, SECRET_FILE_MODE)
+        fd = os.open(self.path.with_name(self.path.name + LOCK_SUFFIX), os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            if fcntl is not None:
-                await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+            # Polled, not waited for: the holder may be a task on this very event loop.
+            while True:
+                try:
+                    lock.flock(fd, lock.LOCK_EX | lock.LOCK_NB)
+                except BlockingIOError:
+                    await asyncio.sleep(LOCK_POLL_SECONDS)
+                    continue
+                except OSError as exc:
+                    log.debug("token cache %s not locked: %s", self.path, exc)
+                break
             yield
         finally:
             os.close(fd)
@@ -272,11 +284,12 @@ class Authenticator:
                 raise AuthError("The token provider returned no token.")
             self._current, self._expires_at = SecretStr(value.strip()), None
             return
-        async with self._cache.locked():
+        async with self._cache.fetching():
             await self._obtain_anonymous(force=force)
 
     async def _obtain_anonymous(self, *, force: bool) -> None:
-        # Under the cache's lock: another client (a batch job, another process) may have just fetched one.
+        # Read under the lock: another client (a batch job, another process) may have just fetched one;
+        # after a rejection, a token other than the rejected one is that fresh fetch.
         cached = self._cache.get(self._base_url)
         rejected = self._current.get_secret_value() if force and self._current is not None else None
         if force and cached is not None and cached.token.get_secret_value() == rejected:

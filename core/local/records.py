@@ -1,4 +1,7 @@
-"""What the local backend keeps: accounts, tokens, sessions, uploaded media and render jobs."""
+"""What the local backend keeps: accounts, tokens, sessions, uploaded media and render jobs.
+
+Each is stored as one JSON document per row of the backend's database (see `db`).
+"""
 
 from __future__ import annotations
 
@@ -62,8 +65,8 @@ class MediaRecord(BaseModel):
         return self.model_dump(exclude={"path"}, exclude_none=True)
 
 
-class SessionRecord(BaseModel):
-    """A chat session and its timeline."""
+class BackendSession(BaseModel):
+    """A chat session as the backend keeps it: its owner, timeline, uploads and history."""
 
     session_id: str
     task_id: str
@@ -109,11 +112,11 @@ class RenderJob(BaseModel):
 
 
 class StoreData(BaseModel):
-    """Everything persisted, as one JSON document."""
+    """The former state file (`state.json`), read once to move its contents into the database."""
 
     version: int = 1
     accounts: dict[str, Account] = Field(default_factory=dict)
     tokens: dict[str, TokenRecord] = Field(default_factory=dict)
     clients: dict[str, str] = Field(default_factory=dict, description="Client id -> user id.")
-    sessions: dict[str, SessionRecord] = Field(default_factory=dict)
+    sessions: dict[str, BackendSession] = Field(default_factory=dict)
     renders: dict[str, RenderJob] = Field(default_factory=dict)

@@ -187,7 +187,7 @@ def test_downloads_support_ranges(rendered: Any) -> None:
 def test_download_of_an_unknown_or_tricky_name_is_404(rendered: Any) -> None:
     url, _ = rendered
     base = url.rsplit("/files/", 1)[0]
-    for name in ("nope.mp4", "..%2Fstate.json", "state.json"):
+    for name in ("nope.mp4", "..%2Fbackend.db", "backend.db"):
         assert httpx.get(f"{base}/files/{name}").status_code == 404
 
 
@@ -198,7 +198,8 @@ def test_state_survives_a_restart_with_a_data_dir(backend_factory: Any, tmp_path
     render_id, _ = api.start_render()
     api.wait_render(render_id)
     first.stop()
-    assert "nemo_local_" not in (tmp_path / "data" / "state.json").read_text()
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "data").glob("backend.db*"))
+    assert stored and b"nemo_local_" not in stored
     second = backend_factory(data_dir=tmp_path / "data", **SMALL)
     again = Api(second.base_url, token=api.token)
     again.session_id = api.session_id

@@ -41,7 +41,7 @@ def test_serve_local_prints_its_url_serves_and_exits_0_on_signal(sig: signal.Sig
         _out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "rule-based" in err and "Traceback" not in err
-    assert (tmp_path / "data" / "state.json").is_file()
+    assert (tmp_path / "data" / "backend.db").is_file()
 
 
 def test_serve_local_refuses_non_loopback_hosts() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nemo_skills.local.agent import adk, rules
-from nemo_skills.local.records import SessionRecord
+from nemo_skills.local.records import BackendSession
 from nemo_skills.local.renderer.probe import ProbeError, parse_report, probe
 from nemo_skills.local.renderer.render import parse_progress
 from nemo_skills.local.renderer.render_plan import frame_size
@@ -88,7 +88,7 @@ def test_scenes_from_a_document_or_a_link_are_captioned_with_what_they_hold() ->
 
 
 def test_plans_name_the_edits() -> None:
-    session = SessionRecord(session_id="s", task_id="t", bind_id=None, user_id="u", created=0, updated=0)
+    session = BackendSession(session_id="s", task_id="t", bind_id=None, user_id="u", created=0, updated=0)
     assert [e.tool for e in rules.plan_turn("make it 9:16", session).edits] == ["set_aspect_ratio"]
     assert [e.tool for e in rules.plan_turn("trim the first 2 seconds", session).edits] == ["trim"]
     plan = rules.plan_turn('a 9:16 video of rain with the title "Rainy"', session)
@@ -131,7 +131,7 @@ def test_a_backend_that_cannot_bind_leaves_no_temporary_folder(
 
 
 def test_a_titled_request_on_an_empty_timeline_also_makes_the_scene() -> None:
-    empty = SessionRecord(session_id="s", task_id="t", bind_id=None, user_id="u", created=0, updated=0)
+    empty = BackendSession(session_id="s", task_id="t", bind_id=None, user_id="u", created=0, updated=0)
     plan = rules.plan_turn('a 12-second vertical aurora over snowy mountains with the title "North"', empty)
     assert [e.tool for e in plan.edits] == ["generate_scene", "add_text"]
     assert plan.edits[0].args == {"prompt": "aurora over snowy mountains", "seconds": 12.0, "aspect": "9:16"}

@@ -14,7 +14,7 @@ from typing import Any
 
 from nemo_skills.draft import Draft, Segment, Track
 from nemo_skills.local.agent import rules
-from nemo_skills.local.records import MediaRecord, SessionRecord
+from nemo_skills.local.records import BackendSession, MediaRecord
 from nemo_skills.protocol import TrackType
 
 DEFAULT_ASPECT = "16:9"
@@ -78,7 +78,7 @@ def _segment(start: int, duration: int, **meta: Any) -> Segment:
     return Segment(st=start, d=duration, m=meta)
 
 
-def generate_scene(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str:
+def generate_scene(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str:
     """Append a generated scene (an animated gradient with the prompt as caption)."""
     prompt = str(args.get("prompt") or "an abstract scene")
     seconds = min(
@@ -110,12 +110,12 @@ def generate_scene(draft: Draft, session: SessionRecord, args: dict[str, Any]) -
     return f"generated a {seconds:g}-second {draft.meta['aspect']} scene: \u201c{prompt}\u201d"
 
 
-def _media(session: SessionRecord, ids: list[str]) -> list[MediaRecord]:
+def _media(session: BackendSession, ids: list[str]) -> list[MediaRecord]:
     found = [session.find_media(i) for i in ids]
     return [m for m in found if m is not None]
 
 
-def add_slides(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str:
+def add_slides(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str:
     """Append uploaded images as timed slides."""
     images = _media(session, list(args.get("media", [])))
     if "seconds_each" in args:
@@ -136,7 +136,7 @@ def add_slides(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> st
     return f"added {len(images)} image slide{'s' if len(images) != 1 else ''} ({names}), {each:g}s each"
 
 
-def add_clips(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str:
+def add_clips(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str:
     """Append uploaded clips as segments, one after another."""
     clips = _media(session, list(args.get("media", [])))
     draft.meta.setdefault("aspect", DEFAULT_ASPECT)
@@ -155,7 +155,7 @@ def add_clips(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str
     return f"added {len(clips)} clip{'s' if len(clips) != 1 else ''} to the video track ({names})"
 
 
-def add_music(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str:
+def add_music(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str:
     """Put an uploaded audio file on the BGM track, covering the video, at a volume."""
     item = session.find_media(str(args.get("media", "")))
     if item is None:
@@ -168,7 +168,7 @@ def add_music(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str
     return f"added {item.name} as background music at {round(volume * 100)}% (0-{length / 1000:g}s)"
 
 
-def add_text(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str:
+def add_text(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str:
     """Add a title or a text overlay at a time."""
     del session
     is_title = args.get("kind", "title") == "title"
@@ -218,7 +218,7 @@ def _cut_before(draft: Draft, cut: int) -> None:
         track.segments = kept
 
 
-def trim(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str:
+def trim(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str:
     """Trim the timeline to a length, or cut its first seconds."""
     del session
     if "cut_start" in args:
@@ -237,7 +237,7 @@ def trim(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str:
     return f"trimmed the video from {before / 1000:g}s to {end / 1000:g}s"
 
 
-def set_duration(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str:
+def set_duration(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str:
     """Make the timeline a given length: trim it, or stretch its last video segment."""
     target = min(_ms(float(args.get("seconds", 0))), _ms(rules.MAX_TOTAL_SECONDS))
     before = draft.total_ms
@@ -260,7 +260,7 @@ def set_duration(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> 
     return f"set the duration to {target / 1000:g}s (was {before / 1000:g}s)"
 
 
-def set_aspect_ratio(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str:
+def set_aspect_ratio(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str:
     """Change the aspect ratio of the whole video."""
     del session
     before = draft.meta.get("aspect", DEFAULT_ASPECT)
@@ -268,7 +268,7 @@ def set_aspect_ratio(draft: Draft, session: SessionRecord, args: dict[str, Any])
     return f"changed the aspect ratio from {before} to {draft.meta['aspect']}"
 
 
-def remove_track(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str:
+def remove_track(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str:
     """Remove the music, the texts, or the video."""
     del session
     kinds = {
@@ -285,7 +285,7 @@ def remove_track(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> 
     return f"removed the {noun} track"
 
 
-EDITORS: dict[str, Callable[[Draft, SessionRecord, dict[str, Any]], str]] = {
+EDITORS: dict[str, Callable[[Draft, BackendSession, dict[str, Any]], str]] = {
     "generate_scene": generate_scene,
     "add_slides": add_slides,
     "add_clips": add_clips,
@@ -298,7 +298,7 @@ EDITORS: dict[str, Callable[[Draft, SessionRecord, dict[str, Any]], str]] = {
 }
 
 
-def apply_edit(session: SessionRecord, edit: rules.Edit) -> str:
+def apply_edit(session: BackendSession, edit: rules.Edit) -> str:
     """Apply one edit to a session's draft in place; returns what was done, as a phrase."""
     draft = Draft.parse(session.draft)
     draft.meta["agent"] = "rule-based"

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from nemo_skills.draft import Draft
 from nemo_skills.files.links import LINK_IN_TEXT
 from nemo_skills.intents import Intent, classify
-from nemo_skills.local.records import MediaRecord, SessionRecord
+from nemo_skills.local.records import BackendSession, MediaRecord
 from nemo_skills.protocol import TrackType
 
 # What each kind of edit costs, in credits: generating costs more than arranging.
@@ -207,7 +207,7 @@ def _text_edit(text: str, title_default: bool) -> Edit | None:
     return Edit(tool="add_text", args=args)
 
 
-def _named_files(text: str, session: SessionRecord) -> list[MediaRecord]:
+def _named_files(text: str, session: BackendSession) -> list[MediaRecord]:
     match = _FILES_LINE.search(text)
     if not match:
         return []
@@ -219,13 +219,13 @@ def _named_files(text: str, session: SessionRecord) -> list[MediaRecord]:
     return found
 
 
-def _has_visuals(session: SessionRecord) -> bool:
+def _has_visuals(session: BackendSession) -> bool:
     """Whether the session's draft already has a video track with something on it."""
     draft = Draft.parse(session.draft)
     return any(t.type == TrackType.VIDEO and t.segments for t in draft.tracks)
 
 
-def plan_turn(text: str, session: SessionRecord) -> TurnPlan:
+def plan_turn(text: str, session: BackendSession) -> TurnPlan:
     """Read a request against the session's uploads and say which edits it asks for."""
     plan = TurnPlan()
     # A document's text is material for the scene, not instructions: its words must not steer the edits.
@@ -360,7 +360,7 @@ def _split_document(text: str) -> tuple[str, str]:
     return text[: match.start()] + text[match.end() :], "\n\n" + match.group(0)
 
 
-def _api_request_note(request: str, session: SessionRecord) -> str | None:
+def _api_request_note(request: str, session: BackendSession) -> str | None:
     """The GUI-style answer to "export", "status" or "credits" typed into the chat (no edit is made)."""
     if _GENERATE.search(request) or _VIDEO_OF.search(request):
         return None

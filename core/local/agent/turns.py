@@ -19,7 +19,7 @@ from nemo_skills.local.agent.rules import Edit, TurnPlan
 from nemo_skills.local.config import BackendSettings
 from nemo_skills.local.faults import FaultState
 from nemo_skills.local.problems import ApiProblem
-from nemo_skills.local.records import SessionRecord
+from nemo_skills.local.records import BackendSession
 from nemo_skills.local.state import Store
 
 # The end of a turn's stream, on its queue.
@@ -128,9 +128,9 @@ class TurnRunner:
         await queue.put(adk.frame(events.text(text)))
 
 
-def _apply(session: SessionRecord, *, edit: Edit) -> str:
+def _apply(session: BackendSession, *, edit: Edit) -> str:
     return apply_edit(session, edit)
 
 
-def _count_turn(session: SessionRecord) -> None:
+def _count_turn(session: BackendSession) -> None:
     session.turns += 1

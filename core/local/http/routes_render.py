@@ -84,7 +84,7 @@ async def create_render(request: Request) -> JSONResponse:
             raise bad_request("the draft has no segments yet; add a scene, images or clips before exporting")
         aspect = _output_aspect(body, draft)
         now = time.time()
-        job = c.store.add_render(
+        job, created = c.store.add_render(
             RenderJob(
                 id=render_id,
                 session_id=session_id,
@@ -97,7 +97,7 @@ async def create_render(request: Request) -> JSONResponse:
         )
     except ApiProblem as problem:
         return render_error(problem)
-    if job.created == now:
+    if created:
         c.renders.submit(render_id)
     return render_ok({"data": {"id": job.id, "status": job.status, "progress": job.progress}})
 
@@ -133,6 +133,9 @@ async def render_status(request: Request) -> JSONResponse:
             raise not_found(f"render {render_id!r} not found")
     except ApiProblem as problem:
         return render_error(problem)
+    if job.status not in protocol.RenderStatus.TERMINAL and c.renders.adopt(render_id):
+        # The backend that ran it stopped or died: this one renders it again from the stored draft.
+        job = c.store.render(render_id) or job
     shape: str = c.settings.status_shape
     if shape == "alternate":
         shape = c.next_shape()

@@ -26,7 +26,9 @@ class LocalBackend:
     """An offline NemoVideo backend on a free loopback port; a context manager, or start()/stop().
 
     With no `data_dir` it keeps its data in a temporary folder it removes on stop;
-    with one, it persists there and picks up where a previous run left off.
+    with one, it persists there and picks up where a previous run left off, and any
+    number of backends may share that folder at once. With `stable_port` (and port 0),
+    the first port chosen for the folder is remembered and used again on every start.
     Other keyword arguments are BackendSettings fields (heartbeat_interval,
     step_delay, starting_credits, registered_tokens, plan_blocks_export,
     status_shape, auth_http_401, resolution, ...).
@@ -38,6 +40,7 @@ class LocalBackend:
         faults: Faults | None = None,
         port: int = 0,
         host: str = "127.0.0.1",
+        stable_port: bool = False,
         **settings: Any,
     ) -> None:
         if host not in LOOPBACK_HOSTS:
@@ -47,6 +50,7 @@ class LocalBackend:
         self.settings = BackendSettings(faults=faults or Faults(), **settings)
         self.host = host
         self.port = port
+        self.stable_port = stable_port
         self._explicit_dir = Path(data_dir) if data_dir is not None else None
         self.data_dir: Path | None = self._explicit_dir
         self._thread: threading.Thread | None = None
@@ -92,18 +96,28 @@ class LocalBackend:
             renders=renders,
             turns=TurnRunner(store, self.settings, fault_state),
         )
+        remember = self.stable_port and self.port == 0 and self._explicit_dir is not None
+        remembered = store.remembered_port() if remember else None
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((self.host, self.port))
-        except OSError:
+            sock.bind((self.host, remembered or self.port))
+        except OSError as exc:
             sock.close()
             renders.shutdown()
+            store.close()
             self._remove_temp_dir()
-            raise
+            if remembered is None:
+                raise
+            raise InputError(
+                f"port {remembered}, remembered for {self.data_dir}, is busy ({exc.strerror or exc}): "
+                "stop the server using it, or pass --port to serve this folder on another port"
+            ) from None
         sock.listen(128)
         self.port = sock.getsockname()[1]
+        if remember and remembered is None:
+            store.remember_port(self.port)
         shown = f"[{self.host}]" if family == socket.AF_INET6 else self.host
         self.base_url = f"http://{shown}:{self.port}"
         config = uvicorn.Config(
@@ -141,7 +155,7 @@ class LocalBackend:
         return self
 
     def stop(self) -> None:
-        """Stop serving, stop renders, save state; remove the data folder if it was a temporary one."""
+        """Stop serving and rendering, hand unfinished renders back; remove a temporary data folder."""
         thread, server, context = self._thread, self._server, self._context
         self._thread = None
         if server is not None:
@@ -150,7 +164,7 @@ class LocalBackend:
             thread.join(timeout=10)
         if context is not None:
             context.renders.shutdown()
-            context.store.save()
+            context.store.close()
         self._remove_temp_dir()
 
     def _remove_temp_dir(self) -> None:

@@ -41,16 +41,19 @@ class RenderQueue:
             return
         self._futures.append(self._pool.submit(self._run, render_id))
 
+    def adopt(self, render_id: str) -> bool:
+        """Run a job whose backend stopped or died before finishing it; True when it was taken over."""
+        if self._cancel.is_set() or not self.store.claim_render(render_id):
+            return False
+        self.submit(render_id)
+        return True
+
     def resume_unfinished(self) -> int:
-        """Queue again the jobs a previous run of the server left unfinished; returns how many."""
-        jobs = self.store.unfinished_renders()
-        for job in jobs:
-            self.store.update_render(job.id, status=RenderStatus.PENDING, progress=0.0)
-            self.submit(job.id)
-        return len(jobs)
+        """Take over the jobs that backends on this folder left unfinished; returns how many."""
+        return sum(self.adopt(render_id) for render_id in self.store.unfinished_elsewhere())
 
     def shutdown(self) -> None:
-        """Stop: kill running ffmpeg processes and drop queued jobs (they resume on the next start)."""
+        """Stop: kill running ffmpeg processes and drop queued jobs (another backend on the folder takes them)."""
         self._cancel.set()
         with self._lock:
             for proc in list(self._procs):
@@ -86,7 +89,7 @@ class RenderQueue:
         # ffmpeg's progress starts where the slow phase left off, so progress never goes back.
         floor = SLOW_PHASE_SHARE * PROGRESS_SCALE if delay else 0.0
         if self.faults.take_render_failure():
-            self.store.update_render(render_id, progress=30.0, persist=False)
+            self.store.update_render(render_id, progress=30.0)
             self.store.update_render(
                 render_id,
                 status=RenderStatus.FAILED,
@@ -111,7 +114,7 @@ class RenderQueue:
             )
         except RenderFailed as exc:
             if self._cancel.is_set():
-                # Left unfinished on purpose: the next start of the server queues it again.
+                # Left unfinished on purpose: the store hands it back, and another backend takes it over.
                 return
             self.store.update_render(render_id, status=RenderStatus.FAILED, error=str(exc))
             return
@@ -141,13 +144,13 @@ class RenderQueue:
             if not self._sleep(delay / steps):
                 return False
             share = SLOW_PHASE_SHARE * step / steps
-            self.store.update_render(render_id, progress=round(share * PROGRESS_SCALE, 1), persist=False)
+            self.store.update_render(render_id, progress=round(share * PROGRESS_SCALE, 1))
         return True
 
     def _progress(self, render_id: str, done: float, floor: float) -> None:
         # ffmpeg's last tick is not the end: the file is complete only once it is moved into place.
         progress = floor + min(done, 0.99) * (PROGRESS_SCALE - floor)
-        self.store.update_render(render_id, progress=round(progress, 1), persist=False)
+        self.store.update_render(render_id, progress=round(progress, 1))
 
     def _track(self, proc: subprocess.Popen[str]) -> None:
         with self._lock:

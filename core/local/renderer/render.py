@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,7 +48,8 @@ def render_draft(
     font = find_font()
     captions = font is not None and has_filter("drawtext")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(f".{dest.name}.part")
+    # A name of its own, so two renders never write into one file, even of the same job.
+    part = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.part")
     try:
         plan = build_plan(
             draft,
@@ -62,15 +64,19 @@ def render_draft(
         )
     except PlanError as exc:
         raise RenderFailed(str(exc)) from exc
-    with tempfile.TemporaryDirectory(prefix="nemo-render-") as work:
-        workdir = Path(work)
-        for name, text in plan.files.items():
-            (workdir / name).write_text(text, encoding="utf-8")
-        if captions and font is not None:
-            # Referred to by a plain relative name, so no path needs escaping in the filter graph.
-            shutil.copyfile(font, workdir / "font.ttf")
-        _run(plan, workdir, on_progress, cancel, on_process)
-    os.replace(part, dest)
+    try:
+        with tempfile.TemporaryDirectory(prefix="nemo-render-") as work:
+            workdir = Path(work)
+            for name, text in plan.files.items():
+                (workdir / name).write_text(text, encoding="utf-8")
+            if captions and font is not None:
+                # Referred to by a plain relative name, so no path needs escaping in the filter graph.
+                shutil.copyfile(font, workdir / "font.ttf")
+            _run(plan, workdir, on_progress, cancel, on_process)
+        os.replace(part, dest)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
     return plan
 
 
