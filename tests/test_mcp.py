@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -260,22 +261,22 @@ def test_a_port_in_use_is_a_clear_error_with_the_bad_input_exit_code(
     assert f"cannot serve MCP on 127.0.0.1:{port}" in err and "Pick another --http PORT." in err
 
 
-async def test_an_unexpected_failure_is_a_tool_error_and_the_server_keeps_serving(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_an_unexpected_failure_is_a_tool_error_and_the_server_keeps_serving() -> None:
     from mcp import Client
     from mcp.shared.exceptions import MCPError
 
     from nemo_skills.host.mcp_server import build_server
     from nemo_skills.host.toolbox import Toolbox, ToolboxSettings
+    from nemo_skills.host.tools import TOOLS
     from nemo_skills.jobs.backends import Backend
 
-    async def broken(self: Toolbox, args: Any, *, report: Any = None) -> Any:
+    async def broken(ctx: Any, args: Any, report: Any) -> Any:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(Toolbox, "chat", broken)
+    tools = [replace(spec, handler=broken) if spec.name == "chat" else spec for spec in TOOLS]
     unused = Backend(label="http://127.0.0.1:9", base_url="http://127.0.0.1:9")  # never contacted
-    async with Toolbox(ToolboxSettings(backend=unused)) as toolbox, Client(build_server(toolbox)) as client:
+    toolbox = Toolbox(ToolboxSettings(backend=unused), tools=tools)
+    async with toolbox, Client(build_server(toolbox)) as client:
         failed = await client.call_tool("chat", {"message": "hi"})
         assert failed.is_error
         assert text_of(failed) == "chat failed unexpectedly (RuntimeError: disk on fire)."

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from nemo_skills.catalog.registry import Catalog, get_catalog
 from nemo_skills.catalog.skill import Skill
 from nemo_skills.errors import (
     DocumentNotSupportedError,
@@ -19,8 +20,6 @@ from nemo_skills.errors import (
 )
 from nemo_skills.files.documents import read_document
 from nemo_skills.files.media import InputKind, check_file
-
-DOCUMENT_SKILL = "ai-video-maker-sora"
 
 
 class DocumentText(BaseModel):
@@ -79,10 +78,24 @@ def check_media(path: Path, skill: Skill) -> InputKind:
     return kind
 
 
+def document_readers(catalog: Catalog | None = None) -> list[str]:
+    """The served skills that accept documents, highest priority first."""
+    catalog = catalog if catalog is not None else get_catalog()
+    return [s.name for s in catalog.skills() if s.accepts(InputKind.DOCUMENT)]
+
+
 def prepare_input(
-    skill: Skill, text: str = "", files: list[Path] | None = None, urls: list[str] | None = None
+    skill: Skill,
+    text: str = "",
+    files: list[Path] | None = None,
+    urls: list[str] | None = None,
+    *,
+    catalog: Catalog | None = None,
 ) -> PreparedInput:
-    """Check every file for the skill and read documents; nothing is sent."""
+    """Check every file for the skill and read documents; nothing is sent.
+
+    `catalog` (by default the configured one) names the skills to suggest for a document.
+    """
     prepared = PreparedInput(text=text.strip(), urls=list(dict.fromkeys(urls or [])))
     for path in files or []:
         kind = check_media(Path(path), skill)
@@ -90,8 +103,8 @@ def prepare_input(
             if not skill.accepts(InputKind.DOCUMENT):
                 raise DocumentNotSupportedError(
                     f"{skill.name} does not read documents ({Path(path).name}).",
-                    action=f"Documents (TXT, MD, DOCX, PDF) are read by {DOCUMENT_SKILL}: "
-                    f"nemo-skills run {DOCUMENT_SKILL} --file {Path(path).name}",
+                    readers=document_readers(catalog),
+                    file=Path(path).name,
                 )
             prepared.documents.append(DocumentText(name=Path(path).name, text=read_document(path)))
         else:

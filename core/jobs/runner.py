@@ -232,7 +232,7 @@ async def run_job(
     label = backend.label if backend is not None else backend_label(request.backend)
     skill, reason = choose_skill(request, request.text, request.files, request.urls, catalog, store, label)
     _announce(report, skill, reason)
-    prepared = prepare_input(skill, request.text, request.files, request.urls)
+    prepared = prepare_input(skill, request.text, request.files, request.urls, catalog=catalog)
     output = None
     if request.export:
         output = resolve_output(

@@ -1,8 +1,10 @@
-"""How the rule-based agent changes a session's draft for each kind of edit.
+"""The rule-based agent's edits: what each kind costs, whether it is slow, and how it changes a draft.
 
-Layout it keeps (and the renderer reads): one video track named "Video" whose
-segments are scenes, images or clips (`m.kind`), one audio track "BGM", and
-text tracks "Title" and "Text". Times are in ms, as the wire format has them.
+`EDITS` is the one table of edit kinds; `rules.py` plans edits by their names
+and `turns.py` runs them. Layout the editors keep (and the renderer reads): one
+video track named "Video" whose segments are scenes, images or clips
+(`m.kind`), one audio track "BGM", and text tracks "Title" and "Text". Times
+are in ms, as the wire format has them.
 """
 
 from __future__ import annotations
@@ -10,14 +12,56 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from nemo_skills.draft import Draft, Segment, Track
-from nemo_skills.local.agent import rules
 from nemo_skills.local.records import MediaRecord, SessionRecord
 from nemo_skills.protocol import TrackType
 
 DEFAULT_ASPECT = "16:9"
+DEFAULT_SCENE_SECONDS = 5.0
+DEFAULT_SLIDE_SECONDS = 3.0
+DEFAULT_TITLE_SECONDS = 3.0
+DEFAULT_MUSIC_VOLUME = 0.35
+MAX_SCENE_SECONDS = 60.0
+MAX_TOTAL_SECONDS = 300.0
+# What an edit of a kind not in EDITS costs.
+DEFAULT_COST = 1.0
+
+
+class Edit(BaseModel):
+    """One change the agent will make, as a named tool call with arguments."""
+
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def cost(self) -> float:
+        """Credits this edit costs."""
+        kind = EDITS.get(self.tool)
+        return kind.cost if kind is not None else DEFAULT_COST
+
+    @property
+    def slow(self) -> bool:
+        """Whether the agent takes a slow step (with heartbeats) for this edit."""
+        kind = EDITS.get(self.tool)
+        return kind is not None and kind.slow
+
+
+class TurnPlan(BaseModel):
+    """What a request asks for: edits, or a note explaining why nothing can be done."""
+
+    edits: list[Edit] = Field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def cost(self) -> float:
+        """Credits the whole turn costs."""
+        return sum(e.cost for e in self.edits)
+
 
 # Gradient colours for scenes, picked by the first keyword a prompt contains.
 _PALETTES: tuple[tuple[tuple[str, ...], tuple[str, str]], ...] = (
@@ -81,9 +125,7 @@ def _segment(start: int, duration: int, **meta: Any) -> Segment:
 def generate_scene(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str:
     """Append a generated scene (an animated gradient with the prompt as caption)."""
     prompt = str(args.get("prompt") or "an abstract scene")
-    seconds = min(
-        max(float(args.get("seconds") or rules.DEFAULT_SCENE_SECONDS), 1.0), rules.MAX_SCENE_SECONDS
-    )
+    seconds = min(max(float(args.get("seconds") or DEFAULT_SCENE_SECONDS), 1.0), MAX_SCENE_SECONDS)
     if args.get("aspect"):
         draft.meta["aspect"] = args["aspect"]
     draft.meta.setdefault("aspect", DEFAULT_ASPECT)
@@ -123,7 +165,7 @@ def add_slides(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> st
     elif "total_seconds" in args and images:
         each = float(args["total_seconds"]) / len(images)
     else:
-        each = rules.DEFAULT_SLIDE_SECONDS
+        each = DEFAULT_SLIDE_SECONDS
     each = min(max(each, 0.5), 30.0)
     draft.meta.setdefault("aspect", DEFAULT_ASPECT)
     track = _track(draft, TrackType.VIDEO, "Video")
@@ -144,7 +186,7 @@ def add_clips(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str
     assert track is not None
     start = video_end(draft)
     for clip in clips:
-        length = min(clip.duration_ms or 3000, _ms(rules.MAX_SCENE_SECONDS))
+        length = min(clip.duration_ms or 3000, _ms(MAX_SCENE_SECONDS))
         track.segments.append(
             _segment(
                 start, length, kind="clip", src=clip.id, name=clip.name, trim=0, has_audio=clip.has_audio
@@ -160,8 +202,8 @@ def add_music(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str
     item = session.find_media(str(args.get("media", "")))
     if item is None:
         return "could not find the audio file"
-    volume = float(args.get("volume", rules.DEFAULT_MUSIC_VOLUME))
-    length = video_end(draft) or item.duration_ms or _ms(rules.DEFAULT_SCENE_SECONDS)
+    volume = float(args.get("volume", DEFAULT_MUSIC_VOLUME))
+    length = video_end(draft) or item.duration_ms or _ms(DEFAULT_SCENE_SECONDS)
     track = _track(draft, TrackType.AUDIO, "BGM")
     assert track is not None
     track.segments = [_segment(0, length, kind="audio", src=item.id, name=item.name, volume=volume, trim=0)]
@@ -177,7 +219,7 @@ def add_text(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str:
     start = _ms(float(args.get("start", 0.0)))
     if total and start >= total:
         start = 0
-    duration = _ms(float(args.get("duration", rules.DEFAULT_TITLE_SECONDS)))
+    duration = _ms(float(args.get("duration", DEFAULT_TITLE_SECONDS)))
     if total:
         duration = min(duration, total - start)
     track = _track(draft, TrackType.TEXT, name)
@@ -239,7 +281,7 @@ def trim(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str:
 
 def set_duration(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> str:
     """Make the timeline a given length: trim it, or stretch its last video segment."""
-    target = min(_ms(float(args.get("seconds", 0))), _ms(rules.MAX_TOTAL_SECONDS))
+    target = min(_ms(float(args.get("seconds", 0))), _ms(MAX_TOTAL_SECONDS))
     before = draft.total_ms
     if target <= 0:
         return "left the duration as it was"
@@ -285,25 +327,42 @@ def remove_track(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> 
     return f"removed the {noun} track"
 
 
-EDITORS: dict[str, Callable[[Draft, SessionRecord, dict[str, Any]], str]] = {
-    "generate_scene": generate_scene,
-    "add_slides": add_slides,
-    "add_clips": add_clips,
-    "add_music": add_music,
-    "add_text": add_text,
-    "trim": trim,
-    "set_duration": set_duration,
-    "set_aspect_ratio": set_aspect_ratio,
-    "remove_track": remove_track,
+Editor = Callable[[Draft, SessionRecord, dict[str, Any]], str]
+"""Changes a draft in place for one edit's arguments; returns what was done, as a phrase."""
+
+
+@dataclass(frozen=True)
+class EditKind:
+    """One kind of edit: the function that makes it, its credit cost, and whether it is slow."""
+
+    editor: Editor
+    cost: float
+    # Slow edits make or add media: the agent sends heartbeats meanwhile, and the video grows.
+    slow: bool = False
+
+
+# Generating costs more than arranging.
+EDITS: dict[str, EditKind] = {
+    "generate_scene": EditKind(generate_scene, cost=10.0, slow=True),
+    "add_slides": EditKind(add_slides, cost=3.0, slow=True),
+    "add_clips": EditKind(add_clips, cost=3.0, slow=True),
+    "add_music": EditKind(add_music, cost=2.0),
+    "add_text": EditKind(add_text, cost=1.0),
+    "trim": EditKind(trim, cost=1.0),
+    "set_duration": EditKind(set_duration, cost=1.0),
+    "set_aspect_ratio": EditKind(set_aspect_ratio, cost=1.0),
+    "remove_track": EditKind(remove_track, cost=1.0),
 }
 
 
-def apply_edit(session: SessionRecord, edit: rules.Edit) -> str:
+def apply_edit(session: SessionRecord, edit: Edit) -> str:
     """Apply one edit to a session's draft in place; returns what was done, as a phrase."""
     draft = Draft.parse(session.draft)
     draft.meta["agent"] = "rule-based"
-    done = EDITORS[edit.tool](draft, session, edit.args)
-    if edit.tool in ("generate_scene", "add_slides", "add_clips"):
+    kind = EDITS[edit.tool]
+    done = kind.editor(draft, session, edit.args)
+    if kind.slow:
+        # Media was added, so the video grew.
         refresh_duration(draft)
         # Music that covered the whole video keeps covering it.
         for track in draft.tracks:
