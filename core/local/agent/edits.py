@@ -1,21 +1,15 @@
-"""The rule-based agent's edits: what each kind costs, whether it is slow, and how it changes a draft.
+"""How the rule-based agent changes a session's draft for each kind of edit.
 
-`EDITS` is the one table of edit kinds; `rules.py` plans edits by their names
-and `turns.py` runs them. Layout the editors keep (and the renderer reads): one
-video track named "Video" whose segments are scenes, images or clips
-(`m.kind`), one audio track "BGM", and text tracks "Title" and "Text". Times
-are in ms, as the wire format has them.
+Layout it keeps (and the renderer reads): one video track named "Video" whose
+segments are scenes, images or clips (`m.kind`), one audio track "BGM", and
+text tracks "Title" and "Text". Times are in ms, as the wire format has them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-
-from pydantic import BaseModel, Field
 
 from nemo_skills.draft import Draft, Segment, Track
 from nemo_skills.local.records import MediaRecord, SessionRecord
@@ -28,41 +22,6 @@ DEFAULT_TITLE_SECONDS = 3.0
 DEFAULT_MUSIC_VOLUME = 0.35
 MAX_SCENE_SECONDS = 60.0
 MAX_TOTAL_SECONDS = 300.0
-# What an edit of a kind not in EDITS costs.
-DEFAULT_COST = 1.0
-
-
-class Edit(BaseModel):
-    """One change the agent will make, as a named tool call with arguments."""
-
-    tool: str
-    args: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def cost(self) -> float:
-        """Credits this edit costs."""
-        kind = EDITS.get(self.tool)
-        return kind.cost if kind is not None else DEFAULT_COST
-
-    @property
-    def slow(self) -> bool:
-        """Whether the agent takes a slow step (with heartbeats) for this edit."""
-        kind = EDITS.get(self.tool)
-        return kind is not None and kind.slow
-
-
-class TurnPlan(BaseModel):
-    """What a request asks for: edits, or a note explaining why nothing can be done."""
-
-    edits: list[Edit] = Field(default_factory=list)
-    note: str | None = None
-
-    @property
-    def cost(self) -> float:
-        """Credits the whole turn costs."""
-        return sum(e.cost for e in self.edits)
-
-
 # Gradient colours for scenes, picked by the first keyword a prompt contains.
 _PALETTES: tuple[tuple[tuple[str, ...], tuple[str, str]], ...] = (
     (("sunset", "dusk", "evening", "golden"), ("0xff7e5f", "0x2b1055")),
@@ -325,49 +284,3 @@ def remove_track(draft: Draft, session: SessionRecord, args: dict[str, Any]) -> 
         return f"found no {noun} track to remove"
     refresh_duration(draft)
     return f"removed the {noun} track"
-
-
-Editor = Callable[[Draft, SessionRecord, dict[str, Any]], str]
-"""Changes a draft in place for one edit's arguments; returns what was done, as a phrase."""
-
-
-@dataclass(frozen=True)
-class EditKind:
-    """One kind of edit: the function that makes it, its credit cost, and whether it is slow."""
-
-    editor: Editor
-    cost: float
-    # Slow edits make or add media: the agent sends heartbeats meanwhile, and the video grows.
-    slow: bool = False
-
-
-# Generating costs more than arranging.
-EDITS: dict[str, EditKind] = {
-    "generate_scene": EditKind(generate_scene, cost=10.0, slow=True),
-    "add_slides": EditKind(add_slides, cost=3.0, slow=True),
-    "add_clips": EditKind(add_clips, cost=3.0, slow=True),
-    "add_music": EditKind(add_music, cost=2.0),
-    "add_text": EditKind(add_text, cost=1.0),
-    "trim": EditKind(trim, cost=1.0),
-    "set_duration": EditKind(set_duration, cost=1.0),
-    "set_aspect_ratio": EditKind(set_aspect_ratio, cost=1.0),
-    "remove_track": EditKind(remove_track, cost=1.0),
-}
-
-
-def apply_edit(session: SessionRecord, edit: Edit) -> str:
-    """Apply one edit to a session's draft in place; returns what was done, as a phrase."""
-    draft = Draft.parse(session.draft)
-    draft.meta["agent"] = "rule-based"
-    kind = EDITS[edit.tool]
-    done = kind.editor(draft, session, edit.args)
-    if kind.slow:
-        # Media was added, so the video grew.
-        refresh_duration(draft)
-        # Music that covered the whole video keeps covering it.
-        for track in draft.tracks:
-            if track.type == TrackType.AUDIO:
-                for seg in track.segments:
-                    seg.duration = max(seg.duration, draft.total_ms - seg.start)
-    session.draft = draft.dump()
-    return done

@@ -14,7 +14,8 @@ from nemo_skills import protocol
 from nemo_skills.draft import Draft
 from nemo_skills.files.links import LINK_IN_TEXT
 from nemo_skills.intents import Intent, classify
-from nemo_skills.local.agent.edits import DEFAULT_SCENE_SECONDS, MAX_SCENE_SECONDS, Edit, TurnPlan
+from nemo_skills.local.agent.edit_table import Edit, TurnPlan
+from nemo_skills.local.agent.edits import DEFAULT_SCENE_SECONDS, MAX_SCENE_SECONDS
 from nemo_skills.local.records import MediaRecord, SessionRecord
 from nemo_skills.protocol import TrackType
 
