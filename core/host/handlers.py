@@ -8,6 +8,7 @@ carrying the seeds' messages, and the host adapter decides how to show them.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nemo_skills.catalog.router import route
 from nemo_skills.errors import InputError
@@ -22,7 +23,6 @@ from nemo_skills.host.tool_args import (
     RunSkillArgs,
     UploadArgs,
 )
-from nemo_skills.host.tool_context import ToolContext
 from nemo_skills.host.tool_results import (
     ChatOutput,
     CreditsOutput,
@@ -35,7 +35,9 @@ from nemo_skills.host.tool_results import (
     UploadOutput,
 )
 from nemo_skills.jobs.inputs import prepare_input
-from nemo_skills.jobs.runner import AUTO, RunRequest, run_job
+
+if TYPE_CHECKING:
+    from nemo_skills.host.tool_context import ToolContext
 
 # Where each job stage sits on the 0-100 progress scale, per tool.
 RUN_PLAN: Plan = {"route": (0, 2), "connect": (2, 5), "upload": (5, 20), "chat": (20, 45)}
@@ -64,6 +66,9 @@ async def list_skills(ctx: ToolContext, args: ListSkillsArgs, report: ProgressSe
 
 async def run_skill(ctx: ToolContext, args: RunSkillArgs, report: ProgressSender | None) -> RunSkillOutput:
     """Route, upload, send the prompt and (unless told not to) export the MP4, in one session."""
+    # The job runner (and the HTTP client under it) loads when a tool runs, not when schemas are printed.
+    from nemo_skills.jobs.runner import AUTO, RunRequest, run_job
+
     files = [Path(f) for f in args.files]
     request = RunRequest(
         skill=args.skill or AUTO,

@@ -9,18 +9,21 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from nemo_skills.errors import InputError
 from nemo_skills.host.progress_pump import ProgressSender
 from nemo_skills.host.tool_args import ToolArgs
-from nemo_skills.host.tool_context import ToolContext
 from nemo_skills.host.tool_results import AnyOutput
+
+if TYPE_CHECKING:
+    # Only handlers use the context (and the session machinery under it): printing schemas does not load it.
+    from nemo_skills.host.tool_context import ToolContext
 
 A = TypeVar("A", bound=ToolArgs)
 R = TypeVar("R", bound=AnyOutput)
 
-Handler = Callable[[ToolContext, A, ProgressSender | None], Awaitable[R]]
+Handler: TypeAlias = "Callable[[ToolContext, A, ProgressSender | None], Awaitable[R]]"
 """What answers a tool call: (context, validated arguments, progress sender) -> result."""
 
 
