@@ -2,9 +2,9 @@
 
 Built on the official `mcp` SDK's low-level server (the `[mcp]` extra), imported
 only here. The tool list and the server's instructions are read from the
-toolbox's `ToolSpec`s, and calls are answered by the same `Toolbox`; a failed call comes back as a tool error carrying the seeds'
-message, never as a crashed server. Logs go to stderr: on stdio, stdout is the
-transport.
+toolbox's `ToolSpec`s, and calls are answered by the same `Toolbox`; a failed
+call comes back as a tool error carrying the seeds' message, never as a
+crashed server. Logs go to stderr: on stdio, stdout is the transport.
 """
 
 from __future__ import annotations

@@ -176,8 +176,8 @@ def plan_turn(text: str, session: SessionRecord) -> TurnPlan:
     """Read a request against the session's uploads and say which edits it asks for."""
     plan = TurnPlan()
     # A document's text is material for the scene, not instructions: its words must not steer the edits.
-    text, document = protocol.split_document_block(text)
-    document = "\n\n" + document if document else ""
+    text, block = protocol.split_document_block(text)
+    document = "\n\n" + block if block else ""
     lower = text.lower()
     without_files, names = protocol.read_files_line(text)
     named = _named_files(names, session)
