@@ -131,10 +131,29 @@ class FileTooLargeError(InputError):
     default_action = "Try compressing the file or trimming it to a shorter clip, then upload again."
 
 
-class DocumentNotSupportedError(InputError):
-    """A document was given to a skill that does not read documents."""
+_DOCUMENTS = "Documents (" + ", ".join(f.upper() for f in protocol.DOCUMENT_FORMATS) + ")"
 
-    default_action = "Documents (TXT, MD, DOCX, PDF) are read by ai-video-maker-sora: use that skill."
+
+class DocumentNotSupportedError(InputError):
+    """A document was given to a skill that does not read documents; `readers` are the skills that do."""
+
+    default_action = f"{_DOCUMENTS} are read only by a skill that accepts documents: see nemo-skills list."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        readers: Iterable[str] = (),
+        file: str | None = None,
+        action: str | None = None,
+    ) -> None:
+        self.readers = tuple(readers)
+        if action is None and self.readers:
+            # The caller knows which served skills read documents; this layer cannot look them up.
+            first = self.readers[0]
+            command = f"nemo-skills run {first}" + (f" --file {file}" if file else "")
+            action = f"{_DOCUMENTS} are read by {', '.join(self.readers)}: {command}"
+        super().__init__(message, action=action)
 
 
 class NothingToExportError(InputError):

@@ -6,6 +6,8 @@ disagree about what the cloud expects.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from enum import IntEnum
 from typing import Final
 
@@ -174,3 +176,45 @@ RENDER_ID_PREFIX: Final = "render_"
 def upload_urls_body(urls: list[str]) -> dict[str, object]:
     """JSON body that adds links (not files) to a session."""
     return {"urls": list(urls), "source_type": UPLOAD_URL_SOURCE_TYPE}
+
+
+# The lines a client's chat message carries besides the user's words, which the
+# backend's agent reads back: the uploaded files to use, and a document's text.
+FILES_LINE_LABEL: Final = "Use the uploaded files"
+DOCUMENT_LABEL: Final = "Document"
+# A person may type the shorter "uploaded file(s): ..." too; the agent reads it the same way.
+_FILES_LINE = re.compile(rf"(?:{re.escape(FILES_LINE_LABEL)}|uploaded files?)\s*:\s*(.+)", re.I)
+_DOCUMENT_HEADER = rf"^{re.escape(DOCUMENT_LABEL)} \(([^)\n]*)\):[ \t]*\n"
+# A document block runs to the files line after it, or to the end of the message.
+_DOCUMENT_BLOCK = re.compile(_DOCUMENT_HEADER + rf"(.*?)(?=^{re.escape(FILES_LINE_LABEL)}:|\Z)", re.M | re.S)
+
+
+def files_line(names: Sequence[str]) -> str:
+    """The line asking the agent to use uploaded files ("" when there are none)."""
+    return f"{FILES_LINE_LABEL}: {', '.join(names)}." if names else ""
+
+
+def document_block(name: str, text: str) -> str:
+    """A document's text under a header naming it ("" when there is no text)."""
+    return f"{DOCUMENT_LABEL} ({name}):\n{text}" if text else ""
+
+
+def read_files_line(message: str) -> tuple[str, list[str]]:
+    """The message without its files lines, and the file names the first one gives."""
+    match = _FILES_LINE.search(message)
+    names = [n.strip() for n in re.split(r",\s*", match.group(1).strip().rstrip("."))] if match else []
+    return _FILES_LINE.sub("", message), [n for n in names if n]
+
+
+def split_document_block(message: str) -> tuple[str, str]:
+    """The message without its document block, and that block ("" when there is none)."""
+    match = _DOCUMENT_BLOCK.search(message)
+    if match is None:
+        return message, ""
+    return message[: match.start()] + message[match.end() :], match.group(0)
+
+
+def read_document_block(message: str) -> tuple[str, str] | None:
+    """The name and text of the first document block in a message, if there is one."""
+    match = _DOCUMENT_BLOCK.search(message)
+    return (match.group(1), match.group(2)) if match else None

@@ -37,8 +37,8 @@ SKILL = Skill(
     setup_status="Setting things up...",
     prompt_template=(
         "{{ text if text else 'Generate a video from this document.' }}"
-        "{% if document %}\n\nDocument ({{ document_name }}):\n{{ document }}{% endif %}"
-        "{% if files %}\nUse the uploaded files: {{ files | join(', ') }}.{% endif %}"
+        "{% if document_block %}\n\n{{ document_block }}{% endif %}"
+        "{% if files_line %}\n{{ files_line }}{% endif %}"
     ),
 )
 

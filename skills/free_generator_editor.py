@@ -37,7 +37,7 @@ SKILL = Skill(
     setup_status="Setting up...",
     prompt_template=(
         "{{ text if text else 'Edit these into one video with transitions and music.' }}"
-        "{% if files %}\nUse the uploaded files: {{ files | join(', ') }}.{% endif %}"
+        "{% if files_line %}\n{{ files_line }}{% endif %}"
         "{% if urls %}\nSource links: {{ urls | join(' ') }}{% endif %}"
     ),
 )

@@ -39,7 +39,7 @@ SKILL = Skill(
         "{% if urls %}Generate a video from this link: {{ urls | join(' ') }}"
         "{% if text %}\n{{ text }}{% endif %}"
         "{% else %}{{ text }}{% endif %}"
-        "{% if files %}\nUse the uploaded files: {{ files | join(', ') }}.{% endif %}"
+        "{% if files_line %}\n{{ files_line }}{% endif %}"
     ),
 )
 

@@ -39,7 +39,7 @@ SKILL = Skill(
     setup_status="Connecting...",
     prompt_template=(
         "{{ text if text else 'Generate a short video.' }}"
-        "{% if files %}\nUse the uploaded files: {{ files | join(', ') }}.{% endif %}"
+        "{% if files_line %}\n{{ files_line }}{% endif %}"
         "{% if urls %}\nSource links: {{ urls | join(' ') }}{% endif %}"
     ),
 )

@@ -38,7 +38,7 @@ SKILL = Skill(
     setup_status="Connecting...",
     prompt_template=(
         "{{ text if text else 'Animate these images into a short video clip.' }}"
-        "{% if files %}\nUse the uploaded files: {{ files | join(', ') }}.{% endif %}"
+        "{% if files_line %}\n{{ files_line }}{% endif %}"
     ),
 )
 

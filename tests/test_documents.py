@@ -138,6 +138,33 @@ def test_other_skills_reject_documents_pointing_to_sora(tmp_path: Path, skill: s
     assert info.value.exit_code == ExitCode.BAD_INPUT
 
 
+def test_the_skills_suggested_for_a_document_come_from_the_catalog(tmp_path: Path) -> None:
+    doc = tmp_path / "script.txt"
+    doc.write_text("a scene", encoding="utf-8")
+    registry = tmp_path / "registry.yaml"
+    # ai-video-maker-sora is not served here; video-leonardo is told to read documents instead.
+    registry.write_text(
+        "include_unlisted: false\nskills:\n  nemo-video-gen: {}\n"
+        "  video-leonardo:\n    overrides:\n      inputs: [text, image, document]\n",
+        encoding="utf-8",
+    )
+    catalog = get_catalog(registry)
+    with pytest.raises(DocumentNotSupportedError) as info:
+        prepare_input(catalog.get("nemo-video-gen"), "", [doc], catalog=catalog)
+    message = info.value.user_message()
+    assert "nemo-skills run video-leonardo --file script.txt" in message
+    assert "ai-video-maker-sora" not in message
+    assert prepare_input(catalog.get("video-leonardo"), "", [doc], catalog=catalog).document == "a scene"
+
+    no_reader = tmp_path / "no-reader.yaml"
+    no_reader.write_text("include_unlisted: false\nskills:\n  nemo-video-gen: {}\n", encoding="utf-8")
+    catalog = get_catalog(no_reader)
+    with pytest.raises(DocumentNotSupportedError) as none_served:
+        prepare_input(catalog.get("nemo-video-gen"), "", [doc], catalog=catalog)
+    assert "nemo-skills run" not in none_served.value.user_message()
+    assert "a skill that accepts documents" in none_served.value.user_message()
+
+
 def test_every_template_renders_with_the_same_variables(tmp_path: Path) -> None:
     photo = tmp_path / "photo.png"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)

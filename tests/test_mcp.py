@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -262,22 +263,22 @@ def test_a_port_in_use_is_a_clear_error_with_the_bad_input_exit_code(
     assert f"cannot serve MCP on 127.0.0.1:{port}" in err and "Pick another --http PORT." in err
 
 
-async def test_an_unexpected_failure_is_a_tool_error_and_the_server_keeps_serving(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_an_unexpected_failure_is_a_tool_error_and_the_server_keeps_serving() -> None:
     from mcp import Client
     from mcp.shared.exceptions import MCPError
 
     from nemo_skills.host.mcp_server import build_server
     from nemo_skills.host.toolbox import Toolbox, ToolboxSettings
+    from nemo_skills.host.tools import TOOLS
     from nemo_skills.jobs.backends import Backend
 
-    async def broken(self: Toolbox, args: Any, *, report: Any = None) -> Any:
+    async def broken(ctx: Any, args: Any, report: Any) -> Any:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(Toolbox, "chat", broken)
+    tools = [replace(spec, handler=broken) if spec.name == "chat" else spec for spec in TOOLS]
     unused = Backend(label="http://127.0.0.1:9", base_url="http://127.0.0.1:9")  # never contacted
-    async with Toolbox(ToolboxSettings(backend=unused)) as toolbox, Client(build_server(toolbox)) as client:
+    toolbox = Toolbox(ToolboxSettings(backend=unused), tools=tools)
+    async with toolbox, Client(build_server(toolbox)) as client:
         failed = await client.call_tool("chat", {"message": "hi"})
         assert failed.is_error
         assert text_of(failed) == "chat failed unexpectedly (RuntimeError: disk on fire)."
@@ -287,3 +288,67 @@ async def test_an_unexpected_failure_is_a_tool_error_and_the_server_keeps_servin
             await client.read_resource("skill://video-picasso/SKILL.md")
         with pytest.raises(MCPError, match=r"resources are skill://<name>/SKILL\.md"):
             await client.read_resource("file:///etc/passwd")
+
+
+async def test_the_instructions_give_each_tool_its_own_line() -> None:
+    from mcp import Client
+
+    from nemo_skills.host.mcp_server import build_server
+    from nemo_skills.host.toolbox import Toolbox, ToolboxSettings
+    from nemo_skills.jobs.backends import Backend
+
+    unused = Backend(label="http://127.0.0.1:9", base_url="http://127.0.0.1:9")  # never contacted
+    async with Toolbox(ToolboxSettings(backend=unused)) as toolbox, Client(build_server(toolbox)) as client:
+        lines = (client.instructions or "").splitlines()
+    assert lines[0] == "Video tools for the NemoVideo skills."
+    assert [line.split()[0] for line in lines[1:-1]] == [t.name for t in TOOLS_BY_NAME.values()]
+    assert "run_skill makes a video end to end (upload, prompt, render to MP4) and opens a session." in lines
+    assert lines[-1] == "Each skill's SKILL.md is a resource at skill://<name>/SKILL.md."
+
+
+async def test_a_tool_declared_once_is_listed_explained_and_answered() -> None:
+    from mcp import Client
+
+    from nemo_skills.host.mcp_server import build_server
+    from nemo_skills.host.tool_args import ToolArgs
+    from nemo_skills.host.tool_results import ToolOutput
+    from nemo_skills.host.tool_spec import ToolSpec
+    from nemo_skills.host.toolbox import Toolbox, ToolboxSettings
+    from nemo_skills.host.tools import TOOLS
+    from nemo_skills.jobs.backends import Backend
+
+    class ShoutArgs(ToolArgs):
+        words: str
+
+    class ShoutOutput(ToolOutput):
+        shouted: str
+
+        def text(self) -> str:
+            return self.shouted
+
+    async def shout(ctx: Any, args: ShoutArgs, report: Any) -> ShoutOutput:
+        return ShoutOutput(shouted=args.words.upper())
+
+    spec = ToolSpec(
+        name="shout",
+        description="Repeat the words in capitals.",
+        args=ShoutArgs,
+        result=ShoutOutput,
+        handler=shout,
+        instruction="repeats words in capitals.",
+        read_only=True,
+        offline=True,
+    )
+    unused = Backend(label="http://127.0.0.1:9", base_url="http://127.0.0.1:9")  # never contacted
+    toolbox = Toolbox(ToolboxSettings(backend=unused), tools=[*TOOLS, spec])
+    async with toolbox, Client(build_server(toolbox)) as client:
+        listed = {t.name: t for t in (await client.list_tools()).tools}
+        assert set(listed) == TOOL_NAMES | {"shout"}
+        assert listed["shout"].input_schema["required"] == ["words"]
+        assert "shout repeats words in capitals." in (client.instructions or "").splitlines()
+        answered = await client.call_tool("shout", {"words": "hello"})
+        assert not answered.is_error
+        assert text_of(answered) == "HELLO"
+        assert answered.structured_content == {"shouted": "HELLO"}
+        refused = await client.call_tool("shout", {"volume": 11})
+        assert refused.is_error and "invalid arguments for shout" in text_of(refused)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from nemo_skills.errors import RenderTimeoutError
+from nemo_skills.host.handlers import EXPORT_PLAN
 from nemo_skills.host.progress_pump import forwarder, progress_pump
-from nemo_skills.host.toolbox import EXPORT_PLAN
 from nemo_skills.jobs.progress_events import RenderUpdate, Stage, Transfer
 
 Sent = list[tuple[float, float | None, str | None]]

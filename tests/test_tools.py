@@ -11,8 +11,9 @@ import pytest
 from nemo_skills.cli import cli
 from nemo_skills.cli.output import run_cli
 from nemo_skills.errors import ExitCode, InputError, NoUsableInputError
+from nemo_skills.host.tool_args import RunSkillArgs
 from nemo_skills.host.toolbox import Toolbox, ToolboxSettings
-from nemo_skills.host.tools import TOOLS, TOOLS_BY_NAME, RunSkillArgs
+from nemo_skills.host.tools import TOOLS, TOOLS_BY_NAME
 from nemo_skills.jobs.backends import Backend
 
 TOOL_NAMES = {
@@ -79,7 +80,7 @@ def test_schema_comes_from_the_pydantic_model() -> None:
     assert "title" not in schema["properties"]["prompt"]
 
 
-@pytest.mark.parametrize("spec", TOOLS, ids=lambda s: s.name.value)
+@pytest.mark.parametrize("spec", TOOLS, ids=lambda s: s.name)
 def test_schema_and_model_agree_on_what_is_valid(spec: Any) -> None:
     schema = spec.input_schema()
     with pytest.raises(jsonschema.ValidationError):

@@ -9,6 +9,7 @@ import jinja2
 import jinja2.sandbox
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from nemo_skills import protocol
 from nemo_skills.files.media import InputKind
 
 NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -98,8 +99,21 @@ class Skill(BaseModel):
         return self.language
 
     def render_prompt(self, **context: Any) -> str:
-        """Render the prompt template; missing fields fail loudly, naming skill and field."""
-        return render_template(self.prompt_template, context, where=f"prompt template of skill {self.name!r}")
+        """Render the prompt template; missing fields fail loudly, naming skill and field.
+
+        Besides the caller's variables, the template gets the lines the backend's agent
+        reads back, written by `nemo_skills.protocol`: `files_line` (from `files`) and
+        `document_block` (from `document_name` and `document`).
+        """
+        lines = {
+            "files_line": protocol.files_line(context.get("files") or ()),
+            "document_block": protocol.document_block(
+                context.get("document_name") or "", context.get("document") or ""
+            ),
+        }
+        return render_template(
+            self.prompt_template, {**lines, **context}, where=f"prompt template of skill {self.name!r}"
+        )
 
     def with_overrides(self, overrides: dict[str, Any]) -> Skill:
         """A copy with registry overrides applied and validated."""

@@ -145,7 +145,7 @@ class ChatLoop:
         from nemo_skills.files.documents import is_document
 
         if is_document(path):
-            # Documents are never uploaded: their text is the request (ai-video-maker-sora only).
+            # Documents are never uploaded: their text is the request (for skills that accept documents).
             from nemo_skills.jobs.inputs import build_prompt, prepare_input
 
             prepared = prepare_input(self.session.skill, "", [path])

@@ -20,7 +20,8 @@ from nemo_skills.cli.output import print_json
 def tools_cmd(fmt: str, names: tuple[str, ...]) -> None:
     """Print the JSON schemas of the tools (route, run skill, chat, upload, state, export, credits, list)."""
     from nemo_skills.errors import InputError
-    from nemo_skills.host.tools import TOOLS_BY_NAME, tool_schema, tool_schemas
+    from nemo_skills.host.tool_spec import tool_schema
+    from nemo_skills.host.tools import TOOLS_BY_NAME, tool_schemas
 
     if not names:
         print_json(tool_schemas(fmt))

@@ -1,10 +1,10 @@
 """The MCP server: the host tools and every skill's SKILL.md, over stdio or streamable HTTP.
 
 Built on the official `mcp` SDK's low-level server (the `[mcp]` extra), imported
-only here. Tools are declared from `nemo_skills.host.tools` and answered by a
-`Toolbox`; a failed call comes back as a tool error carrying the seeds'
-message, never as a crashed server. Logs go to stderr: on stdio, stdout is the
-transport.
+only here. The tool list and the server's instructions are read from the
+toolbox's `ToolSpec`s, and calls are answered by the same `Toolbox`; a failed
+call comes back as a tool error carrying the seeds' message, never as a
+crashed server. Logs go to stderr: on stdio, stdout is the transport.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ import logging
 import re
 import socket
 import time
+from collections.abc import Iterable
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from nemo_skills.errors import InputError, NemoSkillsError
+from nemo_skills.host.tool_spec import SchemaFormat, ToolSpec, tool_schema
 from nemo_skills.host.toolbox import Toolbox
-from nemo_skills.host.tools import TOOLS, SchemaFormat, tool_schema
+from nemo_skills.host.tools import instruction_lines
 
 if TYPE_CHECKING:
     import mcp.types as types
@@ -33,12 +35,8 @@ HTTP_PATH = "/mcp"
 SKILL_MD_MIME = "text/markdown"
 _RESOURCE_RE = re.compile(r"^skill://([a-z0-9]+(?:-[a-z0-9]+)*)/SKILL\.md$")
 
-INSTRUCTIONS = (
-    "Video tools for the NemoVideo skills. route_input picks the skill for a request; run_skill makes a "
-    "video end to end (upload, prompt, render to MP4); chat, upload, get_state and export continue the same "
-    "session; get_credits shows the balance; list_skills lists the skills. Each skill's SKILL.md is a "
-    "resource at skill://<name>/SKILL.md."
-)
+INSTRUCTIONS_INTRO = "Video tools for the NemoVideo skills."
+INSTRUCTIONS_RESOURCES = "Each skill's SKILL.md is a resource at skill://<name>/SKILL.md."
 
 
 def _package_version() -> str:
@@ -47,6 +45,11 @@ def _package_version() -> str:
         return metadata.version("nemo-skills")
     except metadata.PackageNotFoundError:
         return "0.0.0"
+
+
+def server_instructions(specs: Iterable[ToolSpec[Any, Any]]) -> str:
+    """The server's instructions to a host: what it serves, one line per tool, and where SKILL.md files are."""
+    return "\n".join([INSTRUCTIONS_INTRO, *instruction_lines(specs), INSTRUCTIONS_RESOURCES])
 
 
 def resource_uri(skill_name: str) -> str:
@@ -59,7 +62,8 @@ def build_server(toolbox: Toolbox) -> Server[Any]:
     import mcp.types as types
     from mcp.server.lowlevel import Server
 
-    tools = [types.Tool.model_validate(tool_schema(spec, SchemaFormat.MCP)) for spec in TOOLS]
+    specs = list(toolbox.tools.values())
+    tools = [types.Tool.model_validate(tool_schema(spec, SchemaFormat.MCP)) for spec in specs]
 
     async def list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
@@ -122,7 +126,7 @@ def build_server(toolbox: Toolbox) -> Server[Any]:
         SERVER_NAME,
         version=_package_version(),
         title="nemo-skills",
-        instructions=INSTRUCTIONS,
+        instructions=server_instructions(specs),
         on_list_tools=list_tools,
         on_call_tool=call_tool,
         on_list_resources=list_resources,

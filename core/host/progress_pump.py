@@ -1,4 +1,4 @@
-"""Progress from synchronous callbacks, delivered to an async reporter in order and only ever rising.
+"""Progress from synchronous callbacks, delivered to an async sender in order and only ever rising.
 
 A job reports `ProgressEvent`s through a plain callback; an MCP host wants awaited
 notifications whose value increases each time. A pump sits in between: the
@@ -32,12 +32,12 @@ TOTAL = 100.0
 # Smallest step on the scale: a message with no new progress still moves it this much.
 NUDGE = 0.1
 
-Reporter = Callable[[float, float | None, str | None], Awaitable[None]]
-"""An async sink for (progress, total, message), e.g. an MCP request's report_progress."""
+ProgressSender = Callable[[float, float | None, str | None], Awaitable[None]]
+"""An async function that sends (progress, total, message) to a host, e.g. an MCP request's report_progress."""
 
 
 class ProgressPump:
-    """Maps step fractions onto one rising 0-100 scale and queues them for the reporter."""
+    """Maps step fractions onto one rising 0-100 scale and queues them for the sender."""
 
     def __init__(self, send: MemoryObjectSendStream[tuple[float, str | None]] | None) -> None:
         self._send = send
@@ -80,7 +80,7 @@ class ProgressPump:
 
 
 @asynccontextmanager
-async def progress_pump(report: Reporter | None) -> AsyncIterator[ProgressPump]:
+async def progress_pump(report: ProgressSender | None) -> AsyncIterator[ProgressPump]:
     """A pump whose updates reach `report` (none when it is None); drained before the block ends."""
     if report is None:
         yield ProgressPump(None)

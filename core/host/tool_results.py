@@ -178,3 +178,7 @@ class CreditsOutput(Credits):
     def text(self) -> str:
         """The balance in one line."""
         return f"Credits: {self.available:g} available, {self.frozen:g} frozen, {self.total:g} total."
+
+
+AnyOutput = ToolOutput | RouteOutput | CreditsOutput
+"""What a tool call returns."""

@@ -171,7 +171,9 @@ def _plan(
             continue
         try:
             skill, _ = choose_skill(spec, catalog, store)
-            prepared = prepare_input(skill, spec.text, [Path(f) for f in spec.files], spec.urls)
+            prepared = prepare_input(
+                skill, spec.text, [Path(f) for f in spec.files], spec.urls, catalog=catalog
+            )
             output = None
             if request.export:
                 output = resolve_output(

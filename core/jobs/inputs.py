@@ -10,13 +10,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from nemo_skills.catalog.registry import Catalog, get_catalog
 from nemo_skills.catalog.skill import Skill
 from nemo_skills.errors import DocumentNotSupportedError, InputError
 from nemo_skills.files.checks import require_file
 from nemo_skills.files.documents import read_document
 from nemo_skills.files.media import InputKind
-
-DOCUMENT_SKILL = "ai-video-maker-sora"
 
 
 class DocumentText(BaseModel):
@@ -60,10 +59,24 @@ def check_media(path: Path, skill: Skill) -> InputKind:
     return kind
 
 
+def document_readers(catalog: Catalog | None = None) -> list[str]:
+    """The served skills that accept documents, highest priority first."""
+    catalog = catalog if catalog is not None else get_catalog()
+    return [s.name for s in catalog.skills() if s.accepts(InputKind.DOCUMENT)]
+
+
 def prepare_input(
-    skill: Skill, text: str = "", files: list[Path] | None = None, urls: list[str] | None = None
+    skill: Skill,
+    text: str = "",
+    files: list[Path] | None = None,
+    urls: list[str] | None = None,
+    *,
+    catalog: Catalog | None = None,
 ) -> PreparedInput:
-    """Check every file for the skill and read documents; nothing is sent."""
+    """Check every file for the skill and read documents; nothing is sent.
+
+    `catalog` (by default the configured one) names the skills to suggest for a document.
+    """
     prepared = PreparedInput(text=text.strip(), urls=list(dict.fromkeys(urls or [])))
     for path in files or []:
         kind = check_media(Path(path), skill)
@@ -71,8 +84,8 @@ def prepare_input(
             if not skill.accepts(InputKind.DOCUMENT):
                 raise DocumentNotSupportedError(
                     f"{skill.name} does not read documents ({Path(path).name}).",
-                    action=f"Documents (TXT, MD, DOCX, PDF) are read by {DOCUMENT_SKILL}: "
-                    f"nemo-skills run {DOCUMENT_SKILL} --file {Path(path).name}",
+                    readers=document_readers(catalog),
+                    file=Path(path).name,
                 )
             prepared.documents.append(DocumentText(name=Path(path).name, text=read_document(path)))
         else:

@@ -196,7 +196,9 @@ class _JobRun:
             skill, reason = choose_skill(spec, ctx.catalog, ctx.store)
             if reason is not None:
                 ctx.report(Stage(stage="route", message=f"{skill.name}: {reason}"))
-        prepared = prepare_input(skill, spec.text, [Path(f) for f in spec.files], spec.urls)
+        prepared = prepare_input(
+            skill, spec.text, [Path(f) for f in spec.files], spec.urls, catalog=ctx.catalog
+        )
         output = Path(self.job.output) if self.job.output else None
         if spec.export and output is None:
             output = resolve_output(
@@ -384,7 +386,7 @@ async def run_job(
     else:
         # Checks that need nothing sent (skill, files, output) fail before the job is recorded.
         skill, _ = choose_skill(spec, catalog, store)
-        prepared = prepare_input(skill, spec.text, [Path(f) for f in spec.files], spec.urls)
+        prepared = prepare_input(skill, spec.text, [Path(f) for f in spec.files], spec.urls, catalog=catalog)
         if request.export:
             resolve_output(
                 request.output,

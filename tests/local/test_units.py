@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nemo_skills.local.agent import adk, rules
+from nemo_skills.local.agent import adk, edit_table, edits, rules
 from nemo_skills.local.records import BackendSession
 from nemo_skills.local.renderer.probe import ProbeError, parse_report, probe
 from nemo_skills.local.renderer.render import parse_progress
@@ -94,6 +94,40 @@ def test_plans_name_the_edits() -> None:
     plan = rules.plan_turn('a 9:16 video of rain with the title "Rainy"', session)
     assert [e.tool for e in plan.edits] == ["generate_scene", "add_text"]
     assert plan.cost > rules.plan_turn('add a title "x"', session).cost
+
+
+def test_every_planned_edit_is_priced_paced_and_made_from_the_one_edit_table() -> None:
+    session = BackendSession(session_id="s", task_id="t", bind_id=None, user_id="u", created=0, updated=0)
+    requests = [
+        'a 9:16 video of rain with the title "Rainy"',
+        "make it 1:1",
+        "make the video 8 seconds long",
+        "trim the first 2 seconds",
+        "remove the title",
+    ]
+    planned: list[str] = []
+    for request in requests:
+        plan = rules.plan_turn(request, session)
+        assert plan.edits, request
+        assert plan.cost == sum(edit_table.EDITS[e.tool].cost for e in plan.edits)
+        for edit in plan.edits:
+            assert edit_table.apply_edit(session, edit)  # every planned edit has its editor
+            planned.append(edit.tool)
+    assert planned == [
+        "generate_scene",
+        "add_text",
+        "set_aspect_ratio",
+        "set_duration",
+        "trim",
+        "remove_track",
+    ]
+    # Making media is the agent's slow step (heartbeats meanwhile) and costs the most.
+    assert {name for name, kind in edit_table.EDITS.items() if kind.slow} == {
+        "generate_scene",
+        "add_slides",
+        "add_clips",
+    }
+    assert max(edit_table.EDITS.values(), key=lambda k: k.cost).editor is edits.generate_scene
 
 
 def test_sse_frames_are_single_lines() -> None:

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from nemo_skills.draft import Draft, Segment, Track
-from nemo_skills.local.agent import rules
 from nemo_skills.local.records import BackendSession, MediaRecord
 from nemo_skills.protocol import TrackType
 
 DEFAULT_ASPECT = "16:9"
-
+DEFAULT_SCENE_SECONDS = 5.0
+DEFAULT_SLIDE_SECONDS = 3.0
+DEFAULT_TITLE_SECONDS = 3.0
+DEFAULT_MUSIC_VOLUME = 0.35
+MAX_SCENE_SECONDS = 60.0
+MAX_TOTAL_SECONDS = 300.0
 # Gradient colours for scenes, picked by the first keyword a prompt contains.
 _PALETTES: tuple[tuple[tuple[str, ...], tuple[str, str]], ...] = (
     (("sunset", "dusk", "evening", "golden"), ("0xff7e5f", "0x2b1055")),
@@ -81,9 +84,7 @@ def _segment(start: int, duration: int, **meta: Any) -> Segment:
 def generate_scene(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str:
     """Append a generated scene (an animated gradient with the prompt as caption)."""
     prompt = str(args.get("prompt") or "an abstract scene")
-    seconds = min(
-        max(float(args.get("seconds") or rules.DEFAULT_SCENE_SECONDS), 1.0), rules.MAX_SCENE_SECONDS
-    )
+    seconds = min(max(float(args.get("seconds") or DEFAULT_SCENE_SECONDS), 1.0), MAX_SCENE_SECONDS)
     if args.get("aspect"):
         draft.meta["aspect"] = args["aspect"]
     draft.meta.setdefault("aspect", DEFAULT_ASPECT)
@@ -123,7 +124,7 @@ def add_slides(draft: Draft, session: BackendSession, args: dict[str, Any]) -> s
     elif "total_seconds" in args and images:
         each = float(args["total_seconds"]) / len(images)
     else:
-        each = rules.DEFAULT_SLIDE_SECONDS
+        each = DEFAULT_SLIDE_SECONDS
     each = min(max(each, 0.5), 30.0)
     draft.meta.setdefault("aspect", DEFAULT_ASPECT)
     track = _track(draft, TrackType.VIDEO, "Video")
@@ -144,7 +145,7 @@ def add_clips(draft: Draft, session: BackendSession, args: dict[str, Any]) -> st
     assert track is not None
     start = video_end(draft)
     for clip in clips:
-        length = min(clip.duration_ms or 3000, _ms(rules.MAX_SCENE_SECONDS))
+        length = min(clip.duration_ms or 3000, _ms(MAX_SCENE_SECONDS))
         track.segments.append(
             _segment(
                 start, length, kind="clip", src=clip.id, name=clip.name, trim=0, has_audio=clip.has_audio
@@ -160,8 +161,8 @@ def add_music(draft: Draft, session: BackendSession, args: dict[str, Any]) -> st
     item = session.find_media(str(args.get("media", "")))
     if item is None:
         return "could not find the audio file"
-    volume = float(args.get("volume", rules.DEFAULT_MUSIC_VOLUME))
-    length = video_end(draft) or item.duration_ms or _ms(rules.DEFAULT_SCENE_SECONDS)
+    volume = float(args.get("volume", DEFAULT_MUSIC_VOLUME))
+    length = video_end(draft) or item.duration_ms or _ms(DEFAULT_SCENE_SECONDS)
     track = _track(draft, TrackType.AUDIO, "BGM")
     assert track is not None
     track.segments = [_segment(0, length, kind="audio", src=item.id, name=item.name, volume=volume, trim=0)]
@@ -177,7 +178,7 @@ def add_text(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str
     start = _ms(float(args.get("start", 0.0)))
     if total and start >= total:
         start = 0
-    duration = _ms(float(args.get("duration", rules.DEFAULT_TITLE_SECONDS)))
+    duration = _ms(float(args.get("duration", DEFAULT_TITLE_SECONDS)))
     if total:
         duration = min(duration, total - start)
     track = _track(draft, TrackType.TEXT, name)
@@ -239,7 +240,7 @@ def trim(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str:
 
 def set_duration(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str:
     """Make the timeline a given length: trim it, or stretch its last video segment."""
-    target = min(_ms(float(args.get("seconds", 0))), _ms(rules.MAX_TOTAL_SECONDS))
+    target = min(_ms(float(args.get("seconds", 0))), _ms(MAX_TOTAL_SECONDS))
     before = draft.total_ms
     if target <= 0:
         return "left the duration as it was"
@@ -283,32 +284,3 @@ def remove_track(draft: Draft, session: BackendSession, args: dict[str, Any]) ->
         return f"found no {noun} track to remove"
     refresh_duration(draft)
     return f"removed the {noun} track"
-
-
-EDITORS: dict[str, Callable[[Draft, BackendSession, dict[str, Any]], str]] = {
-    "generate_scene": generate_scene,
-    "add_slides": add_slides,
-    "add_clips": add_clips,
-    "add_music": add_music,
-    "add_text": add_text,
-    "trim": trim,
-    "set_duration": set_duration,
-    "set_aspect_ratio": set_aspect_ratio,
-    "remove_track": remove_track,
-}
-
-
-def apply_edit(session: BackendSession, edit: rules.Edit) -> str:
-    """Apply one edit to a session's draft in place; returns what was done, as a phrase."""
-    draft = Draft.parse(session.draft)
-    draft.meta["agent"] = "rule-based"
-    done = EDITORS[edit.tool](draft, session, edit.args)
-    if edit.tool in ("generate_scene", "add_slides", "add_clips"):
-        refresh_duration(draft)
-        # Music that covered the whole video keeps covering it.
-        for track in draft.tracks:
-            if track.type == TrackType.AUDIO:
-                for seg in track.segments:
-                    seg.duration = max(seg.duration, draft.total_ms - seg.start)
-    session.draft = draft.dump()
-    return done

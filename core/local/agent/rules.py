@@ -10,35 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, Field
-
+from nemo_skills import protocol
 from nemo_skills.draft import Draft
 from nemo_skills.files.links import LINK_IN_TEXT
 from nemo_skills.intents import Intent, classify
+from nemo_skills.local.agent.edit_table import Edit, TurnPlan
+from nemo_skills.local.agent.edits import DEFAULT_SCENE_SECONDS, MAX_SCENE_SECONDS
 from nemo_skills.local.records import BackendSession, MediaRecord
 from nemo_skills.protocol import TrackType
-
-# What each kind of edit costs, in credits: generating costs more than arranging.
-COSTS: dict[str, float] = {
-    "generate_scene": 10.0,
-    "add_slides": 3.0,
-    "add_clips": 3.0,
-    "add_music": 2.0,
-    "add_text": 1.0,
-    "trim": 1.0,
-    "set_duration": 1.0,
-    "set_aspect_ratio": 1.0,
-    "remove_track": 1.0,
-}
-# Edits that take the agent a "slow step" (heartbeats are sent meanwhile).
-SLOW_TOOLS = frozenset({"generate_scene", "add_slides", "add_clips"})
-
-DEFAULT_SCENE_SECONDS = 5.0
-DEFAULT_SLIDE_SECONDS = 3.0
-DEFAULT_TITLE_SECONDS = 3.0
-DEFAULT_MUSIC_VOLUME = 0.35
-MAX_SCENE_SECONDS = 60.0
-MAX_TOTAL_SECONDS = 300.0
 
 _NUM = r"(\d+(?:\.\d+)?)"
 _SECONDS = re.compile(_NUM + r"\s*(?:-|\s)?\s*(seconds?|secs?|s|minutes?|mins?|秒|分钟)(?![a-z])", re.I)
@@ -48,7 +27,6 @@ _ASPECTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b1\s*[:x/]\s*1\b|\bsquare\b|方形", re.I), "1:1"),
 )
 _QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]+)[\"“”«»]|(?<![A-Za-z])'([^']+)'(?![A-Za-z])")
-_FILES_LINE = re.compile(r"(?:use the uploaded files|uploaded files?)\s*:\s*(.+)", re.I)
 _URL = LINK_IN_TEXT
 _VOLUME = re.compile(r"(?:at|volume(?: of| to| at)?)\s*" + _NUM + r"\s*(%|percent)?", re.I)
 _EACH = re.compile(_NUM + r"\s*(?:-|\s)?\s*(?:seconds?|secs?|s)\s*(?:each|per (?:slide|image|photo))", re.I)
@@ -79,8 +57,6 @@ _LEADING_FILLER = re.compile(
     r"(?:(?:video|clip|scene|film|movie|animation)\b\s*(?:(?:of|about|showing|with|for|from)\b\s*)?)?",
     re.I,
 )
-# The block a client's prompt template puts a document's text in; the files line may follow it.
-_DOCUMENT_BLOCK = re.compile(r"^Document \([^)\n]*\):[ \t]*\n.*?(?=^Use the uploaded files:|\Z)", re.M | re.S)
 _TRAILING_WORD = re.compile(r"\s+(?:in|at|to|into|as|with|for|on)$", re.I)
 _TRIVIAL_SUBJECT = re.compile(
     r"(?:(?:convert|change|switch|turn|set|make|resize|reformat)\s+)?(?:it|this|that|everything|all|(?:the )?(?:whole )?(?:video|clip|timeline|project))"
@@ -92,35 +68,6 @@ _REMOVE_TARGETS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(title|text|caption|overlay|subtitle|标题|字幕)s?\b", re.I), "text"),
     (re.compile(r"\b(video|scene|clips?|slides?|images?|footage|画面)\b", re.I), "video"),
 )
-
-
-class Edit(BaseModel):
-    """One change the agent will make, as a named tool call with arguments."""
-
-    tool: str
-    args: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def cost(self) -> float:
-        """Credits this edit costs."""
-        return COSTS.get(self.tool, 1.0)
-
-    @property
-    def slow(self) -> bool:
-        """Whether the agent takes a slow step (with heartbeats) for this edit."""
-        return self.tool in SLOW_TOOLS
-
-
-class TurnPlan(BaseModel):
-    """What a request asks for: edits, or a note explaining why nothing can be done."""
-
-    edits: list[Edit] = Field(default_factory=list)
-    note: str | None = None
-
-    @property
-    def cost(self) -> float:
-        """Credits the whole turn costs."""
-        return sum(e.cost for e in self.edits)
 
 
 def seconds_in(text: str) -> float | None:
@@ -165,10 +112,13 @@ def scene_prompt(text: str) -> str:
     subject = _URL.sub("", first)
     # "…from this document/link" names nothing: caption the document's opening line, or the link.
     if re.search(r"\bthis (document|link)\b", subject, re.I):
-        document = re.search(r"^Document \([^)]*\):\s*\n\s*(\S.*)$", text, re.M)
+        document = protocol.read_document_block(text)
+        opening = (
+            next((line.strip() for line in document[1].splitlines() if line.strip()), "") if document else ""
+        )
         link = _URL.search(first)
-        if document:
-            subject = re.split(r"(?<=[.!?])\s", document.group(1).strip(), maxsplit=1)[0]
+        if opening:
+            subject = re.split(r"(?<=[.!?])\s", opening, maxsplit=1)[0]
         elif link:
             subject = re.sub(r"^https?://(www\.)?", "", link.group(0)).rstrip("/")
     subject = _SECONDS.sub("", subject)
@@ -207,13 +157,10 @@ def _text_edit(text: str, title_default: bool) -> Edit | None:
     return Edit(tool="add_text", args=args)
 
 
-def _named_files(text: str, session: BackendSession) -> list[MediaRecord]:
-    match = _FILES_LINE.search(text)
-    if not match:
-        return []
+def _named_files(names: list[str], session: BackendSession) -> list[MediaRecord]:
     found: list[MediaRecord] = []
-    for name in re.split(r",\s*", match.group(1).strip().rstrip(".")):
-        item = session.find_media(name.strip())
+    for name in names:
+        item = session.find_media(name)
         if item is not None and item not in found:
             found.append(item)
     return found
@@ -229,10 +176,12 @@ def plan_turn(text: str, session: BackendSession) -> TurnPlan:
     """Read a request against the session's uploads and say which edits it asks for."""
     plan = TurnPlan()
     # A document's text is material for the scene, not instructions: its words must not steer the edits.
-    text, document = _split_document(text)
+    text, block = protocol.split_document_block(text)
+    document = "\n\n" + block if block else ""
     lower = text.lower()
-    named = _named_files(text, session)
-    first_line = _FILES_LINE.sub("", text).strip()
+    without_files, names = protocol.read_files_line(text)
+    named = _named_files(names, session)
+    first_line = without_files.strip()
     aspect = aspect_in(first_line)
     seconds = seconds_in(first_line)
     plan.note = _api_request_note(first_line, session)
@@ -350,14 +299,6 @@ def plan_turn(text: str, session: BackendSession) -> TurnPlan:
     if not plan.edits and plan.note is None:
         plan.note = HELP_TEXT
     return plan
-
-
-def _split_document(text: str) -> tuple[str, str]:
-    """The message without its "Document (name):" block, and that block (empty when there is none)."""
-    match = _DOCUMENT_BLOCK.search(text)
-    if not match:
-        return text, ""
-    return text[: match.start()] + text[match.end() :], "\n\n" + match.group(0)
 
 
 def _api_request_note(request: str, session: BackendSession) -> str | None:

@@ -14,8 +14,7 @@ import uuid
 
 from nemo_skills.draft import Draft
 from nemo_skills.local.agent import adk
-from nemo_skills.local.agent.edits import apply_edit
-from nemo_skills.local.agent.rules import Edit, TurnPlan
+from nemo_skills.local.agent.edit_table import Edit, TurnPlan, apply_edit
 from nemo_skills.local.config import BackendSettings
 from nemo_skills.local.faults import FaultState
 from nemo_skills.local.problems import ApiProblem

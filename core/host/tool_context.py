@@ -1,0 +1,116 @@
+"""What every tool handler works with: the settings, the session store and the open sessions.
+
+`ToolContext` holds a host's state across tool calls (one open session per
+skill, reused until it closes) and the export steps two tools share; the
+handlers in `nemo_skills.host.handlers` take it as their first argument.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nemo_skills.catalog.registry import Catalog, get_catalog
+from nemo_skills.client.settings import ClientOptions
+from nemo_skills.errors import RenderTimeoutError
+from nemo_skills.files.atomic import data_dir
+from nemo_skills.files.naming import VIDEO_SUFFIX, OutputExistsError, resolve_output, slugify
+from nemo_skills.host.session_pool import SessionPool
+from nemo_skills.host.tool_results import ExportOutput
+from nemo_skills.jobs.backends import Backend
+from nemo_skills.jobs.session_store import SessionStore
+from nemo_skills.jobs.skill_session import SkillSession
+
+VIDEOS_DIR = "videos"
+
+
+class ToolboxSettings(BaseModel):
+    """Where the tools send their calls and keep their videos."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    backend: Backend
+    registry: Path | None = None
+    options: ClientOptions = Field(default_factory=ClientOptions)
+    output_dir: Path = Field(
+        default_factory=lambda: data_dir() / VIDEOS_DIR,
+        description="Folder for MP4s without an explicit output, and for relative output paths.",
+    )
+    export_deadline: float | None = Field(
+        default=None, gt=0, description="Default seconds an export waits before returning its render id."
+    )
+
+
+class ToolContext:
+    """A host's state across tool calls: settings, session store, and one open session per skill."""
+
+    def __init__(self, settings: ToolboxSettings, *, store: SessionStore | None = None) -> None:
+        self.settings = settings
+        self.store = store if store is not None else SessionStore()
+        self.sessions = SessionPool(
+            settings.backend, lambda: self.catalog, store=self.store, options=settings.options
+        )
+
+    async def aclose(self) -> None:
+        """Close every open session's connections."""
+        await self.sessions.aclose()
+
+    @property
+    def catalog(self) -> Catalog:
+        """The skills served, from the configured registry."""
+        return get_catalog(self.settings.registry)
+
+    @staticmethod
+    def replaced(session: SkillSession) -> str | None:
+        """The lost session this one replaced, if any."""
+        return session.info.replaced if session.info is not None else None
+
+    def output_path(self, output: str | None, label: str, *, overwrite: bool = False) -> Path:
+        """The MP4 path: the caller's (relative to the output folder), else a fresh name there."""
+        folder = self.settings.output_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        if output is not None:
+            try:
+                return resolve_output(Path(output), label, cwd=folder, force=overwrite)
+            except OutputExistsError as exc:
+                raise OutputExistsError(
+                    exc.message, action="Pass overwrite: true, or another output."
+                ) from exc
+        stem = slugify(label)
+        path, n = folder / f"{stem}{VIDEO_SUFFIX}", 2
+        while path.exists():
+            path, n = folder / f"{stem}-{n}{VIDEO_SUFFIX}", n + 1
+        return path
+
+    async def export(
+        self, session: SkillSession, dest: Path, deadline: float | None, render_id: str | None
+    ) -> ExportOutput:
+        """Render and download a session's timeline; past the deadline, the render id to fetch it later."""
+        deadline = deadline if deadline is not None else self.settings.export_deadline
+        try:
+            result = await session.export(dest, deadline=deadline, render_id=render_id)
+        except RenderTimeoutError as exc:
+            rid = exc.render_id or render_id
+            return ExportOutput(
+                skill=session.skill.name,
+                session_id=session.session_id,
+                session_replaced=self.replaced(session),
+                status="rendering",
+                render_id=rid,
+                message=(
+                    f"Render {rid} is still running past the deadline. Call export again with "
+                    f'render_id="{rid}" and session_id="{session.session_id}" to fetch the MP4.'
+                ),
+            )
+        return ExportOutput(
+            skill=session.skill.name,
+            session_id=session.session_id,
+            session_replaced=self.replaced(session),
+            status="completed",
+            render_id=result.render_id,
+            path=str(result.path),
+            url=result.url,
+            size=result.size,
+            message=f"Saved {result.path} ({result.size / (1024 * 1024):.1f} MB).",
+        )
