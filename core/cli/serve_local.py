@@ -89,6 +89,12 @@ def _registered(values: tuple[str, ...]) -> dict[str, float]:
 )
 @click.option("--auth-http-401", is_flag=True, help="Answer token errors with HTTP 401 instead of code 1001.")
 @click.option("--resolution", type=click.IntRange(64, 2160), default=1080, help="Short side of renders.")
+@click.option(
+    "--render-workers",
+    type=click.IntRange(1, 16),
+    default=2,
+    help="ffmpeg renders run at once (a --render-delay wait holds none).",
+)
 @_fault_options
 def serve_local_cmd(
     host: str,
@@ -102,6 +108,7 @@ def serve_local_cmd(
     status_shape: str,
     auth_http_401: bool,
     resolution: int,
+    render_workers: int,
     **fault_flags: Any,
 ) -> None:
     """Serve the NemoVideo API offline on loopback, rendering real MP4s with ffmpeg.
@@ -136,6 +143,7 @@ def serve_local_cmd(
             status_shape=status_shape,
             auth_http_401=auth_http_401,
             resolution=resolution,
+            render_workers=render_workers,
         )
     except ValidationError as exc:
         err = exc.errors()[0]

@@ -1,7 +1,7 @@
 """AsyncNemoClient: the NemoVideo API for one skill (sessions, chat, upload, credits, state, export).
 
 Requests, tokens and retries are requester.py's; protocol logic without I/O is
-in base.py, envelope.py, answers.py, sse.py, gui.py and export.py.
+in base_client.py, envelope.py, adk_events.py, gui_phrases.py and export.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from httpx_sse import EventSource
 
 from nemo_skills import protocol
 from nemo_skills.catalog.skill import Skill
-from nemo_skills.client import answers
+from nemo_skills.client import envelope as answers
 from nemo_skills.client.adk_events import ReplyAccumulator
 from nemo_skills.client.base_client import BaseClient, new_render_id
 from nemo_skills.client.chat import finish_reply, read_events

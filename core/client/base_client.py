@@ -2,7 +2,7 @@
 
 Like httpx's BaseClient: the async client adds only the I/O, and the sync
 client drives the async one, so neither face carries protocol logic of its own.
-Envelope and error mapping live in envelope.py, typed parsing in answers.py.
+Envelope, error mapping and typed parsing of answers live in envelope.py.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from nemo_skills.host.tool_results import (
     UploadOutput,
 )
 from nemo_skills.jobs.inputs import prepare_input
+from nemo_skills.jobs.sessions import SessionLookup
 
 if TYPE_CHECKING:
     from nemo_skills.host.tool_context import ToolContext
@@ -189,11 +190,12 @@ async def export(ctx: ToolContext, args: ExportArgs, report: ProgressSender | No
             session = entry.session
             record = session.record()
             label = (record.title if record is not None and record.title else "") or session.skill.name
-            output, overwrite = args.output, args.overwrite
-            if output is None and args.render_id and record is not None and record.pending_output:
-                # The file the interrupted export was going to write: finish that one.
-                output, overwrite = record.pending_output, True
-            dest = ctx.output_path(output, label, overwrite=overwrite)
+            # A render an interrupted export left goes where that export was headed.
+            pending = SessionLookup.pending(
+                record, render_id=args.render_id, output=Path(args.output) if args.output else None
+            )
+            output = str(pending.output) if pending.output is not None else None
+            dest = ctx.output_path(output, label, overwrite=args.overwrite or pending.replace)
             session.on_progress = forwarder(pump, EXPORT_PLAN)
             out = await ctx.export(session, dest, args.deadline_seconds, args.render_id)
         ctx.sessions.track(entry)

@@ -18,6 +18,7 @@ from nemo_skills.client.settings import ClientOptions
 from nemo_skills.errors import InputError
 from nemo_skills.jobs.backends import Backend
 from nemo_skills.jobs.session_store import SessionStore
+from nemo_skills.jobs.sessions import SessionLookup
 from nemo_skills.jobs.skill_session import SkillSession
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,8 @@ class SessionPool:
         catalog = self._catalog()
         if session_id:
             entry = self._open.get(session_id)
-            record = self.store.get(session_id) if entry is None else None
-            owner = entry.session.skill.name if entry is not None else record.skill if record else None
+            lookup = SessionLookup(self.store, catalog, self.backend.label, self.backend.cli_flag())
+            owner = entry.session.skill.name if entry is not None else lookup.owner(session_id)
             if skill and owner and catalog.get(skill).name != owner:
                 raise InputError(f"session {session_id} belongs to {owner}, not {skill}.")
             if entry is not None:

@@ -31,7 +31,7 @@ class BackendSettings(BaseModel):
     status_shape: StatusShape = "top"
     auth_http_401: bool = Field(default=False, description="Answer token errors with HTTP 401.")
     token_ttl: float = Field(default=protocol.ANON_TOKEN_TTL_SECONDS, gt=0)
-    render_workers: int = Field(default=2, ge=1, le=8)
+    render_workers: int = Field(default=2, ge=1, le=16, description="ffmpeg processes at once.")
     resolution: int = Field(default=1080, ge=64, le=2160, description="Short side of rendered video.")
     fps: int = Field(default=30, ge=1, le=60)
     x264_preset: str = Field(default="veryfast", pattern=r"^[a-z]+$")

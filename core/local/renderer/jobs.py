@@ -22,6 +22,10 @@ PROGRESS_SCALE = 100.0
 SLOW_PHASE_SHARE = 0.2
 
 
+# Renders that may wait out the render_delay fault at once.
+MAX_DELAYED_RENDERS = 64
+
+
 class RenderQueue:
     """Runs render jobs on at most `settings.render_workers` threads, each driving one ffmpeg."""
 
@@ -30,16 +34,31 @@ class RenderQueue:
         self.settings = settings
         self.faults = faults
         self._pool = ThreadPoolExecutor(max_workers=settings.render_workers, thread_name_prefix="nemo-render")
+        # The render_delay fault stands for the cloud's own render time, which runs renders side by side:
+        # waiting it out holds no ffmpeg worker.
+        self._waits = ThreadPoolExecutor(
+            max_workers=MAX_DELAYED_RENDERS, thread_name_prefix="nemo-render-wait"
+        )
         self._cancel = threading.Event()
         self._procs: set[subprocess.Popen[str]] = set()
         self._lock = threading.Lock()
         self._futures: list[Future[None]] = []
 
     def submit(self, render_id: str) -> None:
-        """Queue a recorded job."""
+        """Queue a recorded job: its delay (the render_delay fault) first, then ffmpeg on a worker."""
         if self._cancel.is_set():
             return
-        self._futures.append(self._pool.submit(self._run, render_id))
+        if self.faults.faults.render_delay:
+            self._futures.append(self._waits.submit(self._delay_then_render, render_id))
+        else:
+            self._futures.append(self._pool.submit(self._run, render_id))
+
+    def _delay_then_render(self, render_id: str) -> None:
+        if self.store.render(render_id) is None or self._cancel.is_set():
+            return
+        self.store.update_render(render_id, status=RenderStatus.PROCESSING, progress=0.0)
+        if self._slow(render_id, self.faults.faults.render_delay) and not self._cancel.is_set():
+            self._futures.append(self._pool.submit(self._run, render_id, delayed=True))
 
     def adopt(self, render_id: str) -> bool:
         """Run a job whose backend stopped or died before finishing it; True when it was taken over."""
@@ -59,6 +78,7 @@ class RenderQueue:
             for proc in list(self._procs):
                 if proc.poll() is None:
                     proc.kill()
+        self._waits.shutdown(wait=True, cancel_futures=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _lookup(self, session_id: str) -> dict[str, tuple[Path, MediaRecord]]:
@@ -78,16 +98,14 @@ class RenderQueue:
         """Sleep unless the queue is stopping; False when it is."""
         return not self._cancel.wait(seconds)
 
-    def _run(self, render_id: str) -> None:
+    def _run(self, render_id: str, *, delayed: bool = False) -> None:
         job = self.store.render(render_id)
         if job is None or self._cancel.is_set():
             return
-        self.store.update_render(render_id, status=RenderStatus.PROCESSING, progress=0.0)
-        delay = self.faults.faults.render_delay
-        if delay and not self._slow(render_id, delay):
-            return
+        if not delayed:
+            self.store.update_render(render_id, status=RenderStatus.PROCESSING, progress=0.0)
         # ffmpeg's progress starts where the slow phase left off, so progress never goes back.
-        floor = SLOW_PHASE_SHARE * PROGRESS_SCALE if delay else 0.0
+        floor = SLOW_PHASE_SHARE * PROGRESS_SCALE if delayed else 0.0
         if self.faults.take_render_failure():
             self.store.update_render(render_id, progress=30.0)
             self.store.update_render(
