@@ -148,3 +148,27 @@ def test_resume_of_an_unknown_job_is_one_clear_line(tmp_path: Path) -> None:
     done = nemo("resume", "job_nope", cwd=tmp_path)
     assert done.returncode == 2
     assert "no job job_nope" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_download_that_keeps_failing_is_finished_later_without_a_new_export(
+    tmp_path: Path, backend_factory: Callable[..., Any]
+) -> None:
+    # Every try of the first run's download is cut off (1 try and 5 resumes); the next run's goes through.
+    backend = backend_factory(
+        data_dir=tmp_path / "backend", resolution=144, fps=12,
+        faults=Faults(drop_download_after=100, drop_download_times=6),
+    )  # fmt: skip
+    args = ("run", "nemo-video-gen", REQUEST, "-o", "rain.mp4", "--backend", backend.base_url)
+    first = nemo(*args, "--json", cwd=tmp_path)
+    assert first.returncode == 7, first.stderr
+    error = only_json(first.stdout)
+    assert error["job_id"] and error["render_id"] and not (tmp_path / "rain.mp4").exists()
+    jobs = only_json(nemo("jobs", "--json", cwd=tmp_path).stdout)["jobs"]
+    assert jobs[0]["state"] == "failed" and jobs[0]["render_id"] == error["render_id"]
+
+    again = nemo(*args, "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    result = only_json(again.stdout)
+    assert result["job_id"] == error["job_id"] and result["render_id"] == error["render_id"]
+    assert probe(tmp_path / "rain.mp4").duration_ms == 2000
+    assert renders_made(backend) == 1
