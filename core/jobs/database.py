@@ -9,16 +9,27 @@ name) is never overwritten: it is renamed aside and the user is told where it we
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 from nemo_skills.errors import NemoSkillsError
 from nemo_skills.files.atomic import data_dir
 
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no flock
+    fcntl = None
+
 DB_FILE = "nemo-skills.db"
+# SQLite's result codes for a file that is not a sound database (as opposed to busy or locked).
+SQLITE_CORRUPT = 11
+SQLITE_NOTADB = 26
 # Identifies the file as ours (PRAGMA application_id): ASCII "NEMO".
 APPLICATION_ID = 0x4E454D4F
 SCHEMA_VERSION = 1
@@ -96,37 +107,60 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _is_not_a_database(exc: sqlite3.DatabaseError) -> bool:
+    """Whether an error says the file itself is not a (sound) SQLite database, not that it is busy."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code in (SQLITE_CORRUPT, SQLITE_NOTADB)
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text
+
+
+@contextlib.contextmanager
+def _init_lock_file(path: Path) -> Iterator[None]:
+    # Two processes creating the schema at once would see each other's half-made file.
+    if fcntl is None:  # pragma: no cover - Windows
+        yield
+        return
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def _initialise(path: Path) -> None:
     """Create the schema in a new file, or check that an existing file is ours."""
-    existed = path.exists() and path.stat().st_size > 0
-    try:
-        conn = _connect(path)
-    except sqlite3.Error as exc:
-        raise StateStoreError(f"cannot open {path}: {exc}") from exc
-    try:
+    with _init_lock_file(path):
+        existed = path.exists() and path.stat().st_size > 0
+        try:
+            conn = _connect(path)
+        except sqlite3.Error as exc:
+            raise StateStoreError(f"cannot open {path}: {exc}") from exc
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if existed and tables and app_id != APPLICATION_ID:
+                conn.close()
+                raise _quarantine(path, "it holds other tables")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise _quarantine(path, str(exc)) from exc
-        if existed and tables and app_id != APPLICATION_ID:
-            conn.close()
-            raise _quarantine(path, "it holds other tables")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("BEGIN IMMEDIATE")
-        for statement in filter(str.strip, _SCHEMA.split(";")):
-            conn.execute(statement)
-        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        conn.execute("COMMIT")
-    except sqlite3.DatabaseError as exc:
-        with contextlib.suppress(sqlite3.Error):
-            conn.close()
-        raise _quarantine(path, str(exc)) from exc
-    finally:
-        with contextlib.suppress(sqlite3.Error):
-            conn.close()
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+            if _is_not_a_database(exc):
+                raise _quarantine(path, str(exc)) from exc
+            # Busy, locked, out of space: the file may be fine, so it is left alone.
+            raise StateStoreError(f"cannot use {path}: {exc}", action="Try the command again.") from exc
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
     with contextlib.suppress(OSError):
         path.chmod(0o600)
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
 import pytest
 
 from nemo_skills.client import NemoClient
 from nemo_skills.client.events import ReplyDone, TextEvent
-from nemo_skills.files.atomic import atomic_write_text
 from tests.client_fakes import DRAFT, FAST, FakeGateway, adk_text, sse_frames
 
 
@@ -54,23 +51,6 @@ def test_sync_client_errors_propagate_unchanged() -> None:
         pytest.raises(InputError, match="empty"),
     ):
         client.send("   ")
-
-
-def test_atomic_write_leaves_the_old_file_when_writing_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target = tmp_path / "f.txt"
-    atomic_write_text(target, "old")
-
-    def disk_full(fd: int) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr("nemo_skills.files.atomic.os.fsync", disk_full)
-    with pytest.raises(OSError, match="No space"):
-        atomic_write_text(target, "new")
-    assert target.read_text() == "old"
-    assert os.listdir(tmp_path) == ["f.txt"]
-    assert stat.S_IMODE(target.stat().st_mode) == 0o644
 
 
 def test_a_script_that_never_closes_the_client_still_exits(tmp_path: Path) -> None:
