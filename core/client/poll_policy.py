@@ -84,10 +84,13 @@ class PollPolicy:
         self._refilled = now
         self._blind = options.poll_initial
         self._failing = options.poll_initial
+        self._first_look: float | None = None
 
     def after_status(self, now: float, progress: float | None, retry_after: float | None = None) -> float:
         """Seconds to wait after a status read at `now` that showed `progress` (0..1, if reported)."""
         self._spend(now)
+        if self._first_look is None:
+            self._first_look = now
         self._failing = self.options.poll_initial
         self.estimate.add(now, progress)
         finish = self.estimate.finish()
@@ -95,7 +98,10 @@ class PollPolicy:
             wanted = self._blind
             self._blind = min(self._blind * self.options.poll_factor, self.options.poll_blind)
         else:
-            wanted = self._toward(finish - now)
+            # An estimate from uneven progress can be far out: never wait longer than the render has been
+            # watched so far, so a finish earlier than estimated is noticed within that much.
+            watched = now - (self._first_look if self._first_look is not None else now)
+            wanted = min(self._toward(finish - now), max(self.options.poll_near, watched))
         return self._bounded(wanted, retry_after)
 
     def after_failure(self, now: float, retry_after: float | None = None) -> float:
