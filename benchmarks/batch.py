@@ -47,7 +47,9 @@ def renders(data: Path) -> int:
     return len(list((data / "renders").glob("*.mp4")))
 
 
-def run_batch(url: str, items: int, concurrency: int, work: Path, env: dict[str, str]) -> tuple[float, float, dict]:
+def run_batch(
+    url: str, items: int, concurrency: int, work: Path, env: dict[str, str]
+) -> tuple[float, float, dict]:
     """Wall seconds, the CLI's peak RSS in MB, and its --json result."""
     batch = work / f"batch-{items}-{concurrency}.jsonl"
     stamp = time.time_ns()
@@ -68,7 +70,9 @@ def run_batch(url: str, items: int, concurrency: int, work: Path, env: dict[str,
     )
     args = [*CLI, "run", "nemo-video-gen", "--batch", str(batch), "-o", str(out), "--concurrency",
             str(concurrency), "--backend", url, "--json", "--progress", "none"]  # fmt: skip
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=work)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=work
+    )
     head, _, body = done.stdout.partition("\n")
     wall, rss, rc = head.split()
     if rc != "0":
@@ -77,7 +81,9 @@ def run_batch(url: str, items: int, concurrency: int, work: Path, env: dict[str,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--items", type=int, nargs="+", default=[8, 32, 100])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--render-delay", type=float, default=3.0)
@@ -87,7 +93,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="nemo-batch-bench-") as tmp:
         work = Path(tmp)
-        env = dict(os.environ, NEMO_SKILLS_DATA_DIR=str(work / "user-data"), NEMO_SKILLS_CONFIG_DIR=str(work / "cfg"))
+        env = dict(
+            os.environ, NEMO_SKILLS_DATA_DIR=str(work / "user-data"), NEMO_SKILLS_CONFIG_DIR=str(work / "cfg")
+        )
         env.pop("NEMO_SKILLS_CLIENT_OPTIONS", None)
         data = work / "backend"
         backend, url = start_backend(data, opts.render_delay, opts.render_workers)
