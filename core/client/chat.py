@@ -22,7 +22,7 @@ from httpx_sse import ServerSentEvent
 from nemo_skills.client import gui_phrases as gui
 from nemo_skills.client.adk_events import ReplyAccumulator, decode_data
 from nemo_skills.client.events import ChatEvent, Heartbeat, StillWorking, StreamError
-from nemo_skills.client.models import Action, Reply
+from nemo_skills.client.models import Action, Reply, SessionState
 from nemo_skills.client.settings import ClientOptions
 from nemo_skills.client.settle import (
     CHECK_ACTION,
@@ -121,7 +121,7 @@ async def finish_reply(
     if text and acc.error is None:
         return await _text_reply(acc, text, before, fetch_state, notice, replaced)
     try:
-        state = await settle_state(fetch_state, options)
+        state = await _state_after(acc, before, fetch_state, options)
     except NemoSkillsError as exc:
         raise BackendError(unreadable_message(acc.error, exc.message), action=CHECK_ACTION) from None
     changes = diff_drafts(before, state.draft)
@@ -147,6 +147,18 @@ async def finish_reply(
         session_replaced=replaced,
         error=acc.error,
     )
+
+
+async def _state_after(
+    acc: ReplyAccumulator, before: Draft, fetch_state: StateFetcher, options: ClientOptions
+) -> SessionState:
+    # A stream that closed cleanly ended with the turn, so a state that already shows the change is final;
+    # after a break (the agent may still be at work), or while it shows nothing yet, wait for it to settle.
+    if acc.error is None:
+        first = await fetch_state()
+        if diff_drafts(before, first.draft):
+            return first
+    return await settle_state(fetch_state, options)
 
 
 async def _text_reply(
