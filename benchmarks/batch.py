@@ -5,10 +5,11 @@
 
 Starts `nemo-skills serve-local --render-delay D --resolution 144` (small renders, so the delay stands for
 the cloud's render time), then runs `nemo-skills run nemo-video-gen --batch FILE --concurrency C` for each
-size and concurrency with the client's default settings. For each run it prints the wall time, the floor it
-is compared against (the backend's own time: ceil(N / C) waves of one render each, plus one item's client
-overhead measured alone), the speed-up over one item alone times N, the client's peak RSS, and the render
-requests per item (one is the only right answer: exports cost credits).
+size and concurrency with the client's default settings. For each run it prints the wall time beside two
+floors: the backend's render time alone (ceil(N / C) waves of one render delay each) and ceil(N / C) waves of
+one item run alone (render, chat turn, ffmpeg and client work, with nothing else running); then the speed-up
+over N items one after another, the client's peak RSS, and the render requests per item (one is the only
+right answer: exports cost credits).
 """
 
 from __future__ import annotations
@@ -107,18 +108,20 @@ def main() -> None:
             print(f"one item alone: {one:.2f} s (render delay {opts.render_delay:g} s, client overhead "
                   f"{overhead:.2f} s, {renders_one} render request)")  # fmt: skip
             print()
-            print(f"{'items':>5} {'conc':>4} {'wall s':>8} {'floor s':>8} {'wall/floor':>10} {'speed-up':>8} "
-                  f"{'peak RSS MB':>11} {'renders/item':>12}")  # fmt: skip
+            print(f"{'items':>5} {'conc':>4} {'wall s':>8} {'renders s':>9} {'ratio':>6} {'alone s':>8} "
+                  f"{'ratio':>6} {'speed-up':>8} {'peak RSS MB':>11} {'renders/item':>12}")  # fmt: skip
             for items in opts.items:
                 for concurrency in opts.concurrency:
                     before = renders(data)
                     wall, rss, result = run_batch(url, items, concurrency, work, env)
                     made = renders(data) - before
                     waves = math.ceil(items / concurrency)
-                    floor = waves * opts.render_delay + overhead
+                    renders_floor = waves * opts.render_delay
+                    alone_floor = waves * one
                     assert result["succeeded"] == items, result
-                    print(f"{items:>5} {concurrency:>4} {wall:>8.2f} {floor:>8.2f} {wall / floor:>10.2f} "
-                          f"{items * one / wall:>8.1f} {rss:>11.0f} {made / items:>12.2f}")  # fmt: skip
+                    print(f"{items:>5} {concurrency:>4} {wall:>8.2f} {renders_floor:>9.2f} {wall / renders_floor:>6.2f} "
+                          f"{alone_floor:>8.2f} {wall / alone_floor:>6.2f} {items * one / wall:>8.1f} {rss:>11.0f} "
+                          f"{made / items:>12.2f}")  # fmt: skip
         finally:
             backend.terminate()
             backend.wait(timeout=30)
