@@ -62,3 +62,15 @@ def batch_json(result: Any) -> dict[str, Any]:
         item["text"] = full.result.text if full.result else None
         item["timeline"] = full.result.timeline if full.result else None
     return data
+
+
+def report_batch(ctx: click.Context, result: Any, *, as_json: bool) -> None:
+    """Show a batch's outcome (the --json object, or the summary) and exit with its code."""
+    if as_json:
+        from nemo_skills.cli.output import print_json
+
+        print_json(batch_json(result))
+    else:
+        print_batch(result)
+    if result.exit_code:
+        ctx.exit(result.exit_code)

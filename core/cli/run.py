@@ -19,7 +19,7 @@ from nemo_skills.cli.options import (
     session_options,
 )
 from nemo_skills.cli.output import catalog_for, print_json
-from nemo_skills.cli.reports import batch_json, print_batch, reply_block
+from nemo_skills.cli.reports import reply_block, report_batch
 from nemo_skills.errors import ExitCode, InputError
 from nemo_skills.jobs.backends import CLOUD
 
@@ -244,9 +244,4 @@ def _run_batch(
         skill=skill,
         batch=True,
     )
-    if as_json:
-        print_json(batch_json(result))
-    else:
-        print_batch(result)
-    if result.exit_code:
-        ctx.exit(result.exit_code)
+    report_batch(ctx, result, as_json=as_json)

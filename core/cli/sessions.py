@@ -19,7 +19,7 @@ from nemo_skills.cli.options import (
     session_options,
 )
 from nemo_skills.cli.output import catalog_for, print_json
-from nemo_skills.cli.reports import batch_json, print_batch
+from nemo_skills.cli.reports import report_batch
 from nemo_skills.client.models import Credits, SessionState
 from nemo_skills.errors import InputError, NemoSkillsError
 from nemo_skills.jobs.progress_events import ProgressCallback
@@ -340,9 +340,4 @@ def _resume_jobs(
         as_json=as_json,
         job_ids=job_ids,
     )
-    if as_json:
-        print_json(batch_json(result))
-    else:
-        print_batch(result)
-    if result.exit_code:
-        ctx.exit(result.exit_code)
+    report_batch(ctx, result, as_json=as_json)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from nemo_skills.catalog.registry import Catalog, get_catalog
+from nemo_skills.catalog.registry import Catalog
 from nemo_skills.client.settings import ClientOptions
 from nemo_skills.errors import (
     AuthError,
@@ -38,6 +38,7 @@ from nemo_skills.jobs.runner import (
     RunResult,
     choose_skill,
     execute,
+    job_stores,
     name_source,
     note_job,
 )
@@ -205,9 +206,7 @@ async def run_batch(
 ) -> BatchResult:
     """Run every item of a batch as its own job, up to `request.concurrency` at once."""
     report = on_progress or ignore
-    catalog = catalog if catalog is not None else get_catalog()
-    store = store if store is not None else SessionStore()
-    journal = journal if journal is not None else Journal(store.db)
+    catalog, store, journal = job_stores(catalog, store, journal)
     if not any(i.error is None for i in request.items):
         raise InputError("no usable request in the batch: " + "; ".join(i.error or "" for i in request.items))
     label = backend.label if backend is not None else backend_label(request.backend)
@@ -356,9 +355,7 @@ async def resume_jobs(
 ) -> BatchResult:
     """Finish journaled jobs (interrupted or failed) from where each stopped; done jobs are reported as is."""
     report = on_progress or ignore
-    catalog = catalog if catalog is not None else get_catalog()
-    store = store if store is not None else SessionStore()
-    journal = journal if journal is not None else Journal(store.db)
+    catalog, store, journal = job_stores(catalog, store, journal)
     jobs: list[Job] = []
     for job_id in dict.fromkeys(job_ids):
         job = journal.get(job_id)

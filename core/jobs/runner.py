@@ -356,6 +356,15 @@ async def execute(job: Job, ctx: JobContext) -> RunResult:
         raise
 
 
+def job_stores(
+    catalog: Catalog | None, store: SessionStore | None, journal: Journal | None
+) -> tuple[Catalog, SessionStore, Journal]:
+    """The catalog, session store and journal a run uses: those given, else the defaults (one database)."""
+    catalog = catalog if catalog is not None else get_catalog()
+    store = store if store is not None else SessionStore()
+    return catalog, store, journal if journal is not None else Journal(store.db)
+
+
 async def run_job(
     request: RunRequest,
     *,
@@ -374,9 +383,7 @@ async def run_job(
     attributes set when the job had them.
     """
     report = on_progress or ignore
-    catalog = catalog if catalog is not None else get_catalog()
-    store = store if store is not None else SessionStore()
-    journal = journal if journal is not None else Journal(store.db)
+    catalog, store, journal = job_stores(catalog, store, journal)
     label = backend.label if backend is not None else backend_label(request.backend)
     spec = job_spec(request, label)
     earlier = resumable(journal, spec)
