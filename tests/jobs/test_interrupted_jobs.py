@@ -105,12 +105,16 @@ def test_killed_batch_finishes_what_is_missing_and_exports_each_item_once(
         lambda e: e.get("kind") == "job" and e.get("state") == "done",
     )
     assert sum(1 for e in events if e.get("kind") == "job" and e.get("state") == "done") == 1
+    # Another job may have finished in the instant before the kill landed: the journal says which.
+    journal = only_json(nemo("jobs", "--json", cwd=tmp_path).stdout)["jobs"]
+    done_before = sum(1 for j in journal if j["state"] == "done")
+    assert 1 <= done_before < 4 and len(journal) == 4
 
     again = nemo(*args, "--json", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     result = only_json(again.stdout)
     assert result["succeeded"] == 4
-    assert sum(1 for i in result["items"] if i["skipped"]) == 1
+    assert sum(1 for i in result["items"] if i["skipped"]) == done_before
     assert len({i["output"] for i in result["items"]}) == 4
     assert renders_made(backend) == 4  # one export per item, whatever was in flight when killed
     for item in result["items"]:
