@@ -9,6 +9,7 @@ exactly that, leaving anything the user changed since.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import shutil
 import sys
@@ -251,6 +252,8 @@ def install(
         )
     if (layout.mcp_by_default if with_mcp is None else with_mcp) and layout.mcp_file is not None:
         _install_mcp(layout, mcp_entry(backend), record, force, report)
+        if importlib.util.find_spec("mcp") is None:
+            report.notes.append('The MCP server needs the mcp extra: pip install "nemo-skills[mcp]".')
     if not dry_run:
         records[layout.host.value] = record
         _save_records(records)
