@@ -184,7 +184,7 @@ class AuthError(ApiError):
     """1001/1010/1011 or HTTP 401: the token was rejected, even after a fresh one."""
 
     exit_code = ExitCode.AUTH
-    default_action = "Check NEMO_TOKEN, or unset it to get a fresh anonymous token (100 free credits)."
+    default_action = "Check NEMO_TOKEN; without one, a fresh anonymous token (100 free credits) is fetched on the next run."
 
 
 class MissingClientIdError(ApiError):

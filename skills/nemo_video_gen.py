@@ -18,7 +18,6 @@ SKILL = Skill(
         'or clips (MP4, MOV, PNG, JPG, up to {{ max_upload_mb }}MB), say something like "generate a 15-second video of a '
         'sunset beach from a text description", and download a 1080p MP4.'
     ),
-    license="MIT-0",
     emoji="🎬",
     inputs=(InputKind.TEXT, InputKind.VIDEO, InputKind.IMAGE, InputKind.AUDIO),
     input_noun="text prompts or clips",

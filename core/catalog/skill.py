@@ -15,6 +15,8 @@ from nemo_skills.files.media import InputKind
 NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # The Agent Skills specification caps a skill's name (and so its folder) at 64 characters.
 NAME_MAX_LENGTH = 64
+# Every built-in skill is published under this license; registry.yaml may override it per skill.
+DEFAULT_LICENSE = "MIT-0"
 
 
 class LanguageMode(StrEnum):
@@ -36,7 +38,7 @@ class Skill(BaseModel):
         description="Skill name; also the X-Skill-Source header.",
     )
     version: str = Field(description="Skill version; sent as X-Skill-Version.")
-    title: str = Field(description="Display title, e.g. 'Video Leonardo'.")
+    title: str = Field(description="Display title, e.g. 'Video Leonardo'; published as the display name.")
     tagline: str = Field(description="What it does in a few words, e.g. 'Generate Videos from Images'.")
     summary: str = Field(
         description=(
@@ -44,7 +46,9 @@ class Skill(BaseModel):
             "skill's own fields, so '{{ max_upload_mb }}' follows a registry override."
         )
     )
-    license: str | None = None
+    license: str | None = Field(
+        default=DEFAULT_LICENSE, description="SPDX license id of the published skill; None publishes none."
+    )
     homepage: str | None = None
     emoji: str = "🎬"
     inputs: tuple[InputKind, ...] = Field(description="Input kinds the skill accepts.")

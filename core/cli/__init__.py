@@ -27,6 +27,7 @@ COMMANDS: dict[str, str | tuple[str, str]] = {
     "tools": ("nemo_skills.cli.tools:tools_cmd", "Print the JSON schemas of the host tools."),
     "mcp": ("nemo_skills.cli.mcp:mcp_cmd", "Serve the router and video tools over MCP."),
     "generate": ("nemo_skills.cli.generate:generate_cmd", "Write SKILL.md files for agent hosts."),
+    "install": ("nemo_skills.cli.install:install_cmd", "Add the skills and MCP server to an agent host."),
     "run": ("nemo_skills.cli.run:run_cmd", "Make a video: route, upload, chat, export (or a batch)."),
     "chat": ("nemo_skills.cli.chat:chat_cmd", "An interactive editing session with a skill."),
     "credits": ("nemo_skills.cli.sessions:credits_cmd", "Show the credit balance."),

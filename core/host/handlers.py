@@ -33,6 +33,7 @@ from nemo_skills.host.tool_results import (
     SkillList,
     StateOutput,
     UploadOutput,
+    without_export_prompt,
 )
 from nemo_skills.jobs.inputs import prepare_input
 from nemo_skills.jobs.sessions import SessionLookup
@@ -112,6 +113,8 @@ async def run_skill(ctx: ToolContext, args: RunSkillArgs, report: ProgressSender
         update = exported.model_dump(exclude={"skill"})
         if update.get("session_replaced") is None:
             update["session_replaced"] = out.session_replaced
+        # Once the export ran, "say 'export' when you're happy" is advice the user cannot follow.
+        update["reply"] = without_export_prompt(out.reply)
         return out.model_copy(update=update)
 
 

@@ -110,7 +110,7 @@ class ToolContext:
             status="completed",
             render_id=result.render_id,
             path=str(result.path),
-            url=result.url,
+            url=Path(result.path).resolve().as_uri(),
             size=result.size,
             message=f"Saved {result.path} ({result.size / (1024 * 1024):.1f} MB).",
         )

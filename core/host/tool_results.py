@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -140,13 +141,26 @@ class ExportOutput(SessionOutput):
     status: RenderState
     render_id: str | None = None
     path: str | None = Field(default=None, description="The MP4 on disk, once completed.")
-    url: str | None = None
+    url: str | None = Field(
+        default=None, description="The MP4 on disk as a file:// URI (a backend's download link can expire)."
+    )
     size: int | None = Field(default=None, description="Size of the MP4 in bytes.")
     message: str = ""
 
     def text(self) -> str:
         """Where the video is, or how to fetch it."""
         return "\n".join([*self._notice(), self.message])
+
+
+# A reply sentence asking the user to export, as the GUI-talk rewrite leaves it.
+_ASKS_TO_EXPORT = re.compile(
+    r"[^.!?\n。！？]*(?:say \"export\"|说“导出”)[^.!?\n。！？]*[.!?。！？]?\s*", re.IGNORECASE
+)
+
+
+def without_export_prompt(reply: str) -> str:
+    """A reply without its sentences asking for an export, for when the export already ran."""
+    return _ASKS_TO_EXPORT.sub("", reply).strip()
 
 
 class RunSkillOutput(ExportOutput):

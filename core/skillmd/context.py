@@ -17,6 +17,7 @@ from nemo_skills.catalog.skill import LanguageMode, Skill
 from nemo_skills.draft import Draft
 from nemo_skills.files.media import InputKind, upload_format
 from nemo_skills.intents import KEYWORDS, Intent
+from nemo_skills.skillmd.wording import complete_examples
 
 
 class Format(StrEnum):
@@ -31,6 +32,10 @@ class Mode(StrEnum):
 
     API = "api"  # drive the HTTP API by hand, like the seeds
     CLI = "cli"  # call the installed nemo-skills command
+
+
+# What OpenClaw runs for a `kind: uv` install entry, and what the cli-mode body tells an agent to run.
+INSTALL_COMMAND = "uv tool install nemo-skills"
 
 
 class Row(BaseModel):
@@ -50,6 +55,8 @@ class SkillMdContext(BaseModel):
     format: Format
     mode: Mode
     spoken_name: str
+    examples: tuple[str, ...]
+    install_command: str
     api_base: str
     env_token: str
     env_api_base: str
@@ -257,6 +264,8 @@ def build_context(skill: Skill, *, format: Format, mode: Mode) -> SkillMdContext
         format=format,
         mode=mode,
         spoken_name=skill.name.replace("-", " "),
+        examples=complete_examples(skill),
+        install_command=INSTALL_COMMAND,
         api_base=protocol.DEFAULT_BASE_URL,
         env_token=protocol.ENV_TOKEN,
         env_api_base=protocol.ENV_API_BASE,

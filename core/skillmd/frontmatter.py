@@ -18,6 +18,8 @@ from nemo_skills.errors import InputError
 from nemo_skills.skillmd.context import Format, Mode
 
 CLI_BINARY = "nemo-skills"
+# The PyPI package that provides CLI_BINARY.
+CLI_PACKAGE = "nemo-skills"
 # Hand-driven API calls use curl's syntax (`-F "files=@/path"`).
 API_BINARY = "curl"
 # The Agent Skills specification's limits.
@@ -48,6 +50,19 @@ def _binary(mode: Mode) -> str:
     return CLI_BINARY if mode is Mode.CLI else API_BINARY
 
 
+def install_spec() -> list[dict[str, Any]]:
+    """OpenClaw's install entries for cli mode: the Python package and the binary it puts on PATH."""
+    return [
+        {
+            "id": "uv",
+            "kind": "uv",
+            "package": CLI_PACKAGE,
+            "bins": [CLI_BINARY],
+            "label": f"Install {CLI_PACKAGE} (uv)",
+        }
+    ]
+
+
 def clawhub(skill: Skill, mode: Mode) -> dict[str, Any]:
     """Frontmatter as ClawHub/OpenClaw read it; NEMO_TOKEN is declared optional, never under requires.env."""
     data: dict[str, Any] = {"name": skill.name, "description": description(skill), "version": skill.version}
@@ -55,21 +70,23 @@ def clawhub(skill: Skill, mode: Mode) -> dict[str, Any]:
         data["homepage"] = skill.homepage
     if skill.license:
         data["license"] = skill.license
-    data["metadata"] = {
-        "openclaw": {
-            "emoji": skill.emoji,
-            "primaryEnv": protocol.ENV_TOKEN,
-            "requires": {"bins": [_binary(mode)]},
-            "envVars": [
-                {"name": protocol.ENV_TOKEN, "required": False, "description": _token_note()},
-                {
-                    "name": protocol.ENV_API_BASE,
-                    "required": False,
-                    "description": f"API base URL; defaults to {protocol.DEFAULT_BASE_URL}.",
-                },
-            ],
-        }
+    openclaw: dict[str, Any] = {
+        "emoji": skill.emoji,
+        "primaryEnv": protocol.ENV_TOKEN,
+        "requires": {"bins": [_binary(mode)]},
+        "envVars": [
+            {"name": protocol.ENV_TOKEN, "required": False, "description": _token_note()},
+            {
+                "name": protocol.ENV_API_BASE,
+                "required": False,
+                "description": f"API base URL; defaults to {protocol.DEFAULT_BASE_URL}.",
+            },
+        ],
     }
+    if mode is Mode.CLI:
+        openclaw["install"] = install_spec()
+    # Listings title-case the name ("Ai Video Maker Sora") unless they find the declared title.
+    data["metadata"] = {"title": skill.title, "openclaw": openclaw}
     return data
 
 
@@ -89,7 +106,12 @@ def agentskills(skill: Skill, mode: Mode) -> dict[str, Any]:
     if skill.license:
         data["license"] = skill.license
     data["compatibility"] = compatibility(mode)
-    metadata = {"version": skill.version, "emoji": skill.emoji, "primary-env": protocol.ENV_TOKEN}
+    metadata = {
+        "title": skill.title,
+        "version": skill.version,
+        "emoji": skill.emoji,
+        "primary-env": protocol.ENV_TOKEN,
+    }
     if skill.homepage:
         metadata["homepage"] = skill.homepage
     data["metadata"] = metadata

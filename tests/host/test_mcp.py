@@ -352,3 +352,19 @@ async def test_a_tool_declared_once_is_listed_explained_and_answered() -> None:
         assert answered.structured_content == {"shouted": "HELLO"}
         refused = await client.call_tool("shout", {"volume": 11})
         assert refused.is_error and "invalid arguments for shout" in text_of(refused)
+
+
+async def test_an_exported_run_points_at_the_file_and_no_longer_asks_for_an_export(
+    local_backend: Any, tmp_path: Path
+) -> None:
+    async with mcp_session(local_backend.base_url, "--output-dir", str(tmp_path)) as session:
+        made = await session.call_tool("run_skill", {"prompt": "a 3-second sunset over a city skyline"})
+        assert not made.is_error, text_of(made)
+        run = made.structured_content
+        assert run["status"] == "completed"
+        mp4 = Path(run["path"])
+        # A link into the backend would die with it; the file's own URI does not.
+        assert run["url"] == mp4.resolve().as_uri() and mp4.is_file()
+        shown = text_of(made)
+        assert "export" not in run["reply"].lower() and 'say "export"' not in shown
+        assert f"Saved {mp4}" in shown

@@ -181,7 +181,7 @@ def test_cli_mode_tells_the_agent_to_use_the_command_not_http(name: str) -> None
     for raw in ("/run_sse", "/api/", "X-Skill-Source", "text/event-stream", "curl"):
         assert raw not in body
     assert skill.description in body
-    assert all(f'"{example}"' in body for example in skill.examples)
+    assert all(f'"{example}' in body for example in skill.examples)
     assert f"Max file size is {skill.max_upload_mb}MB." in body
     assert ", ".join(skill.recommended_formats) in body
     assert len(body.splitlines()) < len(render_skill_md(skill).splitlines()) / 2

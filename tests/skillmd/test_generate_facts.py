@@ -256,7 +256,8 @@ def per_seed(
     """Facts that every seed states in its own words and values."""
     return [
         lit(f"{title} — {tagline}"),
-        *[lit(f'"{example}"') for example in examples],
+        # An example the seed cut off may be completed in the generated text, never shortened.
+        *[Fact(re.escape(f'"{example}')) for example in examples],
         lit(f'"{status}"'),
         lit(session_body),
         lit("X-Skill-Source"),
@@ -310,7 +311,10 @@ FACTS: dict[str, list[Fact]] = {
         lit("MIT-0"),
         Fact(r"🎬 Clawdis", r"emoji: 🎬"),
         Fact(r"Primary env\s*NEMO_TOKEN", r"primary-?env: NEMO_TOKEN"),
-        lit("Drop your text prompts or clips in the chat and tell me what you need"),
+        Fact(
+            r"Drop your text prompts or clips in the chat and tell me what you need",
+            r"Share your text prompts or clips in the chat and tell me what you need",
+        ),
         lit("I'll handle the AI video generation on cloud GPUs — you don't need anything installed locally"),
         Fact(r"about 1-3 minutes later you've got an? MP4 file ready to download"),
         lit("The whole thing runs at 1080p by default"),
@@ -414,7 +418,10 @@ FACTS: dict[str, list[Fact]] = {
             export_tip="Export as MP4 for widest compatibility.",
         ),
         Fact(r"Got text prompts to work with\?", re.escape("Share your text prompts")),
-        lit("Drop your text prompts in the chat and tell me what you need"),
+        Fact(
+            r"Drop your text prompts in the chat and tell me what you need",
+            r"Share your text prompts in the chat and tell me what you need",
+        ),
         lit("on cloud GPUs — you don't need anything installed locally"),
         Fact(r"about 1-3 minutes later you've got an? MP4 file ready to download"),
         lit("The whole thing runs at 1080p by default"),
@@ -459,7 +466,10 @@ FACTS: dict[str, list[Fact]] = {
         ),
         lit("Share your video clips or images"),
         lit("AI video generation editing"),
-        lit("Drop your video clips or images in the chat and tell me what you need"),
+        Fact(
+            r"Drop your video clips or images in the chat and tell me what you need",
+            r"Share your video clips or images in the chat and tell me what you need",
+        ),
         lit("on cloud GPUs — you don't need anything installed locally"),
         Fact(r"about 30-90 seconds later you've got an? MP4 file ready to download"),
         lit("The whole thing runs at 1080p by default"),
