@@ -150,7 +150,12 @@ def _scene(b: _Builder, seg: Segment, dur: float, notes: list[str]) -> str:
     if b.gradients:
         # Gradients are smooth, so drawing them small and scaling up looks the same and is much faster.
         sw, sh = max(b.width // 4, 16), max(b.height // 4, 16)
-        src = f"gradients=s={sw}x{sh}:c0={c0}:c1={c1}:speed=0.015:r={b.fps}:d={dur:.3f},scale={b.width}:{b.height}"
+        # A seed from the colours: the same scene renders the same every time (ffmpeg's default is random).
+        seed = int(c0[2:] + c1[2:], 16) % 2**32
+        src = (
+            f"gradients=s={sw}x{sh}:c0={c0}:c1={c1}:speed=0.015:seed={seed}:r={b.fps}:d={dur:.3f},"
+            f"scale={b.width}:{b.height}"
+        )
     else:
         src = f"color=c={c0}:s={b.width}x{b.height}:r={b.fps}:d={dur:.3f}"
     chain = f"{src},setsar=1,format=yuv420p"
