@@ -67,6 +67,17 @@ def _drafts() -> dict[str, Draft]:
             {"t": [{"tt": 0, "sg": [{"st": 0, "d": 5000, "m": scene}]}], "m": {"aspect": "9:16"}}
         ),
         "slides 4 images x 2s 16:9": Draft.parse({"t": [{"tt": 0, "sg": slides}], "m": {"aspect": "16:9"}}),
+        "animated image 5s 16:9 (slow zoom)": Draft.parse(
+            {
+                "t": [
+                    {"tt": 0, "sg": [{"st": 0, "d": 5000, "m": {"src": "photo.jpg", "motion": "zoom_in"}}]}
+                ],
+                "m": {"aspect": "16:9"},
+            }
+        ),
+        "slides 4 images x 2s 16:9, crossfades": Draft.parse(
+            {"t": [{"tt": 0, "sg": slides}], "m": {"aspect": "16:9", "transition": "crossfade"}}
+        ),
         "clips 4 x 2s + music 16:9": Draft.parse(
             {"t": [{"tt": 0, "sg": clips}, music], "m": {"aspect": "16:9"}}
         ),

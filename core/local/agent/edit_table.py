@@ -76,6 +76,7 @@ EDITS: dict[str, EditKind] = {
     "trim": EditKind(edits.trim, cost=1.0),
     "set_duration": EditKind(edits.set_duration, cost=1.0),
     "set_aspect_ratio": EditKind(edits.set_aspect_ratio, cost=1.0),
+    "set_transitions": EditKind(edits.set_transitions, cost=1.0),
     "remove_track": EditKind(edits.remove_track, cost=1.0),
 }
 

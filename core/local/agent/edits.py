@@ -22,6 +22,8 @@ DEFAULT_TITLE_SECONDS = 3.0
 DEFAULT_MUSIC_VOLUME = 0.35
 MAX_SCENE_SECONDS = 60.0
 MAX_TOTAL_SECONDS = 300.0
+# Slow moves over a still (`m.motion`), as the renderer names them; consecutive stills take turns.
+MOTIONS = ("zoom_in", "pan_right", "zoom_out", "pan_left", "pan_up", "pan_down")
 # Gradient colours for scenes, picked by the first keyword a prompt contains.
 _PALETTES: tuple[tuple[tuple[str, ...], tuple[str, str]], ...] = (
     (("sunset", "dusk", "evening", "golden"), ("0xff7e5f", "0x2b1055")),
@@ -30,7 +32,7 @@ _PALETTES: tuple[tuple[tuple[str, ...], tuple[str, str]], ...] = (
     (("forest", "jungle", "tree", "nature", "garden"), ("0x56ab2f", "0x0b3d0b")),
     (("night", "space", "star", "galaxy", "moon"), ("0x141e30", "0x243b55")),
     (("city", "urban", "street", "skyline", "neon"), ("0x8e2de2", "0x4a00e0")),
-    (("snow", "winter", "ice", "mountain"), ("0xe0eafc", "0x7f8c9a")),
+    (("snow", "winter", "ice", "mountain", "雪", "冬", "冰"), ("0xe0eafc", "0x7f8c9a")),
     (("fire", "lava", "desert", "sand"), ("0xf12711", "0xf5af19")),
 )
 
@@ -130,11 +132,30 @@ def add_slides(draft: Draft, session: BackendSession, args: dict[str, Any]) -> s
     track = _track(draft, TrackType.VIDEO, "Video")
     assert track is not None
     start = video_end(draft)
-    for image in images:
-        track.segments.append(_segment(start, _ms(each), kind="image", src=image.id, name=image.name))
+    motion = args.get("motion")
+    first = MOTIONS.index(motion) if motion in MOTIONS else None
+    for n, image in enumerate(images):
+        meta: dict[str, Any] = {"kind": "image", "src": image.id, "name": image.name}
+        if first is not None:
+            meta["motion"] = MOTIONS[(first + n) % len(MOTIONS)]
+        track.segments.append(_segment(start, _ms(each), **meta))
         start += _ms(each)
     names = ", ".join(i.name for i in images)
+    if first is not None:
+        moving = MOTIONS[first].replace("_", " ")
+        how_long = f"{each:g}s each" if len(images) > 1 else f"for {each:g}s"
+        return f"animated {names} with a slow {moving}, {how_long}"
     return f"added {len(images)} image slide{'s' if len(images) != 1 else ''} ({names}), {each:g}s each"
+
+
+def set_transitions(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str:
+    """Join the video's pieces with crossfades, or with hard cuts."""
+    del session
+    if args.get("on", True):
+        draft.meta["transition"] = "crossfade"
+        return "joined the video's pieces with crossfade transitions"
+    draft.meta.pop("transition", None)
+    return "joined the video's pieces with hard cuts"
 
 
 def add_clips(draft: Draft, session: BackendSession, args: dict[str, Any]) -> str:

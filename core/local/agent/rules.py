@@ -15,7 +15,7 @@ from nemo_skills.draft import Draft
 from nemo_skills.files.links import LINK_IN_TEXT
 from nemo_skills.intents import Intent, classify
 from nemo_skills.local.agent.edit_table import Edit, TurnPlan
-from nemo_skills.local.agent.edits import DEFAULT_SCENE_SECONDS, MAX_SCENE_SECONDS
+from nemo_skills.local.agent.edits import DEFAULT_SCENE_SECONDS, MAX_SCENE_SECONDS, MOTIONS
 from nemo_skills.local.records import BackendSession, MediaRecord
 from nemo_skills.protocol import TrackType
 
@@ -46,6 +46,23 @@ _MUSIC = re.compile(r"\b(music|bgm|soundtrack|song|audio|背景音乐|音乐)\b"
 _IMAGES = re.compile(r"\b(slides?|slideshow|images?|photos?|pictures?|animate|图片|照片)\b", re.I)
 _CLIPS = re.compile(
     r"\b(clips?|videos?|footage|segments?|concatenate|combine|join|merge|edit these|片段)\b", re.I
+)
+_ANIMATE = re.compile(
+    r"\b(animate[ds]?|animating|animation|motion|moving|ken burns|zoom(?:s|ing)?|pan(?:s|ning)?)\b|动画|动起来|动态",
+    re.I,
+)
+_TRANSITIONS = re.compile(
+    r"\b(transitions?|crossfades?|cross-fades?|dissolves?|fades? between)\b|转场|过渡", re.I
+)
+_NO_TRANSITIONS = re.compile(r"\b(?:no|without|remove|drop)\s+(?:the\s+)?transitions?\b|\bhard cuts?\b", re.I)
+# Words that pick a still's motion; the first found wins, in the order written here.
+_MOTION_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bzoom(?:s|ing)?\s+out\b|\bpull(?:s|ing)?\s+back\b|拉远", re.I), "zoom_out"),
+    (re.compile(r"\bzoom(?:s|ing)?\b|\bpush(?:es|ing)?\s+in\b|推近|放大", re.I), "zoom_in"),
+    (re.compile(r"\bleft(?:wards?)?\b|向左", re.I), "pan_left"),
+    (re.compile(r"\bright(?:wards?)?\b|向右", re.I), "pan_right"),
+    (re.compile(r"\b(?:up|upwards?|rise|rising|tilt up)\b|向上", re.I), "pan_up"),
+    (re.compile(r"\b(?:down|downwards?|fall|falling|tilt down)\b|向下", re.I), "pan_down"),
 )
 _ASPECT_WORDS = re.compile(r"\b(aspect|ratio|vertical|horizontal|portrait|landscape|square|比例)\b", re.I)
 _GENERATE = re.compile(r"\b(generate|create|make|produce|render|animate|生成|制作)\b", re.I)
@@ -106,6 +123,15 @@ def volume_in(text: str) -> float | None:
     return max(0.0, min(value, 2.0))
 
 
+def motion_in(text: str) -> str:
+    """The slow move a request asks of a still ('zoom out', 'pan left'); unnamed, its words pick one."""
+    for pattern, motion in _MOTION_WORDS:
+        if pattern.search(text):
+            return motion
+    # The same words always get the same move, and different requests get different ones.
+    return MOTIONS[sum(text.encode("utf-8")) % len(MOTIONS)]
+
+
 def scene_prompt(text: str) -> str:
     """The subject of a generation request, without the verbs, durations and ratios around it."""
     first = text.splitlines()[0] if text.strip() else ""
@@ -124,7 +150,7 @@ def scene_prompt(text: str) -> str:
     subject = _SECONDS.sub("", subject)
     for pattern, _ratio in _ASPECTS:
         subject = pattern.sub("", subject)
-    subject = re.sub(r"\s+", " ", subject).strip(" ,.;:-")
+    subject = re.sub(r"\s+", " ", subject).strip(" ,.;:-，。；：、")
     subject = _LEADING_FILLER.sub("", subject).strip(" ,.;:-")
     subject = re.sub(r"^(?:(?:a|an)\s+)?(?:video|clip|scene)\s+(?:of|about)\s+", "", subject, flags=re.I)
     subject = _TRAILING_WORD.sub("", subject).strip(" ,.;:-")
@@ -210,6 +236,8 @@ def plan_turn(text: str, session: BackendSession) -> TurnPlan:
             args["seconds_each"] = float(each.group(1))
         elif seconds and not clips:
             args["total_seconds"] = seconds
+        if _ANIMATE.search(first_line):
+            args["motion"] = motion_in(first_line)
         plan.edits.append(Edit(tool="add_slides", args=args))
     if clips:
         plan.edits.append(Edit(tool="add_clips", args={"media": [m.id for m in clips]}))
@@ -256,6 +284,9 @@ def plan_turn(text: str, session: BackendSession) -> TurnPlan:
     )
     if re.search(r"\b(aspect|ratio)\b|比例", first_line, re.I):
         generate = False
+    wants_transitions = bool(_TRANSITIONS.search(first_line))
+    if wants_transitions and (_has_visuals(session) or not _VIDEO_OF.search(first_line)):
+        generate = False
     if generate and _QUESTION.search(first_line) and not _GENERATE.search(first_line):
         generate = False
     if generate and not trivial and len(re.findall(r"\w+", first_line)) >= 1:
@@ -267,6 +298,9 @@ def plan_turn(text: str, session: BackendSession) -> TurnPlan:
         plan.edits.append(Edit(tool="generate_scene", args=args))
         media_edit = True
 
+    if wants_transitions:
+        on = not _NO_TRANSITIONS.search(first_line)
+        plan.edits.append(Edit(tool="set_transitions", args={"on": on}))
     if wants_aspect and not any(e.args.get("aspect") for e in plan.edits):
         plan.edits.append(Edit(tool="set_aspect_ratio", args={"aspect": aspect}))
     if wants_trim:

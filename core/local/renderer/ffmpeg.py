@@ -9,6 +9,9 @@ import subprocess
 from pathlib import Path
 
 ENV_FONT = "NEMO_SKILLS_FONT"
+ENV_CJK_FONT = "NEMO_SKILLS_CJK_FONT"
+# The Debian package .ci/run installs for captions in Chinese, Japanese or Korean (small, and it has Latin too).
+CJK_FONT_PACKAGE = "fonts-wqy-microhei"
 
 _FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -18,6 +21,18 @@ _FONT_CANDIDATES = (
     "/System/Library/Fonts/Supplemental/Arial.ttf",
     "/Library/Fonts/Arial.ttf",
     "C:/Windows/Fonts/arial.ttf",
+)
+
+_CJK_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/System/Library/Fonts/PingFang.ttc",
+    "/System/Library/Fonts/Hiragino Sans GB.ttc",
+    "C:/Windows/Fonts/msyh.ttc",
 )
 
 
@@ -59,24 +74,33 @@ def has_filter(name: str) -> bool:
 @functools.cache
 def find_font() -> Path | None:
     """A TrueType font for captions: $NEMO_SKILLS_FONT, DejaVu Sans, or what fc-match offers."""
-    env = os.environ.get(ENV_FONT)
+    return _first_font(ENV_FONT, _FONT_CANDIDATES, ["fc-match", "-f", "%{file}", "sans:fontformat=TrueType"])
+
+
+@functools.cache
+def find_cjk_font() -> Path | None:
+    """A font with Chinese, Japanese and Korean glyphs: $NEMO_SKILLS_CJK_FONT, a known one, or fontconfig's."""
+    # fc-list, not fc-match: fc-match always offers its closest font, with Chinese glyphs or not.
+    return _first_font(ENV_CJK_FONT, _CJK_FONT_CANDIDATES, ["fc-list", ":lang=zh", "file"])
+
+
+def _first_font(env_name: str, candidates: tuple[str, ...], query: list[str]) -> Path | None:
+    env = os.environ.get(env_name)
     if env and Path(env).is_file():
         return Path(env)
-    for candidate in _FONT_CANDIDATES:
+    for candidate in candidates:
         if Path(candidate).is_file():
             return Path(candidate)
-    fc_match = shutil.which("fc-match")
-    if fc_match:
+    tool = shutil.which(query[0])
+    if tool:
         try:
-            found = subprocess.run(
-                [fc_match, "-f", "%{file}", "sans:fontformat=TrueType"],
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=False,
-            ).stdout.strip()
+            out = subprocess.run(
+                [tool, *query[1:]], capture_output=True, text=True, timeout=10, check=False
+            ).stdout
         except (OSError, subprocess.SubprocessError):
-            found = ""
-        if found and Path(found).is_file() and found.lower().endswith((".ttf", ".otf")):
+            out = ""
+        # fc-list prints "path: " lines; fc-match -f prints the bare path.
+        found = min((ln.strip().rstrip(":") for ln in out.splitlines() if ln.strip()), default="")
+        if found and Path(found).is_file() and found.lower().endswith((".ttf", ".otf", ".ttc", ".otc")):
             return Path(found)
     return None

@@ -12,6 +12,9 @@ from nemo_skills.local.renderer.ffmpeg import ffmpeg_exe
 
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _STREAM = re.compile(r"Stream #\d+:\d+(?:\[[^\]]*\])?(?:\([^)]*\))?: (Video|Audio): ([A-Za-z0-9_]+)(.*)")
+# After the codec: optional "(profile)" and "(tag / 0x...)" groups, then ", pixel_format".
+_PIX_FMT = re.compile(r"\s*(?:\([^)]*\)\s*)*,\s*([a-z][a-z0-9_]*)")
+_PROFILE = re.compile(r"\s*\(([^)/]+)\)")
 _SIZE = re.compile(r"(?<![0-9x])(\d{2,5})x(\d{2,5})(?![0-9x])")
 
 
@@ -29,6 +32,8 @@ class MediaInfo(BaseModel):
     has_video: bool
     video_codec: str | None
     audio_codec: str | None
+    pixel_format: str | None = None
+    video_profile: str | None = None
 
     @property
     def duration_ms(self) -> int:
@@ -44,13 +49,16 @@ def parse_report(report: str) -> MediaInfo:
         hours, minutes, seconds = match.groups()
         duration = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
     width = height = 0
-    video_codec = audio_codec = None
+    video_codec = audio_codec = pixel_format = video_profile = None
     for kind, codec, rest in _STREAM.findall(report):
         if kind == "Video" and video_codec is None:
             video_codec = codec
             size = _SIZE.search(rest)
             if size:
                 width, height = int(size.group(1)), int(size.group(2))
+            pix, profile = _PIX_FMT.match(rest), _PROFILE.match(rest)
+            pixel_format = pix.group(1) if pix else None
+            video_profile = profile.group(1).strip() if profile else None
         elif kind == "Audio" and audio_codec is None:
             audio_codec = codec
     if video_codec is None and audio_codec is None:
@@ -63,6 +71,8 @@ def parse_report(report: str) -> MediaInfo:
         has_video=video_codec is not None,
         video_codec=video_codec,
         audio_codec=audio_codec,
+        pixel_format=pixel_format,
+        video_profile=video_profile,
     )
 
 

@@ -13,8 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nemo_skills.draft import Draft
-from nemo_skills.local.renderer.ffmpeg import ffmpeg_exe, find_font, has_filter
-from nemo_skills.local.renderer.render_plan import MediaLookup, PlanError, RenderPlan, build_plan
+from nemo_skills.local.renderer.ffmpeg import ffmpeg_exe, find_cjk_font, find_font, has_filter
+from nemo_skills.local.renderer.render_plan import (
+    CJK_FONT_FILE,
+    FONT_FILE,
+    MediaLookup,
+    PlanError,
+    RenderPlan,
+    build_plan,
+)
 
 
 class RenderFailed(RuntimeError):
@@ -45,7 +52,9 @@ def render_draft(
     on_process: Callable[[subprocess.Popen[str]], None] | None = None,
 ) -> RenderPlan:
     """Render a draft to an MP4 at `dest` (written atomically); RenderFailed says why it could not."""
-    font = find_font()
+    cjk_font = find_cjk_font()
+    # A CJK font draws Latin too, so it stands in when there is no other font.
+    font = find_font() or cjk_font
     captions = font is not None and has_filter("drawtext")
     dest.parent.mkdir(parents=True, exist_ok=True)
     # A name of its own, so two renders never write into one file, even of the same job.
@@ -61,6 +70,8 @@ def render_draft(
             preset=preset,
             font=captions,
             gradients=has_filter("gradients"),
+            cjk_font=captions and cjk_font is not None,
+            crossfade=has_filter("xfade"),
         )
     except PlanError as exc:
         raise RenderFailed(str(exc)) from exc
@@ -71,7 +82,9 @@ def render_draft(
                 (workdir / name).write_text(text, encoding="utf-8")
             if captions and font is not None:
                 # Referred to by a plain relative name, so no path needs escaping in the filter graph.
-                shutil.copyfile(font, workdir / "font.ttf")
+                shutil.copyfile(font, workdir / FONT_FILE)
+                if cjk_font is not None and any(CJK_FONT_FILE in arg for arg in plan.args):
+                    shutil.copyfile(cjk_font, workdir / CJK_FONT_FILE)
             _run(plan, workdir, on_progress, cancel, on_process)
         os.replace(part, dest)
     except BaseException:

@@ -1,16 +1,18 @@
 """Turn a draft into one ffmpeg command: the filter graph, inputs and output settings.
 
 Pure: no process is started here. Video segments are normalised to one frame
-size and rate and concatenated (gaps become black); texts are drawn with
-drawtext from text files in the job's work folder (so no user text is ever
-parsed as filter syntax); audio segments are delayed to their start and mixed
-over a silent bed, so the output always has an AAC track.
+size and rate and joined, by hard cuts or by crossfades when the draft asks for
+transitions (gaps become black); stills marked with a motion get a slow zoom or
+pan; texts are drawn with drawtext from text files in the job's work folder (so
+no user text is ever parsed as filter syntax), in the CJK font when they need
+it; audio segments are delayed to their start and mixed over a bed that is a
+soft chord under generated scenes and animated stills (when there is no music)
+and silence elsewhere, so the output always has an AAC track.
 """
 
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +20,21 @@ from typing import Any
 
 from nemo_skills.draft import Draft, Segment
 from nemo_skills.local.records import MediaRecord
+from nemo_skills.local.renderer import effects
+from nemo_skills.local.renderer.captions import needs_cjk, wrap
 from nemo_skills.protocol import TrackType
 
 SIZES = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
 _COLOR = re.compile(r"^0x[0-9a-fA-F]{6}$")
 SAMPLE_RATE = 48000
 MAX_RENDER_SECONDS = 600.0
+# Names the fonts are copied to in the job's work folder.
+FONT_FILE = "font.ttf"
+CJK_FONT_FILE = "font-cjk.ttf"
+NO_CJK_FONT_NOTE = (
+    "no CJK font found: Chinese, Japanese or Korean captions show as boxes; install the fonts-wqy-microhei "
+    "package (apt) or set NEMO_SKILLS_CJK_FONT to a font file"
+)
 
 MediaLookup = Callable[[str], tuple[Path, MediaRecord] | None]
 
@@ -67,6 +78,8 @@ class _Builder:
     chains: list[str] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
     gradients: bool = True
+    cjk_font: bool = False
+    notes: list[str] = field(default_factory=list)
 
     def add_input(self, *args: str) -> int:
         self.inputs.append(list(args))
@@ -74,9 +87,18 @@ class _Builder:
 
     def text_file(self, text: str, chars: int) -> str:
         name = f"text{len(self.files)}.txt"
-        lines = [textwrap.fill(p, width=max(chars, 8)) for p in text.splitlines() or [""]]
+        lines = [line for p in text.splitlines() or [""] for line in wrap(p, chars)]
         self.files[name] = "\n".join(lines)[:2000]
         return name
+
+    def font_for(self, text: str) -> str:
+        if not needs_cjk(text):
+            return FONT_FILE
+        if self.cjk_font:
+            return CJK_FONT_FILE
+        if NO_CJK_FONT_NOTE not in self.notes:
+            self.notes.append(NO_CJK_FONT_NOTE)
+        return FONT_FILE
 
     def fit(self) -> str:
         w, h = self.width, self.height
@@ -92,7 +114,7 @@ class _Builder:
         chars = int(self.width * 0.85 / (size * 0.55))
         name = self.text_file(text, chars)
         out = (
-            f"drawtext=fontfile=font.ttf:textfile={name}:expansion=none:fontsize={size}:fontcolor=white:"
+            f"drawtext=fontfile={self.font_for(text)}:textfile={name}:expansion=none:fontsize={size}:fontcolor=white:"
             f"line_spacing={size // 4}:x=(w-text_w)/2:y={y}:box=1:boxcolor=black@0.45:boxborderw={size // 3}"
         )
         if enable is not None:
@@ -128,7 +150,12 @@ def _scene(b: _Builder, seg: Segment, dur: float, notes: list[str]) -> str:
     if b.gradients:
         # Gradients are smooth, so drawing them small and scaling up looks the same and is much faster.
         sw, sh = max(b.width // 4, 16), max(b.height // 4, 16)
-        src = f"gradients=s={sw}x{sh}:c0={c0}:c1={c1}:speed=0.015:r={b.fps}:d={dur:.3f},scale={b.width}:{b.height}"
+        # A seed from the colours: the same scene renders the same every time (ffmpeg's default is random).
+        seed = int(c0[2:] + c1[2:], 16) % 2**32
+        src = (
+            f"gradients=s={sw}x{sh}:c0={c0}:c1={c1}:speed=0.015:seed={seed}:r={b.fps}:d={dur:.3f},"
+            f"scale={b.width}:{b.height}"
+        )
     else:
         src = f"color=c={c0}:s={b.width}x{b.height}:r={b.fps}:d={dur:.3f}"
     chain = f"{src},setsar=1,format=yuv420p"
@@ -137,6 +164,12 @@ def _scene(b: _Builder, seg: Segment, dur: float, notes: list[str]) -> str:
         chain += "," + b.drawtext(prompt, 0.045, "h*0.78-text_h/2")
     del notes
     return chain
+
+
+def motion_of(seg: Segment) -> str | None:
+    """The slow zoom or pan a still asks for (`m.motion`), if it names a known one."""
+    motion = seg.meta.get("motion")
+    return motion if isinstance(motion, str) and motion in effects.MOTIONS else None
 
 
 def _video_piece(b: _Builder, seg: Segment, dur: float, lookup: MediaLookup, notes: list[str]) -> str:
@@ -148,6 +181,11 @@ def _video_piece(b: _Builder, seg: Segment, dur: float, lookup: MediaLookup, not
     if found is not None:
         path, media = found
         kind = kind or ("clip" if media.kind == "video" else media.kind)
+        if (media.kind == "image" or kind == "image") and motion_of(seg):
+            # One still frame in; zoompan makes every output frame from it.
+            i = b.add_input("-i", str(path))
+            move = effects.motion_filter(motion_of(seg) or "", b.width, b.height, b.fps, dur)
+            return f"[{i}:v]{move},format=yuv420p,trim=duration={dur:.3f}"
         if media.kind == "image" or kind == "image":
             i = b.add_input("-loop", "1", "-framerate", str(b.fps), "-t", f"{dur:.3f}", "-i", str(path))
             return f"[{i}:v]{b.fit()},trim=duration={dur:.3f}"
@@ -157,6 +195,81 @@ def _video_piece(b: _Builder, seg: Segment, dur: float, lookup: MediaLookup, not
             return f"[{i}:v]{b.fit()},tpad=stop_mode=clone:stop_duration={dur:.3f},trim=duration={dur:.3f}"
         raise PlanError(f"media {media.name!r} is {media.kind}, not something to show on the video track")
     return _scene(b, seg, dur, notes)
+
+
+def _tone_beds(draft: Draft, spans: list[tuple[Segment | None, float]], lookup: MediaLookup) -> list[str]:
+    """Audio chains of a soft chord under each generated scene and animated still, unless music plays."""
+    if any(
+        t.type == TrackType.AUDIO and isinstance(s.meta.get("src"), str)
+        for t in draft.tracks
+        for s in t.segments
+    ):
+        return []
+    chains, start = [], 0.0
+    for seg, dur in spans:
+        if seg is not None and (_is_scene(seg, lookup) or motion_of(seg)):
+            delay = round(start * 1000)
+            seed = str(seg.meta.get("prompt") or seg.meta.get("src") or "")
+            chains.append(f"{effects.tone_bed(dur, seed, SAMPLE_RATE)},adelay={delay}|{delay}")
+        start += dur
+    return chains
+
+
+def _is_scene(seg: Segment, lookup: MediaLookup) -> bool:
+    """Whether a video segment is a generated scene (no media behind it)."""
+    src = seg.meta.get("src")
+    return not (isinstance(src, str) and lookup(src) is not None)
+
+
+def _video_spans(draft: Draft, total: float) -> list[tuple[Segment | None, float]]:
+    """The video track as back-to-back (segment, seconds) pieces; None is black (a gap)."""
+    spans: list[tuple[Segment | None, float]] = []
+    cursor = 0.0
+    video = [s for t in draft.tracks if t.type == TrackType.VIDEO for s in t.segments]
+    for seg in sorted(video, key=lambda s: s.start):
+        start, end = seg.start / 1000, min(seg.end / 1000, total)
+        start = max(start, cursor)
+        if end - start < 0.04:
+            continue
+        if start - cursor >= 0.04:
+            spans.append((None, start - cursor))
+        spans.append((seg, end - start))
+        cursor = end
+    if total - cursor >= 0.04 or not spans:
+        spans.append((None, max(total - cursor, 0.04)))
+    return spans
+
+
+def _join(
+    b: _Builder,
+    spans: list[tuple[Segment | None, float]],
+    fades: list[float],
+    lookup: MediaLookup,
+    notes: list[str],
+) -> str:
+    """Filter chains that put the pieces one after another; returns the joined video's label."""
+    labels = []
+    for n, (seg, dur) in enumerate(spans):
+        # A piece that fades into the next runs on under the blend, so the cut stays where it was.
+        shown = dur + (fades[n] if n < len(fades) else 0.0)
+        chain = _black(b, shown) if seg is None else _video_piece(b, seg, shown, lookup, notes)
+        b.chains.append(f"{chain},setpts=PTS-STARTPTS,settb=1/{b.fps}[p{n}]")
+        labels.append(f"[p{n}]")
+    if not any(fades):
+        b.chains.append(f"{''.join(labels)}concat=n={len(labels)}:v=1:a=0[vcat]")
+        return "[vcat]"
+    joined, cut = labels[0], 0.0
+    for n, fade in enumerate(fades, start=1):
+        cut += spans[n - 1][1]
+        out = f"[x{n}]"
+        if fade:
+            b.chains.append(
+                f"{joined}{labels[n]}xfade=transition=fade:duration={fade:.3f}:offset={cut:.3f}{out}"
+            )
+        else:
+            b.chains.append(f"{joined}{labels[n]}concat=n=2:v=1:a=0{out}")
+        joined = out
+    return joined
 
 
 def _black(b: _Builder, dur: float) -> str:
@@ -174,6 +287,8 @@ def build_plan(
     preset: str = "veryfast",
     font: bool = True,
     gradients: bool = True,
+    cjk_font: bool = False,
+    crossfade: bool = True,
 ) -> RenderPlan:
     """The ffmpeg arguments that render a draft to `out` (an MP4 whatever its suffix)."""
     if not draft.ready_to_export:
@@ -186,31 +301,15 @@ def build_plan(
             f"the draft is {total:g}s long; the local backend renders at most {MAX_RENDER_SECONDS:g}s"
         )
     width, height = frame_size(aspect or draft.meta.get("aspect") or draft.meta.get("ratio"), short_side)
-    b = _Builder(width=width, height=height, fps=fps, font=font, gradients=gradients)
-    notes: list[str] = []
+    b = _Builder(width=width, height=height, fps=fps, font=font, gradients=gradients, cjk_font=cjk_font)
+    notes = b.notes
     if not font:
         notes.append("no font or drawtext filter found: rendered without captions or titles")
 
-    pieces: list[str] = []
-    cursor = 0.0
-    video = [s for t in draft.tracks if t.type == TrackType.VIDEO for s in t.segments]
-    for seg in sorted(video, key=lambda s: s.start):
-        start, end = seg.start / 1000, min(seg.end / 1000, total)
-        start = max(start, cursor)
-        if end - start < 0.04:
-            continue
-        if start - cursor >= 0.04:
-            pieces.append(_black(b, start - cursor))
-        pieces.append(_video_piece(b, seg, end - start, lookup, notes))
-        cursor = end
-    if total - cursor >= 0.04 or not pieces:
-        pieces.append(_black(b, max(total - cursor, 0.04)))
-    labels = []
-    for n, chain in enumerate(pieces):
-        b.chains.append(f"{chain},setpts=PTS-STARTPTS[p{n}]")
-        labels.append(f"[p{n}]")
-    video_out = "[vcat]"
-    b.chains.append(f"{''.join(labels)}concat=n={len(pieces)}:v=1:a=0{video_out}")
+    spans = _video_spans(draft, total)
+    wants_fades = crossfade and str(draft.meta.get("transition", "")).lower() in effects.TRANSITIONS
+    fades = effects.crossfades([dur for _, dur in spans], fps) if wants_fades else [0.0] * (len(spans) - 1)
+    video_out = _join(b, spans, fades, lookup, notes)
 
     texts = [(t, s) for t in draft.tracks if t.type == TrackType.TEXT for s in t.segments]
     if texts and font:
@@ -228,6 +327,10 @@ def build_plan(
 
     audio_labels = ["[bed]"]
     b.chains.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=duration={total:.3f}[bed]")
+    for chain in _tone_beds(draft, spans, lookup):
+        label = f"[a{len(audio_labels)}]"
+        b.chains.append(chain + label)
+        audio_labels.append(label)
     for track in draft.tracks:
         for seg in track.segments:
             audio_chain = _audio_piece(b, track.type, track.meta, seg, total, lookup)
@@ -257,8 +360,16 @@ def build_plan(
         "libx264",
         "-preset",
         preset,
+        "-profile:v",
+        "high",
+        # The fastest presets turn these off and so fall to Constrained Baseline; High needs them.
+        "-x264-params",
+        "8x8dct=1:cabac=1",
         "-pix_fmt",
         "yuv420p",
+        # Limited ("tv") range: players and platforms mis-show or refuse the full-range yuvj420p of JPEGs.
+        "-color_range",
+        "tv",
     ]
     args += ["-c:a", "aac", "-b:a", "128k", "-ar", str(SAMPLE_RATE), "-movflags", "+faststart"]
     args += ["-progress", "pipe:1", "-nostats", "-f", "mp4", str(out)]
