@@ -40,7 +40,13 @@ from nemo_skills.client.models import (
 )
 from nemo_skills.client.requester import Requester
 from nemo_skills.client.upload import MultipartFile, UploadProgressCallback, check_upload, check_urls
-from nemo_skills.errors import BackendError, InputError, NothingToExportError, SessionNotFoundError
+from nemo_skills.errors import (
+    BackendError,
+    InputError,
+    NothingToExportError,
+    RenderError,
+    SessionNotFoundError,
+)
 from nemo_skills.files.edge import check_id
 
 log = logging.getLogger(__name__)
@@ -385,5 +391,13 @@ class AsyncNemoClient(BaseClient):
         done = await self.wait_render(rid, deadline=deadline, on_progress=on_progress)
         assert done.url is not None
         target = dest / f"{rid}.mp4" if dest.is_dir() else dest
-        path = await self.download(done.url, target, on_progress=on_download)
+        try:
+            path = await self.download(done.url, target, on_progress=on_download)
+        except OSError as exc:
+            # A full disk or an unwritable folder: the render is done on the backend, so keep its id.
+            raise RenderError(
+                f"Render {rid} is done but {target} could not be written: {exc.strerror or exc}.",
+                render_id=rid,
+                action="Free some space (or pick another -o), then run `nemo-skills resume` to download it.",
+            ) from exc
         return ExportResult(render_id=rid, url=self.url(done.url), path=path, size=path.stat().st_size)

@@ -41,7 +41,7 @@ def check_link(value: str) -> str:
             f"Link {shown_url(url)} is {len(url):,} characters long; at most {MAX_URL_CHARS:,} are accepted."
         )
     if not is_link(url):
-        raise InputError(f"Not a usable link: {shown_url(value)} (expected an http:// or https:// URL).")
+        raise InputError(f"Not a usable link: '{shown_url(value)}' (expected an http:// or https:// URL).")
     return url
 
 
