@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from nemo_skills.cli.output import catalog_for, print_json
+from nemo_skills.files.edge import safe_text
 
 
 @click.command("route")
@@ -33,11 +34,11 @@ def route_cmd(
     if as_json:
         print_json(result)
         return
-    click.echo(f"{result.skill}: {result.reason}")
+    click.echo(safe_text(f"{result.skill}: {result.reason}"))
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"warning: {safe_text(warning)}", err=True)
     if explain:
         click.echo("")
         click.echo(f"{'skill':<26} {'score':>5}  reason")
         for row in result.scores:
-            click.echo(f"{row.skill:<26} {row.score:>5g}  {row.reason}")
+            click.echo(safe_text(f"{row.skill:<26} {row.score:>5g}  {row.reason}"))
