@@ -29,7 +29,11 @@ def route_cmd(
 ) -> None:
     """Pick the skill for TEXT, files and URLs, and say why."""
     from nemo_skills.catalog.router import route
+    from nemo_skills.files.checks import require_file
 
+    # A file that cannot be used is refused here too, as `run` would refuse it, not just warned about.
+    for path in files:
+        require_file(path, max_bytes=None, documents=True)
     result = route(text, files, urls, catalog=catalog_for(ctx))
     if as_json:
         print_json(result)

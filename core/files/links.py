@@ -24,7 +24,10 @@ def find_links(text: str) -> list[str]:
 
 def is_link(value: str) -> bool:
     """Whether a value is one http(s) URL with a host and no whitespace."""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unbalanced '[' read as an IPv6 host
+        return False
     return (
         parts.scheme in ("http", "https")
         and bool(parts.hostname)
@@ -48,12 +51,12 @@ def check_link(value: str) -> str:
 def check_base_url(value: str, *, action: str | None = None) -> str:
     """An API base URL: http(s), a host, no query or fragment, no trailing slash; InputError otherwise."""
     url = value.strip()
-    parts = urlsplit(url)
     if not is_link(url):
         raise InputError(
             f"Not a usable API base URL: {shown_url(value)} (expected http(s)://host[:port]).",
             action=action or "Use an http:// or https:// URL such as http://127.0.0.1:8000.",
         )
+    parts = urlsplit(url)
     if parts.query or parts.fragment:
         raise InputError(f"An API base URL takes no query or fragment: {shown_url(value)}", action=action)
     return url.rstrip("/")
