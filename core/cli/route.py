@@ -31,9 +31,10 @@ def route_cmd(
     from nemo_skills.catalog.router import route
     from nemo_skills.files.checks import require_file
 
-    # A file that cannot be used is refused here too, as `run` would refuse it, not just warned about.
+    # A file that is there but unusable is refused, as `run` would refuse it; a missing one is routed by name.
     for path in files:
-        require_file(path, max_bytes=None, documents=True)
+        if path.exists():
+            require_file(path, max_bytes=None, documents=True)
     result = route(text, files, urls, catalog=catalog_for(ctx))
     if as_json:
         print_json(result)

@@ -130,7 +130,7 @@ def _cases() -> Iterator[Case]:
         "file-binary-docx", ["run", "auto", "x", "--file", "d.docx"], 2, files={"d.docx": b"not a zip"}
     )
     yield Case("route-pdf-as-jpg", ["route", "animate", "--file", "fake.jpg"], 2, files={"fake.jpg": pdf})
-    yield Case("route-missing-file", ["route", "animate", "--file", "none.png"], 2)
+    yield Case("route-folder-as-file", ["route", "animate", "--file", "."], 2)
     yield Case("route-nothing", ["route", ""], 2)
     # Flag combinations refused with the reason.
     yield Case(
