@@ -273,6 +273,8 @@ class RenderError(NemoSkillsError):
 class RenderFailedError(RenderError):
     """The backend reports the render job as failed."""
 
+    default_action = "The timeline is kept: run `nemo-skills export` again to start a new render of it."
+
 
 class RenderTimeoutError(RenderError):
     """The deadline passed before the render finished; `render_id` resumes it."""

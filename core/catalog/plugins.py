@@ -82,6 +82,10 @@ def load_plugins() -> pluggy.PluginManager:
             continue
         if pm.get_plugin(short) is None:
             pm.register(importlib.import_module(dotted), name=short)
+    if allow:
+        known = seen | {dotted.rsplit(".", 1)[1] for dotted in DEFAULT_PLUGINS}
+        for name in sorted(allow - known):
+            log.warning("%s names %r, but no installed plugin has that name", ENV_ALLOWLIST, name)
     _invalidate()
     return pm
 

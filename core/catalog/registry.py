@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from nemo_skills.catalog import plugins
 from nemo_skills.catalog.skill import Skill
@@ -32,6 +32,9 @@ class SkillEntry(BaseModel):
     overrides: dict[str, Any] = Field(default_factory=dict)
 
 
+REGISTRY_VERSION = 1
+
+
 class RegistryFile(BaseModel):
     """The whole registry.yaml document."""
 
@@ -40,6 +43,15 @@ class RegistryFile(BaseModel):
     version: int = 1
     include_unlisted: bool = True
     skills: dict[str, SkillEntry] = Field(default_factory=dict)
+
+    @field_validator("version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        if value != REGISTRY_VERSION:
+            raise ValueError(
+                f"version {value} is not supported (this nemo-skills reads version {REGISTRY_VERSION})"
+            )
+        return value
 
 
 def default_registry_path() -> Path:

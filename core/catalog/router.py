@@ -94,7 +94,13 @@ def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> R
         for s in catalog.skills()
     ]
     rows.sort(key=lambda r: (-r.score, r.priority, r.skill))
-    if not rows or rows[0].score <= 0:
+    if not rows:
+        raise NoUsableInputError(
+            "no skill is served: every skill is disabled or filtered out.",
+            action="Enable a skill in the registry (--registry / NEMO_SKILLS_REGISTRY) "
+            "or widen NEMO_SKILLS_PLUGINS; `nemo-skills list` shows what is served.",
+        )
+    if rows[0].score <= 0:
         problems = request.problems
         detail = ("; ".join(problems) + ". ") if problems else ""
         what = (

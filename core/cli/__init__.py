@@ -55,6 +55,7 @@ class CliState:
     """Options every subcommand can read from the click context."""
 
     registry: Path | None = None
+    debug: bool = False
 
 
 class LazyGroup(click.Group):
@@ -113,9 +114,15 @@ class LazyGroup(click.Group):
     envvar="NEMO_SKILLS_REGISTRY",
     help="registry.yaml to use instead of the packaged one (env: NEMO_SKILLS_REGISTRY).",
 )
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="NEMO_SKILLS_DEBUG",
+    help="On an unexpected failure, show the traceback too (env: NEMO_SKILLS_DEBUG=1).",
+)
 @click.version_option(package_name="nemo-skills", prog_name="nemo-skills")
 @click.pass_context
-def cli(ctx: click.Context, registry: Path | None) -> None:
+def cli(ctx: click.Context, registry: Path | None, debug: bool) -> None:
     """Route requests to NemoVideo skills, run them, and make videos.
 
     Start offline with the local backend:
@@ -123,7 +130,7 @@ def cli(ctx: click.Context, registry: Path | None) -> None:
     \b
       nemo-skills run auto "a 5-second sunset over a city skyline" --backend local -o sunset.mp4
     """
-    ctx.obj = CliState(registry=registry)
+    ctx.obj = CliState(registry=registry, debug=debug)
 
 
 def main(argv: list[str] | None = None) -> None:

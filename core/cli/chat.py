@@ -26,6 +26,7 @@ from nemo_skills.cli.options import (
 )
 from nemo_skills.cli.output import catalog_for
 from nemo_skills.errors import ExitCode, InputError, NemoSkillsError
+from nemo_skills.files.edge import safe_text
 
 if TYPE_CHECKING:
     from nemo_skills.jobs.skill_session import SkillSession
@@ -107,7 +108,7 @@ class ChatLoop:
     def say(self, text: str) -> None:
         """Print to stdout, with the live display out of the way."""
         self.reporter.pause()
-        click.echo(text)
+        click.echo(safe_text(text))
 
     def handle(self, line: str) -> None:
         """Answer one line; an error is reported and the loop goes on."""
@@ -135,7 +136,7 @@ class ChatLoop:
             self.last_error = 0
         except NemoSkillsError as exc:
             self.reporter.pause()
-            click.echo(f"Error: {exc.user_message()}", err=True)
+            click.echo(f"Error: {safe_text(exc.user_message())}", err=True)
             self.last_error = exc.exit_code
 
     def upload(self, path: Path | None) -> None:

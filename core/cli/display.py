@@ -12,11 +12,13 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, Literal
 
 import click
 
 from nemo_skills.client.events import StillWorking
+from nemo_skills.files.edge import safe_text
 from nemo_skills.jobs.progress_events import (
     ItemStarted,
     JobUpdate,
@@ -65,7 +67,7 @@ class SilentReporter(Reporter):
     def __call__(self, event: ProgressEvent) -> None:
         """Print warnings; drop the rest."""
         if isinstance(event, Notice) and event.level == "warning":
-            click.echo(f"warning: {event.message}", err=True, file=self.stream)
+            click.echo(f"warning: {safe_text(event.message)}", err=True, file=self.stream)
 
 
 class JsonReporter(Reporter):
@@ -114,7 +116,8 @@ class RichReporter(Reporter):
 
         if no_color is None:
             no_color = bool(os.environ.get("NO_COLOR"))
-        self._escape = escape
+        # Rich markup escaped, and terminal control characters too: labels quote prompts and file names.
+        self._escape: Callable[[str], str] = lambda text: escape(safe_text(text))
         self.console = (
             Console(file=file, force_terminal=True, no_color=no_color, highlight=False)
             if file is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -10,7 +11,8 @@ import click
 
 from nemo_skills.cli.display import PROGRESS_MODES, Reporter, make_reporter
 from nemo_skills.cli.output import print_json
-from nemo_skills.errors import InterruptedByUser, NemoSkillsError
+from nemo_skills.errors import InputError, InterruptedByUser, NemoSkillsError
+from nemo_skills.files.edge import check_id
 from nemo_skills.jobs.backends import CLOUD
 from nemo_skills.jobs.interrupts import cancel_means_ctrl_c
 
@@ -43,7 +45,29 @@ def session_options(f: F) -> F:
         is_flag=True,
         help="Continue the last session of the skill on this backend.",
     )(f)
-    return click.option("--session", "session_id", metavar="ID", help="Continue this session.")(f)
+    return click.option(
+        "--session", "session_id", metavar="ID", callback=id_callback, help="Continue this session."
+    )(f)
+
+
+def id_callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Refuse a malformed session, render or job id before anything is sent with it."""
+    if value is None:
+        return value
+    what = (param.name or "id").removesuffix("_ids").removesuffix("_id").replace("_", " ")
+    values = value if isinstance(value, tuple) else (value,)
+    for one in values:
+        try:
+            check_id(one, what)
+        except InputError as exc:
+            raise click.BadParameter(exc.message) from None
+    return value
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number of seconds.")
+    return value
 
 
 def json_option(f: F) -> F:
@@ -73,6 +97,7 @@ def deadline_option(f: F) -> F:
     return click.option(
         "--deadline",
         type=click.FloatRange(min=0, min_open=True),
+        callback=_finite,
         metavar="SECONDS",
         help="Stop waiting for the render after this long; the render id is kept to resume (exit 9).",
     )(f)

@@ -2,51 +2,147 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import re
 import sys
+import traceback
 from typing import Any
 
 import click
 
+from nemo_skills import protocol
 from nemo_skills.errors import ExitCode, NemoSkillsError
+from nemo_skills.files.edge import safe_text, shorten
+
+_json_printed = False
 
 
 def error(message: str) -> None:
-    """Print an error for a person on stderr."""
-    click.echo(f"Error: {message}", err=True)
+    """Print an error for a person on stderr, control characters escaped and secrets removed."""
+    click.echo(f"Error: {redact(safe_text(message))}", err=True)
 
 
 def print_json(value: Any) -> None:
     """Print one JSON document on stdout (pydantic models included)."""
     from pydantic import BaseModel
 
+    global _json_printed
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json")
     elif isinstance(value, list):
         value = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+    _json_printed = True
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    if text != safe_text(text):
+        # Lone surrogates (undecodable bytes of a name) cannot be written as UTF-8: escape them.
+        text = json.dumps(value, ensure_ascii=True, indent=2)
+    click.echo(text)
+
+
+def secrets_in_env() -> list[str]:
+    """Values that must never be shown: NEMO_TOKEN (raw and stripped)."""
+    raw = os.environ.get(protocol.ENV_TOKEN, "")
+    return [v for v in {raw, raw.strip()} if len(v) >= 4]
+
+
+def redact(text: str) -> str:
+    """Text with every known secret and any bearer credential replaced by ***."""
+    for secret in secrets_in_env():
+        text = text.replace(secret, "***")
+        # A header error may quote it escaped (repr of bytes).
+        text = text.replace(safe_text(secret, keep_newlines=False), "***")
+        text = text.replace(repr(secret.encode("utf-8", "replace"))[2:-1], "***")
+    return _BEARER.sub("Bearer ***", text)
+
+
+_BEARER = re.compile(r"Bearer\s+[^\s'\"]+", re.IGNORECASE)
+
+
+def _unexpected(exc: BaseException) -> tuple[str, int]:
+    """The one line and exit code for an exception nemo-skills did not raise on purpose."""
+    if isinstance(exc, UnicodeError):
+        return f"input is not valid UTF-8 text ({type(exc).__name__}).", ExitCode.BAD_INPUT
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        what = exc.strerror or type(exc).__name__
+        hint = ""
+        if exc.errno == errno.ENOSPC:
+            hint = " Free some space, then run `nemo-skills resume` to fetch what was rendered."
+        elif exc.errno in (errno.ENOTDIR, errno.EISDIR, errno.EEXIST):
+            hint = " Check NEMO_SKILLS_DATA_DIR / NEMO_SKILLS_CONFIG_DIR and the paths given."
+        return f"cannot use{where}: {what}.{hint}", ExitCode.FAILURE
+    detail = shorten(str(exc), 120)
+    return (
+        f"unexpected failure ({type(exc).__name__}{': ' + detail if detail else ''}); "
+        "run again with --debug to see the traceback, and please report it.",
+        ExitCode.FAILURE,
+    )
+
+
+def _error_object(exc: BaseException, message: str, code: int) -> dict[str, Any]:
+    context: dict[str, Any] = {"job_id": None, "session_id": None, "render_id": None}
+    action = None
+    if isinstance(exc, NemoSkillsError):
+        context.update({k: v for k, v in exc.context().items() if v is not None})
+        action = exc.action
+    return {
+        **context,
+        "error": {
+            "type": type(exc).__name__,
+            "message": redact(message),
+            "action": redact(action) if action else None,
+            "code": getattr(exc, "code", None),
+            "exit_code": code,
+        },
+    }
 
 
 def run_cli(group: click.Group, argv: list[str] | None) -> int:
-    """Run a click group; nemo-skills errors become a message and their exit code, never a traceback."""
+    """Run a click group: every failure becomes one line on stderr and its exit code, never a traceback.
+
+    Under --json stdout still gets its one JSON object, with an `error`, whatever failed;
+    --debug (or NEMO_SKILLS_DEBUG=1) adds the traceback of an unexpected failure.
+    """
+    global _json_printed
+    args = list(sys.argv[1:] if argv is None else argv)
+    words = args[: args.index("--")] if "--" in args else args
+    as_json = "--json" in words
+    debug = "--debug" in words or os.environ.get("NEMO_SKILLS_DEBUG", "") not in ("", "0")
+    _json_printed = False
     try:
         # Without standalone mode, click returns a command's ctx.exit(n) code instead of raising it.
-        result = group.main(args=argv, prog_name="nemo-skills", standalone_mode=False)
+        result = group.main(args=args, prog_name="nemo-skills", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code or 0)
     except click.ClickException as exc:
-        exc.show()
-        return ExitCode.BAD_INPUT if exc.exit_code == 2 else int(exc.exit_code)
-    except click.Abort:
-        error("interrupted")
-        return ExitCode.INTERRUPTED
-    except KeyboardInterrupt:
-        error("interrupted")
-        return ExitCode.INTERRUPTED
+        code = ExitCode.BAD_INPUT if exc.exit_code == 2 else int(exc.exit_code)
+        if as_json and not _json_printed:
+            print_json(_error_object(exc, exc.format_message(), code))
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f" (see: {exc.ctx.command_path} --help)"
+        error(" ".join(exc.format_message().split()) + hint)
+        return code
+    except (click.Abort, KeyboardInterrupt) as exc:
+        return _fail(exc, "interrupted", ExitCode.INTERRUPTED, as_json)
     except NemoSkillsError as exc:
-        error(exc.user_message())
-        return int(exc.exit_code)
+        return _fail(exc, exc.user_message(), int(exc.exit_code), as_json)
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        message, code = _unexpected(exc)
+        return _fail(exc, message, code, as_json)
     return result if isinstance(result, int) and not isinstance(result, bool) else ExitCode.OK
+
+
+def _fail(exc: BaseException, message: str, code: int, as_json: bool) -> int:
+    if as_json and not _json_printed:
+        print_json(_error_object(exc, message if not isinstance(exc, NemoSkillsError) else exc.message, code))
+    # One line: the action joins the message instead of starting a second one.
+    error(" ".join(part.strip() for part in message.splitlines() if part.strip()))
+    return code
 
 
 def state(ctx: click.Context) -> Any:

@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from nemo_skills.files.edge import safe_text
+
 
 def reply_block(text: str, changes: list[str], timeline: str | None) -> str:
     """The reply as printed: its text, then what changed and the timeline unless the text says them."""
@@ -15,14 +17,14 @@ def reply_block(text: str, changes: list[str], timeline: str | None) -> str:
         lines += ["", "Changes:", *extra]
     if timeline and timeline not in text:
         lines += ["", timeline]
-    return "\n".join(lines)
+    return safe_text("\n".join(lines))
 
 
 def print_batch(result: Any) -> None:
     """A batch's outcome for people: each item's reply or error, then a summary line per item."""
     for item in result.items:
         click.echo("")
-        click.echo(f"[{item.index}/{len(result.items)}] {item.label}")
+        click.echo(safe_text(f"[{item.index}/{len(result.items)}] {item.label}"))
         if item.skipped:
             click.echo(f"Already done (job {item.job_id}): {item.output or 'no export'}")
         elif item.ok and item.result is not None:
@@ -33,7 +35,7 @@ def print_batch(result: Any) -> None:
             if item.result.output is not None:
                 click.echo(f"Saved: {item.result.output}")
         else:
-            click.echo(f"Failed: {item.error}")
+            click.echo(safe_text(f"Failed: {item.error}"))
     click.echo("")
     click.echo(
         f"Batch: {len(result.items)} request(s), {result.succeeded} done, {result.failed} failed "
@@ -49,7 +51,7 @@ def print_batch(result: Any) -> None:
             else ""
         )
         job = f" [{item.job_id}]" if item.job_id else ""
-        click.echo(f"  {item.index:>2}. {mark} {where}{job}")
+        click.echo(safe_text(f"  {item.index:>2}. {mark} {where}{job}"))
     if result.failed:
         click.echo("Run the same command again to finish what is missing: items already done are skipped.")
 

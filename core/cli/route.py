@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from nemo_skills.cli.output import catalog_for, print_json
+from nemo_skills.files.edge import safe_text
 
 
 @click.command("route")
@@ -28,16 +29,21 @@ def route_cmd(
 ) -> None:
     """Pick the skill for TEXT, files and URLs, and say why."""
     from nemo_skills.catalog.router import route
+    from nemo_skills.files.checks import require_file
 
+    # A file that is there but unusable is refused, as `run` would refuse it; a missing one is routed by name.
+    for path in files:
+        if path.exists():
+            require_file(path, max_bytes=None, documents=True)
     result = route(text, files, urls, catalog=catalog_for(ctx))
     if as_json:
         print_json(result)
         return
-    click.echo(f"{result.skill}: {result.reason}")
+    click.echo(safe_text(f"{result.skill}: {result.reason}"))
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"warning: {safe_text(warning)}", err=True)
     if explain:
         click.echo("")
         click.echo(f"{'skill':<26} {'score':>5}  reason")
         for row in result.scores:
-            click.echo(f"{row.skill:<26} {row.score:>5g}  {row.reason}")
+            click.echo(safe_text(f"{row.skill:<26} {row.score:>5g}  {row.reason}"))

@@ -118,8 +118,9 @@ def run_cmd(
     ):
         # `run --continue "add a title"`: the one argument is the request; the session knows its skill.
         skill, text = "auto", skill
+    _check_flags(text, output, no_export, batch_file, each)
     if text == "-":
-        text = sys.stdin.read()
+        text = _read_stdin()
     if batch_file is not None or each:
         _run_batch(
             ctx,
@@ -166,6 +167,28 @@ def run_cmd(
         print_json(result)
         return
     _print_result(result, backend)
+
+
+def _check_flags(
+    text: str, output: Path | None, no_export: bool, batch_file: Path | None, each: bool
+) -> None:
+    """Refuse flag combinations that would otherwise be silently ignored."""
+    if batch_file is not None and each:
+        raise click.UsageError(
+            "give either --batch (requests from a file) or --each (one per --file), not both."
+        )
+    if batch_file is not None and text:
+        raise click.UsageError("--batch takes its requests from the file: put TEXT in each line instead.")
+    if no_export and output is not None:
+        raise click.UsageError("--no-export writes no file, so -o has nothing to name; drop one of them.")
+
+
+def _read_stdin() -> str:
+    raw = sys.stdin.buffer.read()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("the request read from stdin is not UTF-8 text.") from None
 
 
 def _print_result(result: Any, backend: str) -> None:

@@ -11,6 +11,7 @@ from nemo_skills.cli.options import (
     backend_option,
     check_session_flags,
     deadline_option,
+    id_callback,
     json_error,
     json_option,
     progress_option,
@@ -236,7 +237,11 @@ _output_option = click.option(
 @skill_option
 @_output_option
 @click.option(
-    "--render", "render_id", metavar="ID", help="Finish this render (started earlier) instead of a new one."
+    "--render",
+    "render_id",
+    metavar="ID",
+    callback=id_callback,
+    help="Finish this render (started earlier) instead of a new one.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 @backend_option
@@ -278,7 +283,7 @@ def export_cmd(
 
 
 @click.command("resume")
-@click.argument("job_ids", nargs=-1, metavar="[JOB]...")
+@click.argument("job_ids", nargs=-1, metavar="[JOB]...", callback=id_callback)
 @session_options
 @skill_option
 @_output_option

@@ -40,7 +40,14 @@ from nemo_skills.client.models import (
 )
 from nemo_skills.client.requester import Requester
 from nemo_skills.client.upload import MultipartFile, UploadProgressCallback, check_upload, check_urls
-from nemo_skills.errors import BackendError, InputError, NothingToExportError, SessionNotFoundError
+from nemo_skills.errors import (
+    BackendError,
+    InputError,
+    NothingToExportError,
+    RenderError,
+    SessionNotFoundError,
+)
+from nemo_skills.files.edge import check_id
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +141,7 @@ class AsyncNemoClient(BaseClient):
         """Get a token and open a session: a new one, or `session_id` if the backend still has it."""
         if session_id is None:
             return await self._new_session(language_hint=language_hint)
-        self.session = SessionInfo(session_id=session_id)
+        self.session = SessionInfo(session_id=check_id(session_id, "session"))
         try:
             await self._state_of(session_id)
         except SessionNotFoundError:
@@ -263,7 +270,7 @@ class AsyncNemoClient(BaseClient):
         return answers.parse_credits(envelope_data(body))
 
     async def _state_of(self, session_id: str) -> SessionState:
-        body = await self._api.call("GET", protocol.state_path(session_id))
+        body = await self._api.call("GET", protocol.state_path(check_id(session_id, "session")))
         return answers.parse_state(envelope_data(body))
 
     async def _state_now(self) -> SessionState:
@@ -300,7 +307,7 @@ class AsyncNemoClient(BaseClient):
                 on_render_id(made)
             return made
 
-        rid = render_id or fresh()
+        rid = check_id(render_id, "render") if render_id else fresh()
         renamed = repeated = 0
         while True:
             try:
@@ -327,7 +334,8 @@ class AsyncNemoClient(BaseClient):
 
     async def render_status(self, render_id: str) -> tuple[RenderProgress, float | None]:
         """One look at a render job, and the wait the server suggests before the next."""
-        response, body = await self._api.send("GET", protocol.render_status_path(render_id))
+        path = protocol.render_status_path(check_id(render_id, "render"))
+        response, body = await self._api.send("GET", path)
         return parse_render_status(render_id, body), retry_after_seconds(response.headers, body)
 
     async def wait_render(
@@ -377,9 +385,19 @@ class AsyncNemoClient(BaseClient):
 
         `on_render_id` hears the id of a new render before it is requested (see start_export).
         """
-        rid = render_id or await self.start_export(on_render_id=on_render_id)
+        rid = (
+            check_id(render_id, "render") if render_id else await self.start_export(on_render_id=on_render_id)
+        )
         done = await self.wait_render(rid, deadline=deadline, on_progress=on_progress)
         assert done.url is not None
         target = dest / f"{rid}.mp4" if dest.is_dir() else dest
-        path = await self.download(done.url, target, on_progress=on_download)
+        try:
+            path = await self.download(done.url, target, on_progress=on_download)
+        except OSError as exc:
+            # A full disk or an unwritable folder: the render is done on the backend, so keep its id.
+            raise RenderError(
+                f"Render {rid} is done but {target} could not be written: {exc.strerror or exc}.",
+                render_id=rid,
+                action="Free some space (or pick another -o), then run `nemo-skills resume` to download it.",
+            ) from exc
         return ExportResult(render_id=rid, url=self.url(done.url), path=path, size=path.stat().st_size)

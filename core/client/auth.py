@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError
 from nemo_skills import protocol
 from nemo_skills.errors import AuthError, BackendError, NemoSkillsError
 from nemo_skills.files.atomic import atomic_write_text, config_dir
+from nemo_skills.files.edge import TOKEN_PATTERN, check_token
 
 fcntl: ModuleType | None
 try:
@@ -219,12 +220,12 @@ class Authenticator:
         env = os.environ.get(protocol.ENV_TOKEN, "").strip() if env_token else ""
         if token:
             self.source = TokenSource.EXPLICIT
-            self._current = SecretStr(token)
+            self._current = SecretStr(check_token(token, "the token given to the client"))
         elif provider is not None:
             self.source = TokenSource.PROVIDER
         elif env:
             self.source = TokenSource.ENV
-            self._current = SecretStr(env)
+            self._current = SecretStr(check_token(env, protocol.ENV_TOKEN))
         else:
             self.source = TokenSource.ANONYMOUS
 
@@ -282,7 +283,8 @@ class Authenticator:
                 value = await value
             if not isinstance(value, str) or not value.strip():
                 raise AuthError("The token provider returned no token.")
-            self._current, self._expires_at = SecretStr(value.strip()), None
+            checked = check_token(value.strip(), "the token provider's token")
+            self._current, self._expires_at = SecretStr(checked), None
             return
         async with self._cache.fetching():
             await self._obtain_anonymous(force=force)
@@ -307,5 +309,8 @@ class Authenticator:
                 self._current, self._expires_at = cached.token, cached.expires_at
                 return
             raise
+        if not TOKEN_PATTERN.fullmatch(value):
+            # A token no header can carry is the backend's fault, not the user's; it is never shown.
+            raise BackendError("The backend issued a token that is not printable ASCII.")
         self._current, self._expires_at = SecretStr(value), expires_at
         self._cache.put(self._base_url, CachedToken(token=SecretStr(value), expires_at=expires_at))

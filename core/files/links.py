@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 from nemo_skills.errors import InputError
+from nemo_skills.files.edge import MAX_URL_CHARS, shown_url
 
 # A link inside free text ends at whitespace, quotes or angle brackets; trailing punctuation is dropped.
 LINK_IN_TEXT = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
@@ -23,7 +24,10 @@ def find_links(text: str) -> list[str]:
 
 def is_link(value: str) -> bool:
     """Whether a value is one http(s) URL with a host and no whitespace."""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unbalanced '[' read as an IPv6 host
+        return False
     return (
         parts.scheme in ("http", "https")
         and bool(parts.hostname)
@@ -35,20 +39,24 @@ def is_link(value: str) -> bool:
 def check_link(value: str) -> str:
     """A user's link, stripped; InputError when it is not an http(s) URL with a host."""
     url = value.strip()
+    if len(url) > MAX_URL_CHARS:
+        raise InputError(
+            f"Link {shown_url(url)} is {len(url):,} characters long; at most {MAX_URL_CHARS:,} are accepted."
+        )
     if not is_link(url):
-        raise InputError(f"Not a usable link: {value!r} (expected an http:// or https:// URL).")
+        raise InputError(f"Not a usable link: '{shown_url(value)}' (expected an http:// or https:// URL).")
     return url
 
 
 def check_base_url(value: str, *, action: str | None = None) -> str:
     """An API base URL: http(s), a host, no query or fragment, no trailing slash; InputError otherwise."""
     url = value.strip()
-    parts = urlsplit(url)
     if not is_link(url):
         raise InputError(
-            f"Not a usable API base URL: {value!r} (expected http(s)://host[:port]).",
+            f"Not a usable API base URL: {shown_url(value)} (expected http(s)://host[:port]).",
             action=action or "Use an http:// or https:// URL such as http://127.0.0.1:8000.",
         )
+    parts = urlsplit(url)
     if parts.query or parts.fragment:
-        raise InputError(f"An API base URL takes no query or fragment: {value!r}", action=action)
+        raise InputError(f"An API base URL takes no query or fragment: {shown_url(value)}", action=action)
     return url.rstrip("/")

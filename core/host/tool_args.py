@@ -46,7 +46,9 @@ class RunSkillArgs(ToolArgs):
     urls: list[str] = Field(default_factory=list, description="Media or page URLs to upload first.")
     export: bool = Field(default=True, description="Render and download the MP4 after the reply.")
     output: str | None = Field(
-        default=None, description="Where to write the MP4; by default a new file in the data folder."
+        default=None,
+        description="MP4 name inside the server's output folder (no absolute path outside it, no '..'); "
+        "by default a new file there.",
     )
     deadline_seconds: float | None = Field(
         default=None,
@@ -87,7 +89,9 @@ class ExportArgs(ToolArgs):
     skill: str | None = Field(default=None, description=_SKILL_HELP)
     session_id: str | None = Field(default=None, description=_SESSION_HELP)
     output: str | None = Field(
-        default=None, description="Where to write the MP4; by default a new file in the data folder."
+        default=None,
+        description="MP4 name inside the server's output folder (no absolute path outside it, no '..'); "
+        "by default a new file there.",
     )
     deadline_seconds: float | None = Field(
         default=None,

@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nemo_skills.catalog.registry import Catalog, get_catalog
 from nemo_skills.client.settings import ClientOptions
-from nemo_skills.errors import RenderTimeoutError
+from nemo_skills.errors import InputError, RenderTimeoutError
 from nemo_skills.files.atomic import data_dir
+from nemo_skills.files.edge import relative_name, shorten
 from nemo_skills.files.naming import VIDEO_SUFFIX, OutputExistsError, resolve_output, slugify
 from nemo_skills.host.session_pool import SessionPool
 from nemo_skills.host.tool_results import ExportOutput
@@ -40,6 +41,36 @@ class ToolboxSettings(BaseModel):
     export_deadline: float | None = Field(
         default=None, gt=0, description="Default seconds an export waits before returning its render id."
     )
+
+
+def confined_output(folder: Path, output: str, label: str, *, overwrite: bool) -> Path:
+    """An MP4 path inside `folder` (links followed); `overwrite` replaces only a file that is an MP4."""
+    root = folder.resolve()
+    given = Path(output)
+    # An absolute path is accepted only inside the folder (a pending render remembers its full path).
+    name = given if given.is_absolute() else relative_name(output, "output")
+    if given.suffix and given.suffix.lower() != VIDEO_SUFFIX:
+        raise InputError(f"output {shorten(output, 60)}: only {VIDEO_SUFFIX} files are written.")
+    target = root / name
+    if ".." in given.parts or not target.resolve().is_relative_to(root):
+        raise InputError(f"output {shorten(output, 60)} leads outside the output folder {root}.")
+    try:
+        path = resolve_output(target, label, cwd=root, force=overwrite)
+    except OutputExistsError as exc:
+        raise OutputExistsError(exc.message, action="Pass overwrite: true, or another output.") from exc
+    if path.exists() and not (path.is_file() and looks_like_mp4(path)):
+        raise InputError(f"output {shorten(output, 60)} exists and is not an MP4; it is never replaced.")
+    return path
+
+
+def looks_like_mp4(path: Path) -> bool:
+    """Whether a file starts like an MP4 (an ISO media `ftyp` box)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return False
+    return head[4:8] == b"ftyp"
 
 
 class ToolContext:
@@ -69,14 +100,9 @@ class ToolContext:
     def output_path(self, output: str | None, label: str, *, overwrite: bool = False) -> Path:
         """The MP4 path: the caller's (relative to the output folder), else a fresh name there."""
         folder = self.settings.output_dir
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         if output is not None:
-            try:
-                return resolve_output(Path(output), label, cwd=folder, force=overwrite)
-            except OutputExistsError as exc:
-                raise OutputExistsError(
-                    exc.message, action="Pass overwrite: true, or another output."
-                ) from exc
+            return confined_output(folder, output, label, overwrite=overwrite)
         stem = slugify(label)
         path, n = folder / f"{stem}{VIDEO_SUFFIX}", 2
         while path.exists():

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from nemo_skills.errors import InputError
+from nemo_skills.files.edge import relative_name
 
 MAX_BATCH_LINES = 1000
 
@@ -92,13 +93,18 @@ def parse_batch_line(raw: str, line: int, base: Path) -> BatchItem:
         return BatchItem(line=line, error=f"line {line}: {_first_error(exc)}")
     if not (parsed.text.strip() or parsed.files or parsed.urls):
         return BatchItem(line=line, error=f"line {line}: no text, files or urls")
+    if parsed.output is not None:
+        try:
+            relative_name(parsed.output, "output")
+        except InputError as exc:
+            return BatchItem(line=line, error=f"line {line}: {exc.message}")
     files = [p if p.is_absolute() else base / p for p in (Path(f).expanduser() for f in parsed.files)]
     return BatchItem(
         line=line,
         text=parsed.text,
         files=files,
         urls=parsed.urls,
-        output=Path(parsed.output).expanduser() if parsed.output else None,
+        output=Path(parsed.output) if parsed.output else None,
     )
 
 

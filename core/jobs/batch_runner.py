@@ -26,6 +26,7 @@ from nemo_skills.errors import (
     PlanTierError,
     RateLimitedError,
 )
+from nemo_skills.files.edge import shorten
 from nemo_skills.files.naming import resolve_output
 from nemo_skills.jobs.backends import CLOUD, Backend, backend_label, client_options_from_env, open_backend
 from nemo_skills.jobs.batch import BatchItem
@@ -143,6 +144,14 @@ class _Planned(BaseModel):
     model_config = {"arbitrary_types_allowed": True}
 
 
+def _inside(request: BatchRequest, output: Path) -> bool:
+    """Whether an item's output, links followed, stays inside the batch's output folder."""
+    folder = (request.output_dir or Path.cwd()).resolve()
+    if output.is_absolute() or ".." in output.parts:
+        return False
+    return (folder / output).resolve().is_relative_to(folder)
+
+
 def _plan(
     request: BatchRequest, label: str, catalog: Catalog, store: SessionStore, journal: Journal, batch_id: str
 ) -> list[_Planned]:
@@ -154,6 +163,12 @@ def _plan(
         planned.append(entry)
         if item.error is not None:
             entry.error = InputError(item.error)
+            continue
+        if item.output is not None and not _inside(request, item.output):
+            entry.error = InputError(
+                f"line {item.line}: output {shorten(str(item.output), 60)} is outside the output folder; "
+                "give a name inside it (no absolute path, no '..', no link leading out)."
+            )
             continue
         spec = item_spec(request, item, label, index)
         earlier = journal.latest_for(spec)

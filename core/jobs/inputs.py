@@ -15,6 +15,8 @@ from nemo_skills.catalog.skill import Skill
 from nemo_skills.errors import DocumentNotSupportedError, InputError
 from nemo_skills.files.checks import require_file
 from nemo_skills.files.documents import read_document
+from nemo_skills.files.edge import check_prompt
+from nemo_skills.files.links import check_link
 from nemo_skills.files.media import InputKind
 
 
@@ -77,7 +79,8 @@ def prepare_input(
 
     `catalog` (by default the configured one) names the skills to suggest for a document.
     """
-    prepared = PreparedInput(text=text.strip(), urls=list(dict.fromkeys(urls or [])))
+    links = list(dict.fromkeys(check_link(u) for u in urls or []))
+    prepared = PreparedInput(text=check_prompt(text).strip(), urls=links)
     for path in files or []:
         kind = check_media(Path(path), skill)
         if kind is InputKind.DOCUMENT:

@@ -65,11 +65,12 @@ async def test_a_session_continues_in_a_later_server_run(
 async def test_an_existing_output_is_refused_before_anything_is_sent(
     local_backend: Any, tmp_path: Path
 ) -> None:
-    taken = tmp_path / "sunset.mp4"
+    taken = tmp_path / "videos" / "sunset.mp4"
+    taken.parent.mkdir()
     taken.write_bytes(b"an earlier video")
     async with Toolbox(settings(local_backend, tmp_path)) as toolbox:
         with pytest.raises(OutputExistsError) as info:
-            await toolbox.call("run_skill", {"prompt": "a 3-second sunset", "output": str(taken)})
+            await toolbox.call("run_skill", {"prompt": "a 3-second sunset", "output": "sunset.mp4"})
     assert "overwrite: true" in info.value.user_message()
     assert taken.read_bytes() == b"an earlier video"
     assert SessionStore().records() == []
@@ -123,3 +124,33 @@ async def test_chat_whose_edit_failed_says_not_applied_and_sends_nothing_again(
     message = info.value.user_message()
     assert "not applied" in message and "send the request again" in message
     assert state["tracks"] == 0 and backend.chat_requests == 1
+
+
+@pytest.mark.parametrize(
+    ("output", "why"),
+    [
+        ("../escape.mp4", "no '..'"),
+        ("/tmp/elsewhere.mp4", "leads outside"),
+        ("~/home.mp4", "no '~'"),
+        ("notes.txt", "only .mp4"),
+    ],
+)
+async def test_mcp_writes_only_mp4_files_inside_its_folder(
+    local_backend: Any, tmp_path: Path, output: str, why: str
+) -> None:
+    async with Toolbox(settings(local_backend, tmp_path)) as toolbox:
+        with pytest.raises(InputError, match=why):
+            await toolbox.call("run_skill", {"prompt": "a 3-second sunset", "output": output})
+    assert SessionStore().records() == []
+
+
+async def test_overwrite_never_replaces_a_file_that_is_not_an_mp4(local_backend: Any, tmp_path: Path) -> None:
+    notes = tmp_path / "videos" / "notes.mp4"
+    notes.parent.mkdir()
+    notes.write_text("my notes, not a video", encoding="utf-8")
+    async with Toolbox(settings(local_backend, tmp_path)) as toolbox:
+        with pytest.raises(InputError, match="not an MP4"):
+            await toolbox.call(
+                "run_skill", {"prompt": "a 3-second sunset", "output": "notes.mp4", "overwrite": True}
+            )
+    assert notes.read_text(encoding="utf-8") == "my notes, not a video"

@@ -1,0 +1,120 @@
+"""Checks of what a user, a file or the network hands in: ids, tokens, URLs, prompts, numbers, shown text.
+
+Each check either returns the value to use or raises the InputError a user
+reads; the message never repeats a secret and shows other values shortened
+and with control characters escaped, so a hostile value cannot take over a
+terminal or flood it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import PurePath
+from urllib.parse import urlsplit
+
+from nemo_skills.errors import InputError
+
+MAX_PROMPT_CHARS = 20_000
+MAX_URL_CHARS = 2_048
+MAX_ID_CHARS = 128
+SHOWN_CHARS = 80
+
+# Session, render and job ids the backends and the journal issue: letters, digits, '-', '_', '.', ':'.
+# A leading '.' is refused so an id can never name a parent folder in a URL path.
+_ID = re.compile(r"[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,127}")
+# Printable ASCII without space: what an HTTP header value can carry as a bearer token.
+TOKEN_PATTERN = re.compile(r"[\x21-\x7e]{1,4096}")
+# C0 and C1 controls and DEL, except newline and tab (kept for multi-line replies).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_ALL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def safe_text(text: str, *, keep_newlines: bool = True) -> str:
+    """Text with terminal control characters (ESC, CR, BEL, ...) escaped as \\xNN; lone surrogates too."""
+    pattern = _CONTROL if keep_newlines else _CONTROL_ALL
+    text = pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    # Undecodable bytes of a file name or argv arrive as lone surrogates; they cannot be printed.
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") if _has_surrogates(text) else text
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def shorten(text: str, limit: int = SHOWN_CHARS) -> str:
+    """One line of at most `limit` characters, escaped, for quoting a value in a message."""
+    text = safe_text(text, keep_newlines=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_id(value: str, what: str) -> str:
+    """A session, render or job id, or InputError before anything is sent with it."""
+    if not _ID.fullmatch(value):
+        raise InputError(
+            f"{what} {shorten(value, 40)!s} is not a valid id "
+            f"(letters, digits, '-', '_', '.', ':'; at most {MAX_ID_CHARS} characters).",
+            action="Copy the id from `nemo-skills jobs` or from the output of the command that made it.",
+        )
+    return value
+
+
+def check_token(value: str, where: str) -> str:
+    """A bearer token (printable ASCII, no spaces); the error names where it came from, never the value."""
+    if not TOKEN_PATTERN.fullmatch(value):
+        raise InputError(
+            f"{where} is not a usable token: only printable ASCII without spaces or line breaks is allowed.",
+            action=f"Fix or unset {where}; it was not sent.",
+        )
+    return value
+
+
+def shown_url(value: str) -> str:
+    """A URL as a message may show it: user and password removed, shortened, escaped."""
+    try:
+        parts = urlsplit(value)
+        if parts.username is not None or parts.password is not None:
+            host = parts.hostname or ""
+            port = f":{parts.port}" if parts.port else ""
+            value = parts._replace(netloc=f"***@{host}{port}").geturl()
+    except ValueError:
+        # An unparsable URL: hide everything between the scheme and an '@'.
+        value = re.sub(r"//[^/@]*@", "//***@", value)
+    return shorten(value, SHOWN_CHARS)
+
+
+def check_prompt(text: str, *, what: str = "the request") -> str:
+    """A prompt within the documented length, as valid text (bad UTF-8 is bad input, not a crash)."""
+    if _has_surrogates(text):
+        raise InputError(f"{what} is not valid UTF-8 text.", action="Save it as UTF-8 and try again.")
+    if "\x00" in text:
+        raise InputError(f"{what} holds NUL bytes: is it a binary file?")
+    if len(text) > MAX_PROMPT_CHARS:
+        raise InputError(
+            f"{what} is {len(text):,} characters long; at most {MAX_PROMPT_CHARS:,} are accepted.",
+            action="Shorten it, or put the material in a document (--file notes.md).",
+        )
+    return text
+
+
+def check_number(value: float, what: str, *, low: float = 0.0, high: float = math.inf) -> float:
+    """A finite number with low < value <= high."""
+    if not math.isfinite(value) or not low < value <= high:
+        bound = "" if math.isinf(high) else f" and at most {high:g}"
+        raise InputError(f"{what} must be a finite number above {low:g}{bound} (got {value!r}).")
+    return value
+
+
+def relative_name(value: str, what: str) -> PurePath:
+    """A path that stays inside a folder: relative, no '..', no '~'; else InputError."""
+    path = PurePath(value)
+    if not value or path.is_absolute() or value.startswith("~") or ".." in path.parts:
+        raise InputError(
+            f"{what} {shorten(value, 60)} must be a name inside the output folder "
+            "(no absolute path, no '..', no '~')."
+        )
+    return path
