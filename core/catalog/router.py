@@ -77,6 +77,10 @@ def route(
     return route_request(request, catalog=catalog)
 
 
+# Rows built through the validator, skipping BaseModel.__init__: routing is on every request's path.
+_score_row = ScoreRow.__pydantic_validator__.validate_python
+
+
 def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> RouteResult:
     """Pick the skill for an already built request."""
     catalog = catalog if catalog is not None else get_catalog()
@@ -84,15 +88,12 @@ def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> R
     for claim in _claims(request, catalog):
         if claim.skill not in best or claim.score > best[claim.skill].score:
             best[claim.skill] = claim
-    rows = [
-        ScoreRow(
-            skill=s.name,
-            score=best[s.name].score if s.name in best else 0.0,
-            reason=best[s.name].reason if s.name in best else "no claim",
-            priority=catalog.priority(s.name),
-        )
-        for s in catalog.skills()
-    ]
+    rows = []
+    for entry in catalog.entries:
+        name = entry.skill.name
+        claim = best.get(name)
+        score, reason = (claim.score, claim.reason) if claim is not None else (0.0, "no claim")
+        rows.append(_score_row({"skill": name, "score": score, "reason": reason, "priority": entry.priority}))
     rows.sort(key=lambda r: (-r.score, r.priority, r.skill))
     if not rows or rows[0].score <= 0:
         problems = request.problems

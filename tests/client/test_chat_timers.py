@@ -6,6 +6,7 @@ The timers run with tiny intervals; each test asserts an order or a lower bound,
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -110,7 +111,7 @@ async def test_notices_are_spaced_an_interval_apart_during_one_silence() -> None
     events = [e async for e in read_events(_every(0.15, NEWS, 1), options)]
     elapsed = [e.elapsed for e in events if isinstance(e, StillWorking)]
     assert len(elapsed) >= 2 and isinstance(events[-1], PartialText)
-    assert all(b - a >= 0.02 for a, b in zip(elapsed, elapsed[1:], strict=False))
+    assert all(b - a >= 0.02 for a, b in itertools.pairwise(elapsed))
     assert asyncio.get_running_loop().time() - started >= 0.15
 
 
