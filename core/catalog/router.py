@@ -88,11 +88,11 @@ def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> R
     for claim in _claims(request, catalog):
         if claim.skill not in best or claim.score > best[claim.skill].score:
             best[claim.skill] = claim
-    rows = []
+    rows: list[ScoreRow] = []
     for entry in catalog.entries:
         name = entry.skill.name
-        claim = best.get(name)
-        score, reason = (claim.score, claim.reason) if claim is not None else (0.0, "no claim")
+        won = best.get(name)
+        score, reason = (won.score, won.reason) if won is not None else (0.0, "no claim")
         rows.append(_score_row({"skill": name, "score": score, "reason": reason, "priority": entry.priority}))
     rows.sort(key=lambda r: (-r.score, r.priority, r.skill))
     if not rows or rows[0].score <= 0:
