@@ -7,6 +7,8 @@ above or between them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from nemo_skills.catalog.claims import Claim, RouteRequest
 from nemo_skills.catalog.hookspecs import hookimpl
@@ -15,7 +17,8 @@ from nemo_skills.files.links import find_links
 from nemo_skills.files.media import InputKind
 
 # Claims built through the validator, skipping BaseModel.__init__: this runs for every request routed.
-_claim = Claim.__pydantic_validator__.validate_python
+_claim: Callable[[dict[str, Any]], Claim] = Claim.__pydantic_validator__.validate_python
+_URL, _TEXT = InputKind.URL.value, InputKind.TEXT.value
 
 NAMED, URL, DOCUMENT, VIDEO, IMAGES, TEXT, AUDIO = 100.0, 90.0, 80.0, 70.0, 60.0, 50.0, 40.0
 CAPABLE = 10.0
@@ -74,6 +77,28 @@ class _SkillSet:
         alternatives = "|".join(re.escape(p) for p in self.by_phrase)
         self.phrases = re.compile(alternatives) if alternatives else None
         self.accepts = [(skill, frozenset(k.value for k in skill.inputs)) for skill in members]
+        self._capable: dict[tuple[frozenset[str], str], list[Claim]] = {}
+
+    def named(self, text: str) -> Skill | None:
+        """The skill the text names, earliest mention first."""
+        if self.phrases is None:
+            return None
+        match = self.phrases.search(_normalise(text))
+        return self.by_phrase[match.group()] if match is not None else None
+
+    def capable(self, kinds: frozenset[str], winner: str) -> list[Claim]:
+        """The low claims of the other skills that accept every kind of input given."""
+        key = (kinds, winner)
+        claims = self._capable.get(key)
+        if claims is None:
+            # Made once per kinds and winner: the router only reads claims, so they can be shared.
+            reason = "accepts " + ", ".join(sorted(kinds))
+            claims = self._capable[key] = [
+                _claim({"skill": skill.name, "score": CAPABLE, "reason": reason})
+                for skill, accepted in self.accepts
+                if skill.name != winner and kinds <= accepted
+            ]
+        return claims
 
 
 _sets: dict[tuple[int, ...], _SkillSet] = {}
@@ -92,11 +117,7 @@ def _skill_set(skills: dict[str, Skill]) -> _SkillSet:
 
 def named_skill(text: str, skills: dict[str, Skill]) -> Skill | None:
     """The skill the text names (by name, title or keyword), earliest mention first."""
-    phrases = _skill_set(skills)
-    if phrases.phrases is None:
-        return None
-    match = phrases.phrases.search(_normalise(text))
-    return phrases.by_phrase[match.group()] if match is not None else None
+    return _skill_set(skills).named(text)
 
 
 def _without_urls(text: str) -> str:
@@ -108,17 +129,24 @@ def _without_urls(text: str) -> str:
     return text
 
 
-def _policy(request: RouteRequest, skills: dict[str, Skill], urls: list[str]) -> Claim | None:
-    named = named_skill(_without_urls(request.text), skills)
+def _asks_for_sora(text: str) -> bool:
+    # Most prompts do not contain the letters at all: skip the word search for them.
+    return (not text.isascii() or "sora" in text.lower()) and _says(_SORA_WORD, text)
+
+
+def _policy(request: RouteRequest, skills: _SkillSet, urls: list[str]) -> Claim | None:
+    named = skills.named(_without_urls(request.text))
     if named is not None:
-        return Claim(skill=named.name, score=NAMED, reason=f"the request names {named.title}")
+        return _claim({"skill": named.name, "score": NAMED, "reason": f"the request names {named.title}"})
     kinds = request.kinds()
     images = kinds.count(InputKind.IMAGE)
     videos = kinds.count(InputKind.VIDEO)
     audio = kinds.count(InputKind.AUDIO)
     documents = kinds.count(InputKind.DOCUMENT)
     if urls and not (images or videos or audio):
-        return Claim(skill=GENERATOR_BY_LINK, score=URL, reason=f"a link to turn into a video ({urls[0]})")
+        return _claim(
+            {"skill": GENERATOR_BY_LINK, "score": URL, "reason": f"a link to turn into a video ({urls[0]})"}
+        )
     if documents:
         return Claim(skill=SORA, score=DOCUMENT, reason="a document whose text becomes the prompt")
     if videos:
@@ -132,7 +160,7 @@ def _policy(request: RouteRequest, skills: dict[str, Skill], urls: list[str]) ->
     if audio:
         return Claim(skill=VIDEO_GEN, score=AUDIO, reason="audio to build a video around")
     if request.text.strip():
-        if _says(_SORA_WORD, request.text):
+        if _asks_for_sora(request.text):
             return Claim(skill=SORA, score=TEXT, reason="a text prompt that asks for Sora")
         return Claim(skill=VIDEO_GEN, score=TEXT, reason="a text prompt to generate from")
     return None
@@ -141,21 +169,18 @@ def _policy(request: RouteRequest, skills: dict[str, Skill], urls: list[str]) ->
 @hookimpl(trylast=True)
 def route_input(request: RouteRequest, skills: dict[str, Skill]) -> list[Claim] | None:
     """Claim the input by the built-in policy; other able skills get a low score."""
-    urls = request.all_urls
-    winner = _policy(request, skills, urls)
+    # Every link has "://": without it and without given URLs, there is no link to look for.
+    urls = request.all_urls if request.urls or "://" in request.text else []
+    known = _skill_set(skills)
+    winner = _policy(request, known, urls)
     if winner is None:
         return None
-    claims = [winner]
     # Input kinds by value: a set of strings hashes in C, a set of enum members in Python.
     kinds = {k.value for k in request.kinds()}
     if urls:
-        kinds.add(InputKind.URL.value)
+        kinds.add(_URL)
     if request.text.strip():
-        kinds.add(InputKind.TEXT.value)
+        kinds.add(_TEXT)
     if not kinds:
-        return claims
-    reason = "accepts " + ", ".join(sorted(kinds))
-    for skill, accepted in _skill_set(skills).accepts:
-        if skill.name != winner.skill and kinds <= accepted:
-            claims.append(_claim({"skill": skill.name, "score": CAPABLE, "reason": reason}))
-    return claims
+        return [winner]
+    return [winner, *known.capable(frozenset(kinds), winner.skill)]

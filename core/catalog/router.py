@@ -8,7 +8,8 @@ out-score it for the inputs it knows better.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -77,8 +78,8 @@ def route(
     return route_request(request, catalog=catalog)
 
 
-# Rows built through the validator, skipping BaseModel.__init__: routing is on every request's path.
-_score_row = ScoreRow.__pydantic_validator__.validate_python
+# The result, its rows with it, built by one validator call: routing is on every request's path.
+_route_result: Callable[[dict[str, Any]], RouteResult] = RouteResult.__pydantic_validator__.validate_python
 
 
 def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> RouteResult:
@@ -88,14 +89,14 @@ def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> R
     for claim in _claims(request, catalog):
         if claim.skill not in best or claim.score > best[claim.skill].score:
             best[claim.skill] = claim
-    rows: list[ScoreRow] = []
+    rows: list[dict[str, Any]] = []
     for entry in catalog.entries:
         name = entry.skill.name
         won = best.get(name)
         score, reason = (won.score, won.reason) if won is not None else (0.0, "no claim")
-        rows.append(_score_row({"skill": name, "score": score, "reason": reason, "priority": entry.priority}))
-    rows.sort(key=lambda r: (-r.score, r.priority, r.skill))
-    if not rows or rows[0].score <= 0:
+        rows.append({"skill": name, "score": score, "reason": reason, "priority": entry.priority})
+    rows.sort(key=lambda r: (-r["score"], r["priority"], r["skill"]))
+    if not rows or rows[0]["score"] <= 0:
         problems = request.problems
         detail = ("; ".join(problems) + ". ") if problems else ""
         what = (
@@ -105,8 +106,16 @@ def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> R
         )
         raise NoUsableInputError(f"{what}: {detail}Accepted: {accepted_inputs_text()}.")
     top = rows[0]
-    return RouteResult(
-        skill=top.skill, reason=top.reason, scores=rows, urls=request.all_urls, warnings=request.problems
+    # Every link has "://": without it and without given URLs, there is no link to look for.
+    urls = request.all_urls if request.urls or "://" in request.text else []
+    return _route_result(
+        {
+            "skill": top["skill"],
+            "reason": top["reason"],
+            "scores": rows,
+            "urls": urls,
+            "warnings": request.problems,
+        }
     )
 
 
