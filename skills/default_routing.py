@@ -46,7 +46,11 @@ def _words(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 _EDIT_WORDS, _SORA_WORD = _words(_EDIT), _words("sora")
 _SEPARATORS = re.compile(r"[\W_]+")
-_UNSPACED_CHAR = re.compile(f"([{_UNSPACED}])")
+_UNSPACED_RUN = re.compile(f"[{_UNSPACED}]+")
+
+
+def _spaced(run: re.Match[str]) -> str:
+    return " " + " ".join(run.group()) + " "
 
 
 def _says(words: tuple[re.Pattern[str], re.Pattern[str]], text: str) -> bool:
@@ -58,7 +62,7 @@ def _normalise(text: str) -> str:
     text = text.lower()
     if not text.isascii():
         # Each unspaced-script character stands alone, so a name written inside such text is found.
-        text = _UNSPACED_CHAR.sub(r" \1 ", text)
+        text = _UNSPACED_RUN.sub(_spaced, text)
     return " " + _SEPARATORS.sub(" ", text).strip() + " "
 
 
