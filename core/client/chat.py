@@ -55,7 +55,8 @@ class _Inbox:
     def put(self, events: list[ChatEvent]) -> None:
         """Leave events, waking the consumer if it waits."""
         self.events.extend(events)
-        self._wake()
+        if self.waiter is not None:
+            self._wake()
 
     def end(self, failure: Exception | None = None) -> None:
         """No more events; `failure` is raised to the consumer after the ones left."""
@@ -110,13 +111,14 @@ async def read_events(
 
 async def _read(source: AsyncIterator[ServerSentEvent], options: ClientOptions, inbox: _Inbox) -> None:
     """Decode the stream into the inbox, then end it (with a StreamError first if it broke off)."""
+    put, clock = inbox.put, time.monotonic
     try:
         async for sse in source:
             decoded = decode_data(sse.data)
             if decoded:
                 if not isinstance(decoded[0], Heartbeat):
-                    inbox.news_at = time.monotonic()
-                inbox.put(decoded)
+                    inbox.news_at = clock()
+                put(decoded)
     except httpx.TimeoutException:
         inbox.put([StreamError(message=f"The backend went silent for over {options.sse_read_timeout:g} s.")])
     except httpx.TransportError as exc:
