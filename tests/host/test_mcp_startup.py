@@ -89,18 +89,28 @@ def test_start_up_loads_neither_the_http_client_nor_the_sessions(tmp_path: Path)
     env = dict(
         os.environ, NEMO_SKILLS_CONFIG_DIR=str(tmp_path / "c"), NEMO_SKILLS_DATA_DIR=str(tmp_path / "d")
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        input="".join(json.dumps(r) + "\n" for r in requests),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=True,
-    )
-    answers: list[dict[str, Any]] = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    err_path = tmp_path / "stderr.txt"
+    with err_path.open("w", encoding="utf-8") as err_file:
+        server = subprocess.Popen(
+            [sys.executable, "-c", probe],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err_file,
+            text=True,
+            env=env,
+        )
+    assert server.stdin is not None and server.stdout is not None
+    try:
+        server.stdin.write("".join(json.dumps(r) + "\n" for r in requests))
+        server.stdin.flush()
+        # Both answers before the pipe closes: at end of input the server stops, answered or not.
+        answers: list[dict[str, Any]] = [json.loads(server.stdout.readline()) for _ in range(2)]
+        server.stdin.close()
+        server.wait(timeout=120)
+    finally:
+        server.kill()
     assert [a.get("id") for a in answers] == [1, 2]
     assert len(answers[1]["result"]["tools"]) == 8
-    loaded = set(done.stderr.split("LOADED ", 1)[1].split())
+    loaded = set(err_path.read_text(encoding="utf-8").split("LOADED ", 1)[1].split())
     assert "nemo_skills.host.mcp_server" in loaded
     assert not {"httpx", "nemo_skills.client.async_client", "nemo_skills.host.toolbox"} & loaded
