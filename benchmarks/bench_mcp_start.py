@@ -110,8 +110,16 @@ def main() -> None:
         f"  floor: one-tool SDK server    {statistics.median(floor) * 1e3:6.0f} ms   CPU {statistics.median(floor_cpu) * 1e3:5.0f} ms"
     )
     print(f"  ratio                         {ratio:6.2f}x      CPU {cpu_ratio:5.2f}x (goal: at most {GOAL}x)")
-    print(f"nemo-skills --help              {statistics.median(help_s) * 1e3:6.0f} ms")
-    print(f"nemo-skills route TEXT          {statistics.median(route_s) * 1e3:6.0f} ms")
+    # Load on a shared machine only ever adds time: the best runs are the steadiest comparison.
+    print(
+        f"  ratio of the best runs        {min(ours) / min(floor):6.2f}x      CPU {min(ours_cpu) / min(floor_cpu):5.2f}x"
+    )
+    print(
+        f"nemo-skills --help              {statistics.median(help_s) * 1e3:6.0f} ms (best {min(help_s) * 1e3:.0f})"
+    )
+    print(
+        f"nemo-skills route TEXT          {statistics.median(route_s) * 1e3:6.0f} ms (best {min(route_s) * 1e3:.0f})"
+    )
 
 
 if __name__ == "__main__":
