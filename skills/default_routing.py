@@ -142,6 +142,10 @@ def _policy(request: RouteRequest, skills: _SkillSet, urls: list[str]) -> Claim 
     named = skills.named(_without_urls(request.text))
     if named is not None:
         return _claim({"skill": named.name, "score": NAMED, "reason": f"the request names {named.title}"})
+    if not request.files and not urls:  # text alone, the common request: no file rules to try
+        if request.text.strip():
+            return _text_claim(request.text)
+        return None
     kinds = request.kinds()
     images = kinds.count(InputKind.IMAGE)
     videos = kinds.count(InputKind.VIDEO)
@@ -164,10 +168,14 @@ def _policy(request: RouteRequest, skills: _SkillSet, urls: list[str]) -> Claim 
     if audio:
         return Claim(skill=VIDEO_GEN, score=AUDIO, reason="audio to build a video around")
     if request.text.strip():
-        if _asks_for_sora(request.text):
-            return Claim(skill=SORA, score=TEXT, reason="a text prompt that asks for Sora")
-        return Claim(skill=VIDEO_GEN, score=TEXT, reason="a text prompt to generate from")
+        return _text_claim(request.text)
     return None
+
+
+def _text_claim(text: str) -> Claim:
+    if _asks_for_sora(text):
+        return _claim({"skill": SORA, "score": TEXT, "reason": "a text prompt that asks for Sora"})
+    return _claim({"skill": VIDEO_GEN, "score": TEXT, "reason": "a text prompt to generate from"})
 
 
 @hookimpl(trylast=True)

@@ -7,6 +7,7 @@ out-score it for the inputs it knows better.
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -79,6 +80,7 @@ def route(
 
 
 # The result, its rows with it, built by one validator call: routing is on every request's path.
+_by_score = operator.itemgetter("score")
 _route_result: Callable[[dict[str, Any]], RouteResult] = RouteResult.__pydantic_validator__.validate_python
 
 
@@ -95,7 +97,8 @@ def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> R
         won = best.get(name)
         score, reason = (won.score, won.reason) if won is not None else (0.0, "no claim")
         rows.append({"skill": name, "score": score, "reason": reason, "priority": entry.priority})
-    rows.sort(key=lambda r: (-r["score"], r["priority"], r["skill"]))
+    # Entries come by priority, then name; a stable sort on the score keeps that order within a score.
+    rows.sort(key=_by_score, reverse=True)
     if not rows or rows[0]["score"] <= 0:
         problems = request.problems
         detail = ("; ".join(problems) + ". ") if problems else ""
