@@ -7,12 +7,18 @@ above or between them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from nemo_skills.catalog.claims import Claim, RouteRequest
 from nemo_skills.catalog.hookspecs import hookimpl
 from nemo_skills.catalog.skill import Skill
 from nemo_skills.files.links import find_links
 from nemo_skills.files.media import InputKind
+
+# Claims built through the validator, skipping BaseModel.__init__: this runs for every request routed.
+_claim: Callable[[dict[str, Any]], Claim] = Claim.__pydantic_validator__.validate_python
+_URL, _TEXT = InputKind.URL.value, InputKind.TEXT.value
 
 NAMED, URL, DOCUMENT, VIDEO, IMAGES, TEXT, AUDIO = 100.0, 90.0, 80.0, 70.0, 60.0, 50.0, 40.0
 CAPABLE = 10.0
@@ -23,52 +29,138 @@ EDITOR = "free-generator-editor"
 LEONARDO = "video-leonardo"
 VIDEO_GEN = "nemo-video-gen"
 
-_EDIT_WORDS = re.compile(
-    r"\b(transitions?|music|bgm|edit(?:s|ing)?|cut|trim(?:med|ming)?|montage|slide ?show)\b", re.IGNORECASE
+# Scripts written without spaces between words (Chinese, Japanese, Korean next to Latin letters): a
+# character of theirs ends a Latin word, where Python's Unicode `\b` sees no boundary ("用sora做").
+_UNSPACED = (
+    "\u2e80-\u2fff\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
 )
-_SORA_WORD = re.compile(r"\bsora\b", re.IGNORECASE)
+_EDIT = r"(transitions?|music|bgm|edit(?:s|ing)?|cut|trim(?:med|ming)?|montage|slide ?show)"
+
+
+def _words(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The pattern as a whole word: a fast `\b` form, and one that also ends words at unspaced script."""
+    mixed = f"(?<![^\\W{_UNSPACED}]){pattern}(?![^\\W{_UNSPACED}])"
+    return re.compile(rf"\b{pattern}\b", re.IGNORECASE), re.compile(mixed, re.IGNORECASE)
+
+
+_EDIT_WORDS, _SORA_WORD = _words(_EDIT), _words("sora")
+_SEPARATORS = re.compile(r"[\W_]+")
+_UNSPACED_RUN = re.compile(f"[{_UNSPACED}]+")
+
+
+def _spaced(run: re.Match[str]) -> str:
+    return " " + " ".join(run.group()) + " "
+
+
+def _says(words: tuple[re.Pattern[str], re.Pattern[str]], text: str) -> bool:
+    # Every `\b` boundary is one of the mixed form's too, so ASCII text needs only the fast form.
+    return words[0].search(text) is not None or (not text.isascii() and words[1].search(text) is not None)
 
 
 def _normalise(text: str) -> str:
-    return " " + re.sub(r"[\W_]+", " ", text.lower()).strip() + " "
+    text = text.lower()
+    if not text.isascii():
+        # Each unspaced-script character stands alone, so a name written inside such text is found.
+        text = _UNSPACED_RUN.sub(_spaced, text)
+    return " " + _SEPARATORS.sub(" ", text).strip() + " "
+
+
+class _SkillSet:
+    """What the policy needs of a set of skills, worked out once: their phrases and accepted inputs."""
+
+    def __init__(self, members: tuple[Skill, ...]) -> None:
+        self.members = members  # kept alive, so the ids that key this set are not reused
+        self.by_phrase: dict[str, Skill] = {}
+        for skill in members:
+            for phrase in (skill.name, skill.title, *skill.route_keywords):
+                if phrase.strip():
+                    self.by_phrase.setdefault(_normalise(phrase), skill)
+        # One search for all phrases. At the earliest match the first alternative wins, and they are
+        # in skill order: the earliest mention, ties to the first skill, as a search per phrase would.
+        alternatives = "|".join(re.escape(p) for p in self.by_phrase)
+        self.phrases = re.compile(alternatives) if alternatives else None
+        self.accepts = [(skill, frozenset(k.value for k in skill.inputs)) for skill in members]
+        self._capable: dict[tuple[frozenset[str], str], list[Claim]] = {}
+
+    def named(self, text: str) -> Skill | None:
+        """The skill the text names, earliest mention first."""
+        if self.phrases is None:
+            return None
+        match = self.phrases.search(_normalise(text))
+        return self.by_phrase[match.group()] if match is not None else None
+
+    def capable(self, kinds: frozenset[str], winner: str) -> list[Claim]:
+        """The low claims of the other skills that accept every kind of input given."""
+        key = (kinds, winner)
+        claims = self._capable.get(key)
+        if claims is None:
+            # Made once per kinds and winner: the router only reads claims, so they can be shared.
+            reason = "accepts " + ", ".join(sorted(kinds))
+            claims = self._capable[key] = [
+                _claim({"skill": skill.name, "score": CAPABLE, "reason": reason})
+                for skill, accepted in self.accepts
+                if skill.name != winner and kinds <= accepted
+            ]
+        return claims
+
+
+_sets: dict[tuple[int, ...], _SkillSet] = {}
+
+
+def _skill_set(skills: dict[str, Skill]) -> _SkillSet:
+    members = tuple(skills.values())
+    key = tuple(map(id, members))
+    found = _sets.get(key)
+    if found is None:
+        if len(_sets) > 32:
+            _sets.clear()
+        found = _sets[key] = _SkillSet(members)
+    return found
 
 
 def named_skill(text: str, skills: dict[str, Skill]) -> Skill | None:
     """The skill the text names (by name, title or keyword), earliest mention first."""
-    haystack = _normalise(text)
-    found: list[tuple[int, Skill]] = []
-    for skill in skills.values():
-        for phrase in (skill.name, skill.title, *skill.route_keywords):
-            at = haystack.find(_normalise(phrase))
-            if at >= 0:
-                found.append((at, skill))
-    return min(found, key=lambda f: f[0])[1] if found else None
+    return _skill_set(skills).named(text)
 
 
 def _without_urls(text: str) -> str:
     # A link's slug ("/why-video-leonardo-is-great") does not name the skill to use.
+    if "://" not in text:  # every link has it: most requests skip the search
+        return text
     for url in find_links(text):
         text = text.replace(url, " ")
     return text
 
 
-def _policy(request: RouteRequest, skills: dict[str, Skill]) -> Claim | None:
-    named = named_skill(_without_urls(request.text), skills)
+def _asks_for_sora(text: str) -> bool:
+    # Most prompts do not contain the letters at all: skip the word search for them.
+    return (not text.isascii() or "sora" in text.lower()) and _says(_SORA_WORD, text)
+
+
+def _policy(request: RouteRequest, skills: _SkillSet, urls: list[str]) -> Claim | None:
+    named = skills.named(_without_urls(request.text))
     if named is not None:
-        return Claim(skill=named.name, score=NAMED, reason=f"the request names {named.title}")
-    images = request.count(InputKind.IMAGE)
-    videos = request.count(InputKind.VIDEO)
-    audio = request.count(InputKind.AUDIO)
-    documents = request.count(InputKind.DOCUMENT)
-    urls = request.all_urls
+        return _claim({"skill": named.name, "score": NAMED, "reason": f"the request names {named.title}"})
+    if not request.files and not urls:  # text alone, the common request: no file rules to try
+        if request.text.strip():
+            return _text_claim(request.text)
+        return None
+    kinds = request.kinds()
+    images = kinds.count(InputKind.IMAGE)
+    videos = kinds.count(InputKind.VIDEO)
+    audio = kinds.count(InputKind.AUDIO)
+    documents = kinds.count(InputKind.DOCUMENT)
     if urls and not (images or videos or audio):
-        return Claim(skill=GENERATOR_BY_LINK, score=URL, reason=f"a link to turn into a video ({urls[0]})")
+        return _claim(
+            {"skill": GENERATOR_BY_LINK, "score": URL, "reason": f"a link to turn into a video ({urls[0]})"}
+        )
     if documents:
         return Claim(skill=SORA, score=DOCUMENT, reason="a document whose text becomes the prompt")
     if videos:
         return Claim(skill=EDITOR, score=VIDEO, reason=f"{videos} video clip(s) to edit")
     if images:
-        if _EDIT_WORDS.search(request.text):
+        if _says(_EDIT_WORDS, request.text):
             return Claim(skill=EDITOR, score=IMAGES, reason="images with an editing request")
         if images >= 2 and audio:
             return Claim(skill=EDITOR, score=IMAGES, reason=f"{images} images plus audio to cut together")
@@ -76,26 +168,31 @@ def _policy(request: RouteRequest, skills: dict[str, Skill]) -> Claim | None:
     if audio:
         return Claim(skill=VIDEO_GEN, score=AUDIO, reason="audio to build a video around")
     if request.text.strip():
-        if _SORA_WORD.search(request.text):
-            return Claim(skill=SORA, score=TEXT, reason="a text prompt that asks for Sora")
-        return Claim(skill=VIDEO_GEN, score=TEXT, reason="a text prompt to generate from")
+        return _text_claim(request.text)
     return None
+
+
+def _text_claim(text: str) -> Claim:
+    if _asks_for_sora(text):
+        return _claim({"skill": SORA, "score": TEXT, "reason": "a text prompt that asks for Sora"})
+    return _claim({"skill": VIDEO_GEN, "score": TEXT, "reason": "a text prompt to generate from"})
 
 
 @hookimpl(trylast=True)
 def route_input(request: RouteRequest, skills: dict[str, Skill]) -> list[Claim] | None:
     """Claim the input by the built-in policy; other able skills get a low score."""
-    winner = _policy(request, skills)
+    # Every link has "://": without it and without given URLs, there is no link to look for.
+    urls = request.all_urls if request.urls or "://" in request.text else []
+    known = _skill_set(skills)
+    winner = _policy(request, known, urls)
     if winner is None:
         return None
-    claims = [winner]
-    kinds = set(request.kinds())
-    if request.all_urls:
-        kinds.add(InputKind.URL)
+    # Input kinds by value: a set of strings hashes in C, a set of enum members in Python.
+    kinds = {k.value for k in request.kinds()}
+    if urls:
+        kinds.add(_URL)
     if request.text.strip():
-        kinds.add(InputKind.TEXT)
-    for skill in skills.values():
-        if skill.name != winner.skill and kinds and kinds <= set(skill.inputs):
-            names = ", ".join(sorted(k.value for k in kinds))
-            claims.append(Claim(skill=skill.name, score=CAPABLE, reason=f"accepts {names}"))
-    return claims
+        kinds.add(_TEXT)
+    if not kinds:
+        return [winner]
+    return [winner, *known.capable(frozenset(kinds), winner.skill)]

@@ -6,6 +6,7 @@ field is an error that names the file and, where it can, the line.
 
 from __future__ import annotations
 
+import functools
 import os
 from importlib import resources
 from pathlib import Path
@@ -54,6 +55,7 @@ class RegistryFile(BaseModel):
         return value
 
 
+@functools.cache  # importlib.resources costs more than a whole routing decision
 def default_registry_path() -> Path:
     """The registry shipped with the package (the repository's registry.yaml)."""
     return Path(str(resources.files("nemo_skills").joinpath("registry.yaml")))

@@ -7,8 +7,10 @@ out-score it for the inputs it knows better.
 
 from __future__ import annotations
 
+import operator
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -77,6 +79,11 @@ def route(
     return route_request(request, catalog=catalog)
 
 
+# The result, its rows with it, built by one validator call: routing is on every request's path.
+_by_score = operator.itemgetter("score")
+_route_result: Callable[[dict[str, Any]], RouteResult] = RouteResult.__pydantic_validator__.validate_python
+
+
 def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> RouteResult:
     """Pick the skill for an already built request."""
     catalog = catalog if catalog is not None else get_catalog()
@@ -84,23 +91,21 @@ def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> R
     for claim in _claims(request, catalog):
         if claim.skill not in best or claim.score > best[claim.skill].score:
             best[claim.skill] = claim
-    rows = [
-        ScoreRow(
-            skill=s.name,
-            score=best[s.name].score if s.name in best else 0.0,
-            reason=best[s.name].reason if s.name in best else "no claim",
-            priority=catalog.priority(s.name),
-        )
-        for s in catalog.skills()
-    ]
-    rows.sort(key=lambda r: (-r.score, r.priority, r.skill))
+    rows: list[dict[str, Any]] = []
+    for entry in catalog.entries:
+        name = entry.skill.name
+        won = best.get(name)
+        score, reason = (won.score, won.reason) if won is not None else (0.0, "no claim")
+        rows.append({"skill": name, "score": score, "reason": reason, "priority": entry.priority})
+    # Entries come by priority, then name; a stable sort on the score keeps that order within a score.
+    rows.sort(key=_by_score, reverse=True)
     if not rows:
         raise NoUsableInputError(
             "no skill is served: every skill is disabled or filtered out.",
             action="Enable a skill in the registry (--registry / NEMO_SKILLS_REGISTRY) "
             "or widen NEMO_SKILLS_PLUGINS; `nemo-skills list` shows what is served.",
         )
-    if rows[0].score <= 0:
+    if rows[0]["score"] <= 0:
         problems = request.problems
         detail = ("; ".join(problems) + ". ") if problems else ""
         what = (
@@ -110,8 +115,16 @@ def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> R
         )
         raise NoUsableInputError(f"{what}: {detail}Accepted: {accepted_inputs_text()}.")
     top = rows[0]
-    return RouteResult(
-        skill=top.skill, reason=top.reason, scores=rows, urls=request.all_urls, warnings=request.problems
+    # Every link has "://": without it and without given URLs, there is no link to look for.
+    urls = request.all_urls if request.urls or "://" in request.text else []
+    return _route_result(
+        {
+            "skill": top["skill"],
+            "reason": top["reason"],
+            "scores": rows,
+            "urls": urls,
+            "warnings": request.problems,
+        }
     )
 
 

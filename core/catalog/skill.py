@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-import jinja2.sandbox
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nemo_skills import protocol
 from nemo_skills.files.media import InputKind
+
+if TYPE_CHECKING:
+    import jinja2.sandbox
 
 NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # The Agent Skills specification caps a skill's name (and so its folder) at 64 characters.
@@ -135,15 +137,22 @@ def detect_language(text: str) -> str | None:
     return None
 
 
-_ENV = jinja2.sandbox.SandboxedEnvironment(
-    undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
-)
+@functools.cache
+def _environment() -> jinja2.sandbox.SandboxedEnvironment:
+    # jinja2 loads at the first render: routing and an MCP server's start-up render nothing.
+    import jinja2.sandbox
+
+    return jinja2.sandbox.SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
 
 
 def render_template(source: str, context: dict[str, Any], *, where: str) -> str:
     """Render a jinja2 template in a sandbox with StrictUndefined."""
+    import jinja2
+
     try:
-        return _ENV.from_string(source).render(**context)
+        return _environment().from_string(source).render(**context)
     except jinja2.UndefinedError as exc:
         from nemo_skills.errors import InputError
 

@@ -6,11 +6,15 @@ import contextlib
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from nemo_skills.cli.options import backend_option
 from nemo_skills.cli.output import state
+
+if TYPE_CHECKING:
+    from nemo_skills.host.toolbox import Toolbox
 
 
 @click.command("mcp")
@@ -61,8 +65,7 @@ def mcp_cmd(
 
         raise InputError("the MCP server is not installed.", action=MCP_EXTRA_HINT) from exc
 
-    from nemo_skills.host.mcp_server import HTTP_PATH, bind_http, serve_http, serve_stdio
-    from nemo_skills.host.toolbox import Toolbox, ToolboxSettings
+    from nemo_skills.host.mcp_server import HTTP_PATH, ToolboxOnDemand, bind_http, serve_http, serve_stdio
     from nemo_skills.jobs.backends import client_options_from_env, open_backend
 
     # Bound before anything starts, so a port in use is a plain error with exit code 2.
@@ -75,16 +78,23 @@ def mcp_cmd(
         logging.getLogger("nemo_skills").setLevel(logging.INFO)
     options = client_options_from_env()
     with open_backend(backend) as server, sock if sock is not None else contextlib.nullcontext():
-        settings = ToolboxSettings(
-            backend=server,
-            registry=state(ctx).registry,
-            options=options,
-            export_deadline=deadline,
-            **({"output_dir": output_dir} if output_dir is not None else {}),
-        )
+        registry = state(ctx).registry
+
+        def make_toolbox() -> Toolbox:
+            # Imported at the first tool call, not at start-up: it loads the HTTP client and the sessions.
+            from nemo_skills.host.toolbox import Toolbox, ToolboxSettings
+
+            settings = ToolboxSettings(
+                backend=server,
+                registry=registry,
+                options=options,
+                export_deadline=deadline,
+                **({"output_dir": output_dir} if output_dir is not None else {}),
+            )
+            return Toolbox(settings)
 
         async def serve() -> None:
-            async with Toolbox(settings) as toolbox:
+            async with ToolboxOnDemand(make_toolbox) as toolbox:
                 if sock is None:
                     await serve_stdio(toolbox)
                 else:

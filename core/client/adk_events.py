@@ -27,9 +27,17 @@ log = logging.getLogger(__name__)
 HEARTBEAT_TYPES = frozenset({"heartbeat", "ping", "keepalive", "keep-alive"})
 
 
+# Events built through their validators, skipping BaseModel.__init__: this runs for every event of every reply.
+_partial_text = PartialText.__pydantic_validator__.validate_python
+_text_event = TextEvent.__pydantic_validator__.validate_python
+_state_change = StateChange.__pydantic_validator__.validate_python
+_tool_call = ToolCall.__pydantic_validator__.validate_python
+_tool_result = ToolResult.__pydantic_validator__.validate_python
+
+
 def decode_data(data: str) -> list[ChatEvent]:
     """Events in one SSE `data` payload; an empty payload is a heartbeat, garbage is skipped."""
-    if not data.strip():
+    if not data or data.isspace():
         return [Heartbeat()]
     try:
         obj = json.loads(data)
@@ -47,45 +55,78 @@ def _error_text(value: object) -> str:
 
 
 def _camel_or_snake(obj: dict[str, Any], camel: str, snake: str) -> Any:
-    return obj.get(camel, obj.get(snake))
+    value = obj.get(camel)
+    return obj.get(snake) if value is None else value
+
+
+def _control_frame(obj: dict[str, Any]) -> list[ChatEvent] | None:
+    """The events of a frame without content: an error or a typed control frame; None for neither."""
+    if "error" in obj:
+        return [StreamError(message=_error_text(obj["error"]))]
+    kind = obj.get("type")
+    if not isinstance(kind, str):
+        return None
+    if kind.lower() in HEARTBEAT_TYPES:
+        return [Heartbeat()]
+    if kind.lower() == "error":
+        return [StreamError(message=_error_text(obj.get("message") or obj.get("detail")))]
+    log.debug("skipping chat frame of unknown type %r", kind)
+    return []
+
+
+def _adk_error(obj: dict[str, Any]) -> StreamError | None:
+    code = _camel_or_snake(obj, "errorCode", "error_code")
+    message = _camel_or_snake(obj, "errorMessage", "error_message")
+    if not (code or message):
+        return None
+    return StreamError(message=_error_text(message) if message else f"the backend reported {code}")
 
 
 def decode_event(obj: object) -> list[ChatEvent]:
     """Events in one decoded JSON frame (ADK event, control frame or error frame)."""
     if not isinstance(obj, dict):
         return []
-    if "content" not in obj and "error" in obj:
-        return [StreamError(message=_error_text(obj["error"]))]
-    kind = obj.get("type")
-    if isinstance(kind, str) and "content" not in obj:
-        if kind.lower() in HEARTBEAT_TYPES:
-            return [Heartbeat()]
-        if kind.lower() == "error":
-            return [StreamError(message=_error_text(obj.get("message") or obj.get("detail")))]
-        log.debug("skipping chat frame of unknown type %r", kind)
-        return []
+    content = obj.get("content")
+    if content is None and "content" not in obj:
+        control = _control_frame(obj)
+        if control is not None:
+            return control
     events: list[ChatEvent] = []
-    code = _camel_or_snake(obj, "errorCode", "error_code")
-    message = _camel_or_snake(obj, "errorMessage", "error_message")
-    if code or message:
-        text = _error_text(message) if message else f"the backend reported {code}"
-        events.append(StreamError(message=text))
-    events.extend(_content_events(obj.get("content"), partial=bool(obj.get("partial"))))
+    if "errorCode" in obj or "errorMessage" in obj or "error_code" in obj or "error_message" in obj:
+        error = _adk_error(obj)
+        if error is not None:
+            events.append(error)
+    if isinstance(content, dict):
+        parts = content.get("parts")
+        if isinstance(parts, list):
+            text = _only_text(parts)
+            if text is not None:  # the common case, a preview's or the reply's text, without the loop
+                payload = {"text": text}
+                events.append(_partial_text(payload) if obj.get("partial") else _text_event(payload))
+            else:
+                _parts_events(parts, bool(obj.get("partial")), events)
     actions = obj.get("actions")
     if isinstance(actions, dict):
-        delta = _camel_or_snake(actions, "stateDelta", "state_delta")
-        if isinstance(delta, dict) and delta:
-            events.append(StateChange(delta=delta))
+        delta = actions.get("stateDelta") or actions.get("state_delta")
+        if delta and isinstance(delta, dict):
+            events.append(_state_change({"delta": delta}))
     return events
 
 
-def _content_events(content: object, *, partial: bool) -> list[ChatEvent]:
-    if not isinstance(content, dict):
-        return []
-    parts = content.get("parts")
-    if not isinstance(parts, list):
-        return []
-    events: list[ChatEvent] = []
+def _only_text(parts: list[Any]) -> str | None:
+    """The text of a content that is one plain text part and nothing else, else None."""
+    if len(parts) != 1:
+        return None
+    part = parts[0]
+    if not isinstance(part, dict) or len(part) != 1:
+        return None
+    text = part.get("text")
+    return text if isinstance(text, str) and text else None
+
+
+def _parts_events(parts: list[Any], partial: bool, events: list[ChatEvent]) -> None:
+    """Append a content's events: its text (joined, first), then tool calls and results in order."""
+    at = len(events)
     texts: list[str] = []
     for part in parts:
         if not isinstance(part, dict):
@@ -94,29 +135,34 @@ def _content_events(content: object, *, partial: bool) -> list[ChatEvent]:
         # Model "thoughts" are reasoning, not reply text.
         if isinstance(text, str) and text and not part.get("thought"):
             texts.append(text)
+            if len(part) == 1:
+                continue  # a text-only part, the common case: no call or result to look for
         call = _camel_or_snake(part, "functionCall", "function_call")
         if isinstance(call, dict):
             args = call.get("args")
             events.append(
-                ToolCall(
-                    id=_opt_str(call.get("id")),
-                    name=str(call.get("name") or "unknown"),
-                    args=args if isinstance(args, dict) else {},
+                _tool_call(
+                    {
+                        "id": _opt_str(call.get("id")),
+                        "name": str(call.get("name") or "unknown"),
+                        "args": args if isinstance(args, dict) else {},
+                    }
                 )
             )
         result = _camel_or_snake(part, "functionResponse", "function_response")
         if isinstance(result, dict):
             events.append(
-                ToolResult(
-                    id=_opt_str(result.get("id")),
-                    name=str(result.get("name") or "unknown"),
-                    response=result.get("response"),
+                _tool_result(
+                    {
+                        "id": _opt_str(result.get("id")),
+                        "name": str(result.get("name") or "unknown"),
+                        "response": result.get("response"),
+                    }
                 )
             )
     if texts:
-        joined = "".join(texts)
-        events.insert(0, PartialText(text=joined) if partial else TextEvent(text=joined))
-    return events
+        payload = {"text": texts[0] if len(texts) == 1 else "".join(texts)}
+        events.insert(at, _partial_text(payload) if partial else _text_event(payload))
 
 
 def _opt_str(value: object) -> str | None:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
@@ -39,53 +40,114 @@ from nemo_skills.errors import BackendError, NemoSkillsError
 log = logging.getLogger(__name__)
 
 
+class _Inbox:
+    """Where the reader and the timer leave events for the stream's consumer, and how the stream ended."""
+
+    __slots__ = ("ended", "events", "failure", "news_at", "waiter")
+
+    def __init__(self, started: float) -> None:
+        self.events: deque[ChatEvent] = deque()
+        self.news_at = started  # when the stream last said something other than a heartbeat
+        self.ended = False
+        self.failure: Exception | None = None
+        self.waiter: asyncio.Future[None] | None = None
+
+    def put(self, events: list[ChatEvent]) -> None:
+        """Leave events, waking the consumer if it waits."""
+        self.events.extend(events)
+        if self.waiter is not None:
+            self._wake()
+
+    def end(self, failure: Exception | None = None) -> None:
+        """No more events; `failure` is raised to the consumer after the ones left."""
+        self.ended, self.failure = True, failure
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def wait(self) -> None:
+        """Return once there is an event or the stream ended."""
+        while not (self.events or self.ended):
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+
+
 async def read_events(
     source: AsyncIterator[ServerSentEvent], options: ClientOptions, started: float | None = None
 ) -> AsyncGenerator[ChatEvent, None]:
     """Typed events from a stream, plus StillWorking after each silent interval and a StreamError
     when the stream breaks off or runs past its overall cap. Never raises for a broken stream."""
     started = time.monotonic() if started is None else started
-    deadline = started + options.sse_max_seconds
-    last_news = started
-    pending: asyncio.Future[ServerSentEvent] | None = None
+    # One reader task and one timer task per stream, meeting in an inbox: a wait per event would cost
+    # more than decoding the event. A reply's events are few and small, so the inbox is unbounded.
+    inbox = _Inbox(started)
+    reader = asyncio.create_task(_read(source, options, inbox))
+    timer = asyncio.create_task(_time_silence(options, inbox, started, reader))
+    events = inbox.events
     try:
         while True:
-            if pending is None:
-                pending = asyncio.ensure_future(anext(source))
-            now = time.monotonic()
-            wait = min(last_news + options.still_working_interval, deadline) - now
-            done, _ = await asyncio.wait({pending}, timeout=max(wait, 0.0))
-            if not done:
-                now = time.monotonic()
-                if now >= deadline:
-                    yield StreamError(message=f"No complete reply within {options.sse_max_seconds:g} s.")
-                    return
-                last_news = now
-                yield StillWorking(elapsed=now - started)
-                continue
-            task, pending = pending, None
-            try:
-                sse = task.result()
-            except StopAsyncIteration:
+            await inbox.wait()
+            while events:
+                yield events.popleft()
+            if inbox.ended:
+                if inbox.failure is not None:
+                    raise inbox.failure
                 return
-            except httpx.TimeoutException:
-                yield StreamError(message=f"The backend went silent for over {options.sse_read_timeout:g} s.")
-                return
-            except httpx.TransportError as exc:
-                yield StreamError(message=f"The connection dropped mid-reply ({type(exc).__name__}).")
-                return
-            for event in decode_data(sse.data):
-                if not isinstance(event, Heartbeat):
-                    last_news = time.monotonic()
-                yield event
     finally:
-        if pending is not None:
-            pending.cancel()
-            await asyncio.wait({pending})
+        reader.cancel()
+        timer.cancel()
+        await asyncio.wait({reader, timer})
         aclose = getattr(source, "aclose", None)
         if aclose is not None:
             with contextlib.suppress(Exception):
                 await aclose()
+
+
+async def _read(source: AsyncIterator[ServerSentEvent], options: ClientOptions, inbox: _Inbox) -> None:
+    """Decode the stream into the inbox, then end it (with a StreamError first if it broke off)."""
+    put, clock = inbox.put, time.monotonic
+    try:
+        async for sse in source:
+            decoded = decode_data(sse.data)
+            if decoded:
+                if not isinstance(decoded[0], Heartbeat):
+                    inbox.news_at = clock()
+                put(decoded)
+    except httpx.TimeoutException:
+        inbox.put([StreamError(message=f"The backend went silent for over {options.sse_read_timeout:g} s.")])
+    except httpx.TransportError as exc:
+        inbox.put([StreamError(message=f"The connection dropped mid-reply ({type(exc).__name__}).")])
+    except Exception as exc:  # not a broken stream: the consumer sees it raised, where it reads
+        inbox.end(exc)
+        return
+    inbox.end()
+
+
+async def _time_silence(
+    options: ClientOptions, inbox: _Inbox, started: float, reader: asyncio.Task[None]
+) -> None:
+    """StillWorking after each silent interval; at the overall cap, a StreamError and the end."""
+    deadline = started + options.sse_max_seconds
+    while not inbox.ended:
+        now = time.monotonic()
+        due = min(inbox.news_at + options.still_working_interval, deadline)
+        if now < due:
+            # Wakes once per interval at most: news meanwhile only moves the next due time.
+            await asyncio.sleep(due - now)
+            continue
+        if now >= deadline:
+            reader.cancel()  # nothing after the cap's error
+            inbox.put([StreamError(message=f"No complete reply within {options.sse_max_seconds:g} s.")])
+            inbox.end()
+            return
+        inbox.news_at = now
+        inbox.put([StillWorking(elapsed=now - started)])
 
 
 def _changes_text(changes: list[str]) -> str:

@@ -13,19 +13,22 @@ import logging
 import re
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
+import anyio
+
 from nemo_skills.errors import InputError, NemoSkillsError
 from nemo_skills.host.tool_spec import SchemaFormat, ToolSpec, tool_schema
-from nemo_skills.host.toolbox import Toolbox
-from nemo_skills.host.tools import instruction_lines
+from nemo_skills.host.tools import TOOLS, instruction_lines
 
 if TYPE_CHECKING:
     import mcp.types as types
     from mcp.server import ServerRequestContext
     from mcp.server.lowlevel import Server
+
+    from nemo_skills.host.toolbox import Toolbox
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +60,57 @@ def resource_uri(skill_name: str) -> str:
     return f"skill://{skill_name}/SKILL.md"
 
 
-def build_server(toolbox: Toolbox) -> Server[Any]:
+class ToolboxOnDemand:
+    """A Toolbox made and entered at the first request that needs it, closed with this.
+
+    Listing the tools needs only their specs: a host's start-up (initialize, tools/list) does not wait
+    for the HTTP client and the session machinery to load.
+    """
+
+    def __init__(
+        self, make: Callable[[], Toolbox], specs: Iterable[ToolSpec[Any, Any]] | None = None
+    ) -> None:
+        self.specs = list(TOOLS if specs is None else specs)
+        self._make: Callable[[], Toolbox] | None = make
+        self._toolbox: Toolbox | None = None
+        self._owned = True
+        self._lock = anyio.Lock()
+
+    @classmethod
+    def ready(cls, toolbox: Toolbox) -> ToolboxOnDemand:
+        """An already open toolbox, left open by this (its owner closes it)."""
+        on_demand = cls(lambda: toolbox, toolbox.tools.values())
+        on_demand._toolbox, on_demand._owned = toolbox, False
+        return on_demand
+
+    def __repr__(self) -> str:
+        return f"ToolboxOnDemand(open={self._toolbox is not None})"
+
+    async def get(self) -> Toolbox:
+        """The toolbox, made and entered on the first call."""
+        async with self._lock:
+            if self._toolbox is None:
+                assert self._make is not None
+                toolbox = self._make()
+                self._toolbox = await toolbox.__aenter__()
+            return self._toolbox
+
+    async def __aenter__(self) -> ToolboxOnDemand:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        toolbox, self._toolbox = self._toolbox, None
+        if toolbox is not None and self._owned:
+            await toolbox.__aexit__(None, None, None)
+
+
+def build_server(toolbox: Toolbox | ToolboxOnDemand) -> Server[Any]:
     """An MCP server whose tools a Toolbox answers and whose resources are the skills' SKILL.md."""
     import mcp.types as types
     from mcp.server.lowlevel import Server
 
-    specs = list(toolbox.tools.values())
+    source = toolbox if isinstance(toolbox, ToolboxOnDemand) else ToolboxOnDemand.ready(toolbox)
+    specs = source.specs
     tools = [types.Tool.model_validate(tool_schema(spec, SchemaFormat.MCP)) for spec in specs]
 
     async def list_tools(
@@ -78,7 +126,7 @@ def build_server(toolbox: Toolbox) -> Server[Any]:
 
         started = time.monotonic()
         try:
-            out = await toolbox.call(params.name, params.arguments, report=report)
+            out = await (await source.get()).call(params.name, params.arguments, report=report)
         except NemoSkillsError as exc:
             log.info("%s failed after %.1fs: %s", params.name, time.monotonic() - started, exc.message)
             return _error(exc.user_message())
@@ -104,7 +152,7 @@ def build_server(toolbox: Toolbox) -> Server[Any]:
                     description=f"{skill.tagline}. The skill's generated SKILL.md (API mode).",
                     mime_type=SKILL_MD_MIME,
                 )
-                for skill in toolbox.catalog.skills()
+                for skill in (await source.get()).catalog.skills()
             ]
         )
 
@@ -115,7 +163,7 @@ def build_server(toolbox: Toolbox) -> Server[Any]:
 
         uri = str(params.uri)
         try:
-            text = skill_md_for(toolbox, uri)
+            text = skill_md_for(await source.get(), uri)
         except NemoSkillsError as exc:
             raise MCPError(code=types.INVALID_PARAMS, message=exc.user_message(), data={"uri": uri}) from exc
         return types.ReadResourceResult(
@@ -151,7 +199,7 @@ def skill_md_for(toolbox: Toolbox, uri: str) -> str:
     return render_skill_md(skill, format="clawhub", mode="api")
 
 
-async def serve_stdio(toolbox: Toolbox) -> None:
+async def serve_stdio(toolbox: Toolbox | ToolboxOnDemand) -> None:
     """Serve MCP over stdin/stdout until the host closes the pipe."""
     from mcp.server.stdio import stdio_server
 
@@ -175,7 +223,9 @@ def bind_http(port: int, host: str = "127.0.0.1") -> socket.socket:
     return sock
 
 
-async def serve_http(toolbox: Toolbox, sock: socket.socket, host: str = "127.0.0.1") -> None:
+async def serve_http(
+    toolbox: Toolbox | ToolboxOnDemand, sock: socket.socket, host: str = "127.0.0.1"
+) -> None:
     """Serve MCP over streamable HTTP at http://<host>:<port>/mcp on a bound socket until interrupted."""
     import uvicorn
 
