@@ -8,9 +8,7 @@ import click
 
 from nemo_skills.cli.options import json_option
 from nemo_skills.cli.output import print_json
-
-STATES = ("queued", "sent", "rendering", "downloading", "done", "failed")
-UNFINISHED = ("queued", "sent", "rendering", "downloading")
+from nemo_skills.jobs.journal import JOB_STATES, UNFINISHED, Journal, owner_alive
 
 
 def _age(seconds: float) -> str:
@@ -28,7 +26,7 @@ def _age(seconds: float) -> str:
     "--state",
     "states",
     multiple=True,
-    type=click.Choice(STATES),
+    type=click.Choice(JOB_STATES),
     help="Only jobs in this state (repeatable).",
 )
 @click.option("--unfinished", is_flag=True, help="Only jobs not done or failed (what `resume` can finish).")
@@ -41,8 +39,6 @@ def jobs_cmd(states: tuple[str, ...], unfinished: bool, limit: int, as_json: boo
     folder. An unfinished job (interrupted, or past its --deadline) is finished by
     `nemo-skills resume JOB`, or by running the same command again.
     """
-    from nemo_skills.jobs.journal import Journal, owner_alive
-
     wanted = tuple(dict.fromkeys([*states, *(UNFINISHED if unfinished else ())]))
     jobs = Journal().list(states=wanted, limit=limit)
     if as_json:

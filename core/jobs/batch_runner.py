@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from nemo_skills.catalog.registry import Catalog
 from nemo_skills.client.settings import ClientOptions
@@ -27,21 +27,20 @@ from nemo_skills.errors import (
     RateLimitedError,
 )
 from nemo_skills.files.edge import shorten
-from nemo_skills.files.naming import resolve_output
 from nemo_skills.jobs.backends import CLOUD, Backend, backend_label, client_options_from_env, open_backend
 from nemo_skills.jobs.batch import BatchItem
-from nemo_skills.jobs.inputs import prepare_input
 from nemo_skills.jobs.journal import Job, JobSpec, Journal, new_batch_id, owner_alive
 from nemo_skills.jobs.progress_events import JobUpdate, ProgressCallback, for_job, ignore
 from nemo_skills.jobs.runner import (
     AUTO,
     JobContext,
+    JobPlan,
     RunResult,
-    choose_skill,
     execute,
     job_stores,
-    name_source,
     note_job,
+    plan_job,
+    record_plan,
 )
 from nemo_skills.jobs.session_store import SessionStore
 
@@ -138,10 +137,11 @@ class _Planned(BaseModel):
     item: BatchItem
     index: int
     job: Job | None = None
+    plan: JobPlan | None = Field(default=None, description="A new job's plan; None for one resumed.")
     done: Job | None = None
     error: NemoSkillsError | None = None
 
-    model_config = {"arbitrary_types_allowed": True}
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
 
 def _inside(request: BatchRequest, output: Path) -> bool:
@@ -186,26 +186,15 @@ def _plan(
                 taken.add(Path(earlier.output))
             continue
         try:
-            skill, _ = choose_skill(spec, catalog, store)
-            prepared = prepare_input(
-                skill, spec.text, [Path(f) for f in spec.files], spec.urls, catalog=catalog
+            entry.plan = plan_job(
+                spec, catalog, store, cwd=request.output_dir, force=request.force, taken=taken
             )
-            output = None
-            if request.export:
-                output = resolve_output(
-                    Path(spec.output) if spec.output else None,
-                    name_source(prepared),
-                    cwd=request.output_dir,
-                    force=request.force,
-                    fallback=skill.name,
-                    taken=taken,
-                )
-                taken.add(output)
         except NemoSkillsError as exc:
             entry.error = exc
             continue
-        job = journal.add(spec, batch_id=batch_id, index=index)
-        entry.job = journal.update(job, skill=skill.name, output=str(output) if output else None)
+        if entry.plan.output is not None:
+            taken.add(entry.plan.output)
+        entry.job = record_plan(journal, journal.add(spec, batch_id=batch_id, index=index), entry.plan)
     return planned
 
 
@@ -323,7 +312,7 @@ async def _run_planned(
                 request.output_dir,
             )
             try:
-                result = await execute(job, ctx)
+                result = await execute(job, ctx, entry.plan)
             except NemoSkillsError as exc:
                 latest = journal.get(job.job_id) or job
                 note_job(exc, latest)

@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import socket
+import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -64,6 +65,7 @@ class Job(BaseModel):
     spec: JobSpec
     state: JobState = "queued"
     skill: str | None = Field(default=None, description="The skill that runs it, once chosen.")
+    reason: str | None = Field(default=None, description="Why the router chose the skill (None when named).")
     session_id: str | None = None
     draft_before: str | None = Field(
         default=None, description="Fingerprint of the timeline before the request was sent."
@@ -157,17 +159,17 @@ class Journal:
             job.model_dump_json(),
         )
 
-    def _write(self, conn: object, job: Job) -> None:
-        conn.execute(  # type: ignore[attr-defined]
+    def _write(self, conn: sqlite3.Connection, job: Job) -> None:
+        conn.execute(
             "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self._row(job)
         )
 
     @staticmethod
-    def _parse(rows: Iterable[object]) -> list[Job]:
+    def _parse(rows: Iterable[sqlite3.Row]) -> list[Job]:
         jobs: list[Job] = []
         for row in rows:
             try:
-                jobs.append(Job.model_validate_json(row["record"]))  # type: ignore[index]
+                jobs.append(Job.model_validate_json(row["record"]))
             except ValidationError:
                 continue
         return jobs

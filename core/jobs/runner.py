@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from nemo_skills.catalog.registry import Catalog, get_catalog
 from nemo_skills.catalog.router import route
@@ -151,13 +151,6 @@ class JobContext:
     cwd: Path | None = None
 
 
-class JobOutcome(BaseModel):
-    """A finished job: its result, or the journal entry that says how far it got."""
-
-    job: Job
-    result: RunResult | None = None
-
-
 def resumable(journal: Journal, spec: JobSpec) -> Job | None:
     """The interrupted job of the same request, whose process is gone, if there is one."""
     latest = journal.latest_for(spec)
@@ -166,6 +159,49 @@ def resumable(journal: Journal, spec: JobSpec) -> Job | None:
     if latest.state != "failed" and owner_alive(latest.owner):
         return None
     return latest
+
+
+class JobPlan(BaseModel):
+    """What a new job will do, settled before anything is sent: its skill (and why), input and output."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    skill: Skill
+    reason: str | None
+    prepared: PreparedInput
+    output: Path | None
+
+
+def plan_job(
+    spec: JobSpec,
+    catalog: Catalog,
+    store: SessionStore,
+    *,
+    cwd: Path | None,
+    force: bool,
+    taken: set[Path] | None = None,
+) -> JobPlan:
+    """Check a request without sending anything (skill, files, output name); raises what a user reads."""
+    skill, reason = choose_skill(spec, catalog, store)
+    prepared = prepare_input(skill, spec.text, [Path(f) for f in spec.files], spec.urls, catalog=catalog)
+    output = None
+    if spec.export:
+        output = resolve_output(
+            Path(spec.output) if spec.output else None,
+            name_source(prepared),
+            cwd=cwd,
+            force=force,
+            fallback=skill.name,
+            taken=taken,
+        )
+    return JobPlan(skill=skill, reason=reason, prepared=prepared, output=output)
+
+
+def record_plan(journal: Journal, job: Job, plan: JobPlan) -> Job:
+    """Keep a plan's skill, reason and output with the job, so a resume follows the same plan."""
+    return journal.update(
+        job, skill=plan.skill.name, reason=plan.reason, output=str(plan.output) if plan.output else None
+    )
 
 
 class _JobRun:
@@ -185,34 +221,28 @@ class _JobRun:
             self.save(state="downloading")
         self.ctx.report(event)
 
-    async def run(self) -> RunResult:
+    async def run(self, plan: JobPlan | None) -> RunResult:
         ctx, spec = self.ctx, self.job.spec
         if self.job.state == "failed":
             # Going again from where it failed; a failed render is asked for afresh.
             self.save(state=self.job.resume_from or "queued", error=None, exit_code=None)
-        if self.job.skill and self.job.skill in ctx.catalog:
-            skill, reason = ctx.catalog.get(self.job.skill), None
-        else:
-            skill, reason = choose_skill(spec, ctx.catalog, ctx.store)
-            if reason is not None:
-                ctx.report(Stage(stage="route", message=f"{skill.name}: {reason}"))
-        prepared = prepare_input(
-            skill, spec.text, [Path(f) for f in spec.files], spec.urls, catalog=ctx.catalog
-        )
-        output = Path(self.job.output) if self.job.output else None
-        if spec.export and output is None:
-            output = resolve_output(
-                Path(spec.output) if spec.output else None,
-                name_source(prepared),
-                cwd=ctx.cwd,
-                force=ctx.force,
-                fallback=skill.name,
+        if plan is None and self.job.skill in ctx.catalog and (self.job.output or not spec.export):
+            # A resumed job follows its recorded plan; only the input is read again.
+            skill = ctx.catalog.get(self.job.skill or "")
+            prepared = prepare_input(
+                skill, spec.text, [Path(f) for f in spec.files], spec.urls, catalog=ctx.catalog
             )
-        self.save(skill=skill.name, output=str(output) if output else None)
+            output = Path(self.job.output) if self.job.output else None
+            plan = JobPlan(skill=skill, reason=self.job.reason, prepared=prepared, output=output)
+        elif plan is None:
+            plan = plan_job(spec, ctx.catalog, ctx.store, cwd=ctx.cwd, force=ctx.force)
+            self.job = record_plan(ctx.journal, self.job, plan)
+        if plan.reason is not None and not self.resumed:
+            ctx.report(Stage(stage="route", message=f"{plan.skill.name}: {plan.reason}"))
         async with SkillSession(
-            skill, ctx.backend, store=ctx.store, options=ctx.options, on_progress=self.observe
+            plan.skill, ctx.backend, store=ctx.store, options=ctx.options, on_progress=self.observe
         ) as session:
-            return await self._steps(session, skill, reason, prepared, output)
+            return await self._steps(session, plan.skill, plan.reason, plan.prepared, plan.output)
 
     async def _open(self, session: SkillSession, prepared: PreparedInput) -> None:
         spec = self.job.spec
@@ -291,8 +321,6 @@ class _JobRun:
             self.save(
                 state="done", output=str(exported.path), size=exported.size, render_id=exported.render_id
             )
-        if self.job.state != "done":
-            self.save(state="done")
         if reply is None:
             reply = Reply(
                 text=f"Finished render {self.job.render_id} of the earlier request.", timeline=state.timeline
@@ -333,11 +361,14 @@ def note_job(exc: NemoSkillsError, job: Job) -> None:
     exc.render_id = exc.render_id or job.render_id
 
 
-async def execute(job: Job, ctx: JobContext) -> RunResult:
-    """Run (or resume) one journaled job; the journal says how far it got whatever happens."""
+async def execute(job: Job, ctx: JobContext, plan: JobPlan | None = None) -> RunResult:
+    """Run (or resume) one journaled job; the journal says how far it got whatever happens.
+
+    `plan` is the one `plan_job` made for a new job; a resumed job follows the plan it recorded.
+    """
     run = _JobRun(job, ctx)
     try:
-        return await run.run()
+        return await run.run(plan)
     except _UNFINISHED as exc:
         message = exc.message if isinstance(exc, NemoSkillsError) else "interrupted"
         run.save(owner=None, error=message)
@@ -387,22 +418,14 @@ async def run_job(
     label = backend.label if backend is not None else backend_label(request.backend)
     spec = job_spec(request, label)
     earlier = resumable(journal, spec)
+    plan: JobPlan | None = None
     if earlier is not None:
         job = journal.claim(earlier.job_id)
         report(Notice(message=f"Finishing job {job.job_id}, interrupted earlier ({job.state})."))
     else:
         # Checks that need nothing sent (skill, files, output) fail before the job is recorded.
-        skill, _ = choose_skill(spec, catalog, store)
-        prepared = prepare_input(skill, spec.text, [Path(f) for f in spec.files], spec.urls, catalog=catalog)
-        if request.export:
-            resolve_output(
-                request.output,
-                name_source(prepared),
-                cwd=request.cwd,
-                force=request.force,
-                fallback=skill.name,
-            )
-        job = journal.add(spec)
+        plan = plan_job(spec, catalog, store, cwd=request.cwd, force=request.force)
+        job = record_plan(journal, journal.add(spec), plan)
     opts = options if options is not None else client_options_from_env()
 
     async def go(server: Backend) -> RunResult:
@@ -410,7 +433,7 @@ async def run_job(
             server, catalog, store, journal, opts, report, request.deadline, request.force, request.cwd
         )
         try:
-            return await execute(job, ctx)
+            return await execute(job, ctx, plan)
         except NemoSkillsError as exc:
             note_job(exc, journal.get(job.job_id) or job)
             raise
