@@ -1,16 +1,17 @@
 """The MCP server: the host tools and every skill's SKILL.md, over stdio or streamable HTTP.
 
 Built on the official `mcp` SDK's low-level server (the `[mcp]` extra), imported
-only here. The tool list and the server's instructions are read from the
+only here and in `mcp_skills`. The tool list and the server's instructions are read from the
 toolbox's `ToolSpec`s, and calls are answered by the same `Toolbox`; a failed
 call comes back as a tool error carrying the seeds' message, never as a
-crashed server. Logs go to stderr: on stdio, stdout is the transport.
+crashed server. The SKILL.md files are resources and, through the MCP skills
+extension (`mcp_skills`), entries of `skills/list`. Logs go to stderr: on stdio,
+stdout is the transport.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import socket
 import time
 from collections.abc import Callable, Iterable
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from mcp.server import ServerRequestContext
     from mcp.server.lowlevel import Server
 
+    from nemo_skills.host.mcp_skills import SkillDocs
     from nemo_skills.host.toolbox import Toolbox
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,6 @@ SERVER_NAME = "nemo-skills"
 MCP_EXTRA_HINT = 'The MCP server needs the "mcp" extra: pip install "nemo-skills[mcp]"'
 HTTP_PATH = "/mcp"
 SKILL_MD_MIME = "text/markdown"
-_RESOURCE_RE = re.compile(r"^skill://([a-z0-9]+(?:-[a-z0-9]+)*)/SKILL\.md$")
 
 INSTRUCTIONS_INTRO = "Video tools for the NemoVideo skills."
 INSTRUCTIONS_RESOURCES = "Each skill's SKILL.md is a resource at skill://<name>/SKILL.md."
@@ -55,11 +56,6 @@ def server_instructions(specs: Iterable[ToolSpec[Any, Any]]) -> str:
     return "\n".join([INSTRUCTIONS_INTRO, *instruction_lines(specs), INSTRUCTIONS_RESOURCES])
 
 
-def resource_uri(skill_name: str) -> str:
-    """The MCP resource URI of a skill's generated SKILL.md."""
-    return f"skill://{skill_name}/SKILL.md"
-
-
 class ToolboxOnDemand:
     """A Toolbox made and entered at the first request that needs it, closed with this.
 
@@ -73,6 +69,7 @@ class ToolboxOnDemand:
         self.specs = list(TOOLS if specs is None else specs)
         self._make: Callable[[], Toolbox] | None = make
         self._toolbox: Toolbox | None = None
+        self._docs: SkillDocs | None = None
         self._owned = True
         self._lock = anyio.Lock()
 
@@ -95,6 +92,14 @@ class ToolboxOnDemand:
                 self._toolbox = await toolbox.__aenter__()
             return self._toolbox
 
+    async def docs(self) -> SkillDocs:
+        """The served skills' SKILL.md texts, rendered at first use and kept for the server's life."""
+        from nemo_skills.host.mcp_skills import SkillDocs
+
+        if self._docs is None:
+            self._docs = SkillDocs((await self.get()).catalog)
+        return self._docs
+
     async def __aenter__(self) -> ToolboxOnDemand:
         return self
 
@@ -108,6 +113,8 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand) -> Server[Any]:
     """An MCP server whose tools a Toolbox answers and whose resources are the skills' SKILL.md."""
     import mcp.types as types
     from mcp.server.lowlevel import Server
+
+    from nemo_skills.host.mcp_skills import add_skills_extension, skill_uri
 
     source = toolbox if isinstance(toolbox, ToolboxOnDemand) else ToolboxOnDemand.ready(toolbox)
     specs = source.specs
@@ -143,16 +150,18 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand) -> Server[Any]:
     async def list_resources(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListResourcesResult:
+        docs = await source.docs()
+        # Name and description from the SKILL.md frontmatter, as the skills extension asks of its resources.
         return types.ListResourcesResult(
             resources=[
                 types.Resource(
-                    uri=resource_uri(skill.name),
-                    name=f"{skill.name}/SKILL.md",
+                    uri=skill_uri(skill.name),
+                    name=skill.name,
                     title=f"{skill.title} — SKILL.md",
-                    description=f"{skill.tagline}. The skill's generated SKILL.md (API mode).",
+                    description=docs.description(skill),
                     mime_type=SKILL_MD_MIME,
                 )
-                for skill in (await source.get()).catalog.skills()
+                for skill in docs.skills()
             ]
         )
 
@@ -163,14 +172,14 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand) -> Server[Any]:
 
         uri = str(params.uri)
         try:
-            text = skill_md_for(await source.get(), uri)
+            text = (await source.docs()).text(uri)
         except NemoSkillsError as exc:
             raise MCPError(code=types.INVALID_PARAMS, message=exc.user_message(), data={"uri": uri}) from exc
         return types.ReadResourceResult(
             contents=[types.TextResourceContents(uri=uri, mime_type=SKILL_MD_MIME, text=text)]
         )
 
-    return Server(
+    server: Server[Any] = Server(
         SERVER_NAME,
         version=_package_version(),
         title="nemo-skills",
@@ -180,23 +189,14 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand) -> Server[Any]:
         on_list_resources=list_resources,
         on_read_resource=read_resource,
     )
+    add_skills_extension(server, source.docs)
+    return server
 
 
 def _error(text: str) -> types.CallToolResult:
     import mcp.types as types
 
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
-
-
-def skill_md_for(toolbox: Toolbox, uri: str) -> str:
-    """The SKILL.md text a resource URI names; InputError for a URI that names no served skill."""
-    from nemo_skills.skillmd.generate import render_skill_md
-
-    match = _RESOURCE_RE.match(uri)
-    if match is None:
-        raise InputError(f"unknown resource {uri!r}; resources are skill://<name>/SKILL.md")
-    skill = toolbox.catalog.get(match.group(1))
-    return render_skill_md(skill, format="clawhub", mode="api")
 
 
 async def serve_stdio(toolbox: Toolbox | ToolboxOnDemand) -> None:
