@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import mcp.types as types
 from mcp.shared.exceptions import MCPError
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from nemo_skills.errors import InputError, NemoSkillsError
 
@@ -38,6 +38,8 @@ LIST_METHOD = "skills/list"
 GET_METHOD = "skills/get"
 # The served text is fixed for the server's life; five minutes spares a host needless re-listing.
 CACHE_TTL_MS = 300_000
+# Schemas are built at first use, not when a server starts.
+_LAZY = ConfigDict(defer_build=True)
 _URI_RE = re.compile(r"^skill://([a-z0-9]+(?:-[a-z0-9]+)*)/SKILL\.md$")
 
 
@@ -49,6 +51,8 @@ def skill_uri(skill_name: str) -> str:
 class SkillFile(BaseModel):
     """One file of a skill: its resource URI, the sha256 of its bytes and their count."""
 
+    model_config = _LAZY
+
     uri: str
     digest: str
     size: int
@@ -56,6 +60,8 @@ class SkillFile(BaseModel):
 
 class SkillEntry(BaseModel):
     """A skill as the extension describes it: its SKILL.md URI, frontmatter and complete file list."""
+
+    model_config = _LAZY
 
     uri: str
     frontmatter: dict[str, Any]
@@ -65,6 +71,8 @@ class SkillEntry(BaseModel):
 class ListSkillsResult(types.PaginatedResult, types.CacheableResult):
     """The `skills/list` answer: every served skill on one page."""
 
+    model_config = _LAZY
+
     skills: list[SkillEntry]
     ttl_ms: int = CACHE_TTL_MS
     cache_scope: Literal["public", "private"] = "public"
@@ -73,11 +81,15 @@ class ListSkillsResult(types.PaginatedResult, types.CacheableResult):
 class GetSkillParams(types.RequestParams):
     """The `skills/get` request's parameters: the URI of a skill's SKILL.md."""
 
+    model_config = _LAZY
+
     uri: str
 
 
 class GetSkillResult(types.CacheableResult):
     """The `skills/get` answer: one skill's entry."""
+
+    model_config = _LAZY
 
     skill: SkillEntry
     ttl_ms: int = CACHE_TTL_MS
