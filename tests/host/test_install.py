@@ -250,3 +250,26 @@ def test_openclaw_keeps_using_its_legacy_state_folder_and_config(tmp_path: Path)
     (tmp_path / ".openclaw").mkdir()
     found = layout(AgentHost.OPENCLAW, env={"HOME": str(tmp_path)})
     assert found.skills_dir == tmp_path / ".openclaw" / "skills"
+
+
+def test_cli_skills_warn_when_nemo_skills_is_not_on_path(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # OpenClaw gates cli-mode skills on the binary; a virtualenv not on PATH makes all five "needs setup".
+    monkeypatch.setenv("PATH", str(home / "empty"))
+    code, out, err = nemo(capsys, "install", "openclaw", "--mode", "cli")
+    assert code == 0, err
+    assert "nemo-skills is not on PATH" in out and "OpenClaw lists them as needing setup" in out
+    assert "uv tool install nemo-skills" in out
+
+    bin_dir = home / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "nemo-skills").write_text("#!/bin/sh\n", encoding="utf-8")
+    (bin_dir / "nemo-skills").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    _code, out, _err = nemo(capsys, "install", "openclaw", "--mode", "cli")
+    assert "not on PATH" not in out
+    # api-mode skills call curl, not nemo-skills, so they need no such warning.
+    monkeypatch.setenv("PATH", str(home / "empty"))
+    _code, out, _err = nemo(capsys, "install", "cursor", "--mode", "api", "--no-mcp")
+    assert "not on PATH" not in out
