@@ -43,13 +43,38 @@ class HostLayout(BaseModel):
     mcp_by_default: bool
 
 
+# OpenClaw's own names for its state folder and config file, the first that exists winning.
+OPENCLAW_STATE_NAMES = (".openclaw", ".clawdbot")
+OPENCLAW_CONFIG_NAMES = ("openclaw.json", "clawdbot.json")
+
+
 def _home(env: dict[str, str]) -> Path:
     return Path(env["HOME"]) if env.get("HOME") else Path.home()
 
 
-def _env_path(env: dict[str, str], name: str) -> Path | None:
-    value = env.get(name)
-    return Path(value).expanduser() if value else None
+def _expand(value: str, home: Path) -> Path:
+    """`value` with a leading `~` read as `home` (the environment given, not this process's), made absolute."""
+    if value == "~" or value.startswith(("~/", "~\\")):
+        value = str(home) + value[1:]
+    return Path(os.path.abspath(value))
+
+
+def _env_path(env: dict[str, str], name: str, home: Path | None = None) -> Path | None:
+    value = env.get(name, "").strip()
+    return _expand(value, home if home is not None else _home(env)) if value else None
+
+
+def _first_existing(folder: Path, names: tuple[str, ...]) -> Path:
+    return next((folder / n for n in names if (folder / n).exists()), folder / names[0])
+
+
+def _openclaw_paths(env: dict[str, str]) -> tuple[Path, Path]:
+    """OpenClaw's state folder and config file, resolved the way OpenClaw resolves them."""
+    # OPENCLAW_HOME replaces HOME for every OpenClaw path, `~` in its overrides included.
+    home = _env_path(env, "OPENCLAW_HOME") or _home(env)
+    state = _env_path(env, "OPENCLAW_STATE_DIR", home) or _first_existing(home, OPENCLAW_STATE_NAMES)
+    config = _env_path(env, "OPENCLAW_CONFIG_PATH", home) or _first_existing(state, OPENCLAW_CONFIG_NAMES)
+    return state, config
 
 
 def _claude_desktop_file(env: dict[str, str]) -> Path:
@@ -71,8 +96,7 @@ def layout(
     env = dict(os.environ) if env is None else env
     home = _home(env)
     if host is AgentHost.OPENCLAW:
-        state = _env_path(env, "OPENCLAW_STATE_DIR") or home / ".openclaw"
-        config = _env_path(env, "OPENCLAW_CONFIG_PATH") or state / "openclaw.json"
+        state, config = _openclaw_paths(env)
         # A workspace's skills/ folder wins over the managed one in OpenClaw's lookup order.
         skills = (workspace / "skills") if workspace is not None else state / "skills"
         return HostLayout(

@@ -22,6 +22,7 @@ from nemo_skills.catalog.skill import Skill
 from nemo_skills.errors import InputError
 from nemo_skills.files.atomic import atomic_write_text, data_dir
 from nemo_skills.host.agent_hosts import AgentHost, HostLayout
+from nemo_skills.skillmd.frontmatter import CLI_BINARY, CLI_PACKAGE
 from nemo_skills.skillmd.generate import Mode, render_skill_md, skill_path
 
 __all__ = ["InstallReport", "McpChange", "SkillChange", "describe", "install", "mcp_entry", "uninstall"]
@@ -192,6 +193,17 @@ def _install_skills(
         record.skills[str(path)] = _sha(text)
 
 
+def _not_on_path_note(host: AgentHost) -> str:
+    # Hosts look the binary up on PATH: a virtualenv's nemo-skills is invisible until its bin/ is on PATH.
+    note = (
+        f"{CLI_BINARY} is not on PATH, and these skills run it: add {Path(sys.executable).parent} to PATH, "
+        f"or install {CLI_PACKAGE} with `uv tool install {CLI_PACKAGE}` or pip."
+    )
+    if host is AgentHost.OPENCLAW:
+        note += " Until then OpenClaw lists them as needing setup."
+    return note
+
+
 def _install_mcp(
     layout: HostLayout, entry: dict[str, Any], record: _Record, force: bool, report: InstallReport
 ) -> None:
@@ -246,6 +258,8 @@ def install(
     record = records.get(layout.host.value, _Record())
     if with_skills and layout.skills_dir is not None:
         _install_skills(layout, skills, mode, record, force, report)
+        if mode is Mode.CLI and shutil.which(CLI_BINARY) is None:
+            report.notes.append(_not_on_path_note(layout.host))
     elif with_skills:
         report.notes.append(
             f"{layout.host} loads no skills from a folder; its MCP server carries the skills."

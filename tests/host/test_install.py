@@ -19,7 +19,14 @@ from nemo_skills.host.agent_hosts import AgentHost, layout
 from nemo_skills.skillmd import frontmatter
 
 NAMES = {s.name for s in get_catalog().skills()}
-HOST_VARS = ("XDG_CONFIG_HOME", "APPDATA", "CLAUDE_CONFIG_DIR", "OPENCLAW_STATE_DIR", "OPENCLAW_CONFIG_PATH")
+HOST_VARS = (
+    "XDG_CONFIG_HOME",
+    "APPDATA",
+    "CLAUDE_CONFIG_DIR",
+    "OPENCLAW_HOME",
+    "OPENCLAW_STATE_DIR",
+    "OPENCLAW_CONFIG_PATH",
+)
 # Each host's MCP file, as its documentation places it under HOME (Linux), and the key of its server table.
 MCP_FILES = {
     "claude-desktop": (".config/Claude/claude_desktop_config.json", ("mcpServers",)),
@@ -210,3 +217,59 @@ def test_claude_desktop_config_follows_the_platform(
 def test_claude_code_follows_its_config_dir() -> None:
     found = layout(AgentHost.CLAUDE_CODE, env={"HOME": "/h", "CLAUDE_CONFIG_DIR": "/cc"})
     assert (found.skills_dir, found.mcp_file) == (Path("/cc/skills"), Path("/cc/.claude.json"))
+
+
+@pytest.mark.parametrize(
+    ("env", "skills", "config"),
+    [
+        ({}, "h/.openclaw/skills", "h/.openclaw/openclaw.json"),
+        # OPENCLAW_HOME moves every OpenClaw path, and `~` in its overrides means that home, not HOME.
+        ({"OPENCLAW_HOME": "{t}/oc"}, "oc/.openclaw/skills", "oc/.openclaw/openclaw.json"),
+        ({"OPENCLAW_HOME": "~/oc"}, "h/oc/.openclaw/skills", "h/oc/.openclaw/openclaw.json"),
+        ({"OPENCLAW_HOME": "{t}/oc", "OPENCLAW_STATE_DIR": "~/st"}, "oc/st/skills", "oc/st/openclaw.json"),
+        ({"OPENCLAW_STATE_DIR": "~/st", "OPENCLAW_CONFIG_PATH": "~/c.json"}, "h/st/skills", "h/c.json"),
+    ],
+)
+def test_openclaw_paths_follow_its_own_resolution(
+    env: dict[str, str], skills: str, config: str, tmp_path: Path
+) -> None:
+    found = layout(
+        AgentHost.OPENCLAW,
+        env={"HOME": str(tmp_path / "h")} | {k: v.replace("{t}", str(tmp_path)) for k, v in env.items()},
+    )
+    assert (found.skills_dir, found.mcp_file) == (tmp_path / skills, tmp_path / config)
+
+
+def test_openclaw_keeps_using_its_legacy_state_folder_and_config(tmp_path: Path) -> None:
+    legacy = tmp_path / ".clawdbot"
+    (legacy / "clawdbot.json").parent.mkdir()
+    (legacy / "clawdbot.json").write_text("{}", encoding="utf-8")
+    found = layout(AgentHost.OPENCLAW, env={"HOME": str(tmp_path)})
+    assert (found.skills_dir, found.mcp_file) == (legacy / "skills", legacy / "clawdbot.json")
+    # Once the current folder exists it wins, as it does in OpenClaw.
+    (tmp_path / ".openclaw").mkdir()
+    found = layout(AgentHost.OPENCLAW, env={"HOME": str(tmp_path)})
+    assert found.skills_dir == tmp_path / ".openclaw" / "skills"
+
+
+def test_cli_skills_warn_when_nemo_skills_is_not_on_path(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # OpenClaw gates cli-mode skills on the binary; a virtualenv not on PATH makes all five "needs setup".
+    monkeypatch.setenv("PATH", str(home / "empty"))
+    code, out, err = nemo(capsys, "install", "openclaw", "--mode", "cli")
+    assert code == 0, err
+    assert "nemo-skills is not on PATH" in out and "OpenClaw lists them as needing setup" in out
+    assert "uv tool install nemo-skills" in out
+
+    bin_dir = home / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "nemo-skills").write_text("#!/bin/sh\n", encoding="utf-8")
+    (bin_dir / "nemo-skills").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    _code, out, _err = nemo(capsys, "install", "openclaw", "--mode", "cli")
+    assert "not on PATH" not in out
+    # api-mode skills call curl, not nemo-skills, so they need no such warning.
+    monkeypatch.setenv("PATH", str(home / "empty"))
+    _code, out, _err = nemo(capsys, "install", "cursor", "--mode", "api", "--no-mcp")
+    assert "not on PATH" not in out
