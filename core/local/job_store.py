@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import time
 from typing import Any
 
@@ -17,6 +18,13 @@ from nemo_skills.local.db import Database
 from nemo_skills.local.problems import ApiProblem
 from nemo_skills.local.records import RenderJob
 from nemo_skills.protocol import HTTP_RENDER_ID_TAKEN, RenderStatus
+
+EXPIRED_MESSAGE = "render expired on the local backend; run the export again"
+
+
+def new_file_key() -> str:
+    """The random path part of a finished render's URL: 128 bits, so the URL cannot be guessed."""
+    return secrets.token_urlsafe(16)
 
 
 def render_fingerprint(job: RenderJob) -> str:
@@ -113,3 +121,50 @@ class RenderJobStore:
             for render_id, raw in rows
             if RenderJob.model_validate_json(raw).status not in RenderStatus.TERMINAL
         ]
+
+    def expire_renders(self, cutoff: float) -> list[str]:
+        """Mark finished renders untouched since `cutoff` as expired; the names of their files to delete.
+
+        Only completed renders are expired: one still pending or rendering is never
+        touched, and a failed one has no file and keeps its own error.
+        """
+        files: list[str] = []
+        with self.db.write() as conn:
+            for render_id, raw in conn.execute("SELECT id, data FROM renders").fetchall():
+                job = RenderJob.model_validate_json(raw)
+                if job.status != RenderStatus.COMPLETED or job.expired or last_use(job) >= cutoff:
+                    continue
+                if job.output:
+                    files.append(job.output)
+                job = job.model_copy(
+                    update={
+                        "status": RenderStatus.FAILED,
+                        "error": EXPIRED_MESSAGE,
+                        "expired": True,
+                        "output": None,
+                        "size": None,
+                        "updated": time.time(),
+                    }
+                )
+                conn.execute("UPDATE renders SET data = ? WHERE id = ?", (job.model_dump_json(), render_id))
+        return files
+
+    def kept_files(self) -> set[str]:
+        """Names of files under the renders folder still in use: finished renders not expired."""
+        rows = self.db.connection().execute("SELECT data FROM renders").fetchall()
+        jobs = [RenderJob.model_validate_json(raw) for (raw,) in rows]
+        return {job.output for job in jobs if job.output and not job.expired}
+
+    def unfinished_ids(self) -> set[str]:
+        """Ids of renders still pending or rendering, on any backend of the folder."""
+        rows = self.db.connection().execute("SELECT id, data FROM renders").fetchall()
+        return {
+            render_id
+            for render_id, raw in rows
+            if RenderJob.model_validate_json(raw).status not in RenderStatus.TERMINAL
+        }
+
+
+def last_use(job: RenderJob) -> float:
+    """When a render was last requested, finished or downloaded: its keep window starts there."""
+    return max(job.created, job.updated, job.accessed or 0.0)
