@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from nemo_skills.local.private import private_dir, private_file
+from nemo_skills.local.private import private_file
 
 DB_FILE = "backend.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -49,7 +49,8 @@ class Database:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
-        private_dir(path.parent)
+        # The folder is the store's to create and tighten (see private.claim_data_dir).
+        path.parent.mkdir(parents=True, exist_ok=True)
         # Made 0600 before SQLite opens it: its -wal and -shm files take the same mode; ones an
         # older version left readable are tightened too.
         for item in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):

@@ -7,6 +7,8 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -29,6 +31,7 @@ class LocalBackend:
     with one, it persists there and picks up where a previous run left off, and any
     number of backends may share that folder at once. With `stable_port` (and port 0),
     the first port chosen for the folder is remembered and used again on every start.
+    `clock` tells the time to the cleaning of old renders (`keep_hours`, `expiry_interval`).
     Other keyword arguments are BackendSettings fields (heartbeat_interval,
     step_delay, starting_credits, registered_tokens, plan_blocks_export,
     status_shape, auth_http_401, resolution, ...).
@@ -41,6 +44,7 @@ class LocalBackend:
         port: int = 0,
         host: str = "127.0.0.1",
         stable_port: bool = False,
+        clock: Callable[[], float] = time.time,
         **settings: Any,
     ) -> None:
         if host not in LOOPBACK_HOSTS:
@@ -51,6 +55,7 @@ class LocalBackend:
         self.host = host
         self.port = port
         self.stable_port = stable_port
+        self.clock = clock
         self._explicit_dir = Path(data_dir) if data_dir is not None else None
         self.data_dir: Path | None = self._explicit_dir
         self._thread: threading.Thread | None = None
@@ -90,7 +95,7 @@ class LocalBackend:
         fault_state = FaultState(self.settings.faults)
         store = Store(self.data_dir, self.settings, fault_state)
         renders = RenderQueue(store, self.settings, fault_state)
-        expiry = RenderExpiry(store, self.settings.keep_hours, self.settings.expiry_interval)
+        expiry = RenderExpiry(store, self.settings.keep_hours, self.settings.expiry_interval, self.clock)
         expiry.sweep_safely()
         context = AppContext(
             store=store,
