@@ -11,6 +11,7 @@ import hashlib
 import json
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from nemo_skills.local import owners
@@ -122,49 +123,67 @@ class RenderJobStore:
             if RenderJob.model_validate_json(raw).status not in RenderStatus.TERMINAL
         ]
 
-    def expire_renders(self, cutoff: float) -> list[str]:
+    def render_uses(self) -> list[RenderUse]:
+        """Every render's status, file and last use, read without parsing the drafts."""
+        rows = (
+            self.db.connection()
+            .execute(
+                f"SELECT id, json_extract(data, '$.status'), json_extract(data, '$.output'), {_EXPIRED}, {_LAST_USE}"
+                " FROM renders"
+            )
+            .fetchall()
+        )
+        return [
+            RenderUse(rid, status, output, bool(gone), float(used))
+            for rid, status, output, gone, used in rows
+        ]
+
+    def expire_renders(self, render_ids: list[str], cutoff: float) -> list[str]:
         """Mark finished renders untouched since `cutoff` as expired; the names of their files to delete.
 
-        Only completed renders are expired: one still pending or rendering is never
-        touched, and a failed one has no file and keeps its own error.
+        The conditions are checked again under the write lock: a render downloaded
+        meanwhile is left as it is. Done in SQL, so the lock is held briefly.
         """
         files: list[str] = []
+        still_old = f"json_extract(data, '$.status') = ? AND NOT {_EXPIRED} AND {_LAST_USE} < ? AND id = ?"
         with self.db.write() as conn:
-            for render_id, raw in conn.execute("SELECT id, data FROM renders").fetchall():
-                job = RenderJob.model_validate_json(raw)
-                if job.status != RenderStatus.COMPLETED or job.expired or last_use(job) >= cutoff:
+            for render_id in render_ids:
+                params = (RenderStatus.COMPLETED, cutoff, render_id)
+                row = conn.execute(
+                    f"SELECT json_extract(data, '$.output') FROM renders WHERE {still_old}", params
+                ).fetchone()
+                if row is None:
                     continue
-                if job.output:
-                    files.append(job.output)
-                job = job.model_copy(
-                    update={
-                        "status": RenderStatus.FAILED,
-                        "error": EXPIRED_MESSAGE,
-                        "expired": True,
-                        "output": None,
-                        "size": None,
-                        "updated": time.time(),
-                    }
+                if row[0]:
+                    files.append(str(row[0]))
+                conn.execute(
+                    "UPDATE renders SET data = json_set(data, '$.status', ?, '$.error', ?,"
+                    " '$.expired', json('true'), '$.output', NULL, '$.size', NULL, '$.updated', ?)"
+                    " WHERE id = ?",
+                    (RenderStatus.FAILED, EXPIRED_MESSAGE, time.time(), render_id),
                 )
-                conn.execute("UPDATE renders SET data = ? WHERE id = ?", (job.model_dump_json(), render_id))
         return files
 
-    def kept_files(self) -> set[str]:
-        """Names of files under the renders folder still in use: finished renders not expired."""
-        rows = self.db.connection().execute("SELECT data FROM renders").fetchall()
-        jobs = [RenderJob.model_validate_json(raw) for (raw,) in rows]
-        return {job.output for job in jobs if job.output and not job.expired}
 
-    def unfinished_ids(self) -> set[str]:
-        """Ids of renders still pending or rendering, on any backend of the folder."""
-        rows = self.db.connection().execute("SELECT id, data FROM renders").fetchall()
-        return {
-            render_id
-            for render_id, raw in rows
-            if RenderJob.model_validate_json(raw).status not in RenderStatus.TERMINAL
-        }
+# Read in SQL so the drafts are never loaded. A render's keep window starts at its last use: when it
+# was requested, finished or downloaded.
+_EXPIRED = "coalesce(json_extract(data, '$.expired'), 0)"
+_LAST_USE = (
+    "max(json_extract(data, '$.created'), json_extract(data, '$.updated'),"
+    " coalesce(json_extract(data, '$.accessed'), 0))"
+)
 
 
-def last_use(job: RenderJob) -> float:
-    """When a render was last requested, finished or downloaded: its keep window starts there."""
-    return max(job.created, job.updated, job.accessed or 0.0)
+@dataclass(frozen=True)
+class RenderUse:
+    """What the cleaning of old renders needs to know of one render."""
+
+    id: str
+    status: str
+    output: str | None
+    expired: bool
+    last_use: float
+
+    def past(self, cutoff: float) -> bool:
+        """Whether this is a finished render with a file, untouched since `cutoff`."""
+        return self.status == RenderStatus.COMPLETED and not self.expired and self.last_use < cutoff

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nemo_skills.local.state import Store
+from nemo_skills.protocol import RenderStatus
 
 log = logging.getLogger("nemo_skills.local")
 
@@ -35,8 +36,8 @@ Clock = Callable[[], float]
 class Sweep:
     """What one sweep removed."""
 
-    expired: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)  # files of the renders it marked expired
+    removed: list[str] = field(default_factory=list)  # every file it deleted, leftovers included
 
 
 class RenderExpiry:
@@ -62,11 +63,16 @@ class RenderExpiry:
             return done
         cutoff = (self.clock() if now is None else now) - self.keep_hours * HOUR
         folder = self.store.renders_dir
-        for name in self.store.expire_renders(cutoff):
+        uses = self.store.render_uses()
+        old = [use.id for use in uses if use.past(cutoff)]
+        # Only a sweep that finds something takes the folder's write lock.
+        for name in self.store.expire_renders(old, cutoff) if old else ():
             done.expired.append(name)
             self._remove(folder / name, done)
-        # Files no render row keeps: an older version's, or a temporary one a crashed render left.
-        kept, running = self.store.kept_files(), self.store.unfinished_ids()
+        # A render found old but downloaded before the lock was taken keeps its file.
+        kept = {use.output for use in uses if use.output and not use.expired} - set(done.expired)
+        running = {use.id for use in uses if use.status not in RenderStatus.TERMINAL}
+        # Files no render keeps: an older version's, or a temporary one a crashed render left.
         for path in folder.iterdir() if folder.is_dir() else ():
             match = _RENDER_FILE.match(path.name)
             if match is None or path.name in kept or match.group("id") in running:
