@@ -269,3 +269,21 @@ def test_the_cli_says_an_expired_render_expired(backend_factory: Any, tmp_path: 
     assert EXPIRED_MESSAGE in again.stderr and "Traceback" not in again.stderr
     assert EXPIRED_MESSAGE in only_json(again.stdout)["error"]["message"]
     assert not (tmp_path / "b.mp4").exists()
+    # What the message says to do works: the timeline is kept, and a new export renders it again.
+    fresh = nemo("export", "--session", first["session_id"], "--backend", backend.base_url, "-o", "b.mp4",
+                 cwd=tmp_path)  # fmt: skip
+    assert fresh.returncode == 0, fresh.stderr
+    assert (tmp_path / "b.mp4").stat().st_size > 0
+
+
+def test_a_render_finished_before_keys_existed_gets_one_when_asked(
+    backend_factory: Any, tmp_path: Path
+) -> None:
+    backend = backend_factory(data_dir=tmp_path / "data", **SMALL)
+    api, render_id, url = _finished(backend)
+    backend._require().store.update_render(render_id, file_key=None)
+    assert httpx.get(url).status_code == 404
+    new_url = api.status(render_id)["output"]["url"]
+    assert new_url != url and re.search(r"/files/[A-Za-z0-9_-]{22}/", new_url)
+    assert httpx.get(new_url, headers=api.headers).status_code == 200
+    assert api.status(render_id)["output"]["url"] == new_url
