@@ -95,6 +95,18 @@ def _registered(values: tuple[str, ...]) -> dict[str, float]:
     default=2,
     help="ffmpeg renders run at once (a --render-delay wait holds none).",
 )
+@click.option(
+    "--keep-hours",
+    type=click.FloatRange(min=0, min_open=True, max=24 * 365),
+    default=24.0,
+    envvar="NEMO_SKILLS_KEEP_HOURS",
+    show_envvar=True,
+    help="Delete a finished render this many hours after it was last requested or downloaded "
+    "(checked at start and every hour).",
+)
+@click.option(
+    "--keep-renders", is_flag=True, help="Never delete renders (no cleaning of old renders at all)."
+)
 @_fault_options
 def serve_local_cmd(
     host: str,
@@ -109,6 +121,8 @@ def serve_local_cmd(
     auth_http_401: bool,
     resolution: int,
     render_workers: int,
+    keep_hours: float,
+    keep_renders: bool,
     **fault_flags: Any,
 ) -> None:
     """Serve the NemoVideo API offline on loopback, rendering real MP4s with ffmpeg.
@@ -119,6 +133,15 @@ def serve_local_cmd(
     that port is busy, it says so and exits 2: pass --port then). The chat agent is rule-based: it edits the
     timeline from plain requests and does no generative AI. Fault flags make it
     misbehave on purpose, for testing clients. Exits 0 when stopped.
+
+    \b
+    Safety: it answers only requests addressed to a loopback name (any other
+    Host header gets 421), keeps its data folder owner-only (folders 0700,
+    files 0600), and hands out each render's download URL with a random part,
+    to its owner only. Old renders are cleaned on a schedule: a finished render
+    not requested or downloaded for --keep-hours (default 24) is deleted at
+    start and then every hour, and asking for it later says it expired (export
+    again). Renders still rendering are never deleted; --keep-renders keeps all.
     """
     from pydantic import ValidationError
 
@@ -144,6 +167,7 @@ def serve_local_cmd(
             auth_http_401=auth_http_401,
             resolution=resolution,
             render_workers=render_workers,
+            keep_hours=None if keep_renders else keep_hours,
         )
     except ValidationError as exc:
         err = exc.errors()[0]

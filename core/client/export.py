@@ -94,7 +94,7 @@ def parse_render_status(render_id: str, body: dict[str, Any]) -> RenderProgress:
     if raw is None:
         raise BackendError(f"The backend's status of render {render_id} has no `status`.")
     status = _SYNONYMS.get(raw.lower(), raw.lower())
-    message = _first_str(holders, ("error", "message", "errorMessage", "reason"))
+    message = _first_str(holders, ("error", "message", "errorMessage", "error_message", "reason"))
     if message is None:
         for holder in holders:
             err = holder.get("error")

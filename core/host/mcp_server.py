@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from nemo_skills.errors import InputError, NemoSkillsError
+from nemo_skills.files.loopback import LoopbackHostGuard
 from nemo_skills.host.tool_spec import SchemaFormat, ToolSpec, tool_schema
 from nemo_skills.host.tools import TOOLS, instruction_lines
 
@@ -230,7 +231,8 @@ async def serve_http(
     import uvicorn
 
     server = build_server(toolbox)
-    app = server.streamable_http_app(streamable_http_path=HTTP_PATH, host=host)
+    # The same Host guard as the local backend's, so both refuse a forged Host alike.
+    app = LoopbackHostGuard(server.streamable_http_app(streamable_http_path=HTTP_PATH, host=host), host)
     config = uvicorn.Config(app, log_level="warning", lifespan="on")
     try:
         await uvicorn.Server(config).serve(sockets=[sock])

@@ -35,4 +35,13 @@ class BackendSettings(BaseModel):
     resolution: int = Field(default=1080, ge=64, le=2160, description="Short side of rendered video.")
     fps: int = Field(default=30, ge=1, le=60)
     x264_preset: str = Field(default="veryfast", pattern=r"^[a-z]+$")
+    keep_hours: float | None = Field(
+        default=24.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="Hours a finished render is kept after it was last requested; None keeps every render.",
+    )
+    expiry_interval: float = Field(
+        default=3600.0, gt=0, allow_inf_nan=False, description="Seconds between two cleanings of old renders."
+    )
     registry: str | None = Field(default=None, description="registry.yaml naming the skills' upload limits.")

@@ -9,12 +9,13 @@ Connections are per thread (the event loop, render workers), opened lazily.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from nemo_skills.local.private import private_file
 
 DB_FILE = "backend.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -48,9 +49,13 @@ class Database:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
+        # The folder is the store's to create and tighten (see private.claim_data_dir).
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        # Made 0600 before SQLite opens it: its -wal and -shm files take the same mode; ones an
+        # older version left readable are tightened too.
+        for item in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+            if item == path or item.exists():
+                private_file(item)
         with self.write() as conn:
             for statement in filter(str.strip, SCHEMA.split(";")):
                 conn.execute(statement)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from nemo_skills.local import owners
@@ -17,6 +19,13 @@ from nemo_skills.local.db import Database
 from nemo_skills.local.problems import ApiProblem
 from nemo_skills.local.records import RenderJob
 from nemo_skills.protocol import HTTP_RENDER_ID_TAKEN, RenderStatus
+
+EXPIRED_MESSAGE = "render expired on the local backend; run the export again"
+
+
+def new_file_key() -> str:
+    """The random path part of a finished render's URL: 128 bits, so the URL cannot be guessed."""
+    return secrets.token_urlsafe(16)
 
 
 def render_fingerprint(job: RenderJob) -> str:
@@ -113,3 +122,68 @@ class RenderJobStore:
             for render_id, raw in rows
             if RenderJob.model_validate_json(raw).status not in RenderStatus.TERMINAL
         ]
+
+    def render_uses(self) -> list[RenderUse]:
+        """Every render's status, file and last use, read without parsing the drafts."""
+        rows = (
+            self.db.connection()
+            .execute(
+                f"SELECT id, json_extract(data, '$.status'), json_extract(data, '$.output'), {_EXPIRED}, {_LAST_USE}"
+                " FROM renders"
+            )
+            .fetchall()
+        )
+        return [
+            RenderUse(rid, status, output, bool(gone), float(used))
+            for rid, status, output, gone, used in rows
+        ]
+
+    def expire_renders(self, render_ids: list[str], cutoff: float) -> list[str]:
+        """Mark finished renders untouched since `cutoff` as expired; the names of their files to delete.
+
+        The conditions are checked again under the write lock: a render downloaded
+        meanwhile is left as it is. Done in SQL, so the lock is held briefly.
+        """
+        files: list[str] = []
+        still_old = f"json_extract(data, '$.status') = ? AND NOT {_EXPIRED} AND {_LAST_USE} < ? AND id = ?"
+        with self.db.write() as conn:
+            for render_id in render_ids:
+                params = (RenderStatus.COMPLETED, cutoff, render_id)
+                row = conn.execute(
+                    f"SELECT json_extract(data, '$.output') FROM renders WHERE {still_old}", params
+                ).fetchone()
+                if row is None:
+                    continue
+                if row[0]:
+                    files.append(str(row[0]))
+                conn.execute(
+                    "UPDATE renders SET data = json_set(data, '$.status', ?, '$.error', ?,"
+                    " '$.expired', json('true'), '$.output', NULL, '$.size', NULL, '$.updated', ?)"
+                    " WHERE id = ?",
+                    (RenderStatus.FAILED, EXPIRED_MESSAGE, time.time(), render_id),
+                )
+        return files
+
+
+# Read in SQL so the drafts are never loaded. A render's keep window starts at its last use: when it
+# was requested, finished or downloaded.
+_EXPIRED = "coalesce(json_extract(data, '$.expired'), 0)"
+_LAST_USE = (
+    "max(json_extract(data, '$.created'), json_extract(data, '$.updated'),"
+    " coalesce(json_extract(data, '$.accessed'), 0))"
+)
+
+
+@dataclass(frozen=True)
+class RenderUse:
+    """What the cleaning of old renders needs to know of one render."""
+
+    id: str
+    status: str
+    output: str | None
+    expired: bool
+    last_use: float
+
+    def past(self, cutoff: float) -> bool:
+        """Whether this is a finished render with a file, untouched since `cutoff`."""
+        return self.status == RenderStatus.COMPLETED and not self.expired and self.last_use < cutoff

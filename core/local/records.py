@@ -106,6 +106,11 @@ class RenderJob(BaseModel):
     draft: dict[str, Any]
     aspect: str | None = None
     output: str | None = Field(default=None, description="File name under the renders folder.")
+    file_key: str | None = Field(
+        default=None, repr=False, description="The random path part of the download URL (128 bits)."
+    )
+    accessed: float | None = Field(default=None, description="When the file was last downloaded.")
+    expired: bool = Field(default=False, description="The file was cleaned away after the keep window.")
     size: int | None = None
     error: str | None = None
     meta: dict[str, Any] = Field(default_factory=dict)

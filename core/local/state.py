@@ -23,6 +23,7 @@ from nemo_skills.local.db import DB_FILE, Database
 from nemo_skills.local.faults import FaultState
 from nemo_skills.local.job_store import RenderJobStore
 from nemo_skills.local.legacy import LEGACY_STATE_FILE, import_legacy_state
+from nemo_skills.local.private import claim_data_dir, private_dir, tighten
 from nemo_skills.local.problems import ApiProblem, session_problem, token_problem
 from nemo_skills.local.records import Account, BackendSession, MediaRecord, TokenRecord
 from nemo_skills.protocol import HTTP_RATE_LIMITED, ErrorCode
@@ -36,6 +37,11 @@ def token_key(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def registered_user_id(key: str) -> str:
+    """The user id of a registered token, from the token's key."""
+    return f"user_{key[:16]}"
+
+
 class Store(RenderJobStore):
     """The state of the backends using one data folder, kept in `<data_dir>/backend.db`."""
 
@@ -43,8 +49,10 @@ class Store(RenderJobStore):
         self.data_dir = data_dir
         self.settings = settings
         self.faults = faults
-        self.uploads_dir.mkdir(parents=True, exist_ok=True)
-        self.renders_dir.mkdir(parents=True, exist_ok=True)
+        claim_data_dir(data_dir)
+        for folder in (self.uploads_dir, self.renders_dir):
+            private_dir(folder)
+            tighten(folder)
         self.db = Database(data_dir / DB_FILE)
         self.owner = owners.new_owner_id()
         self._closed = False
@@ -184,8 +192,24 @@ class Store(RenderJobStore):
             raise token_problem("token expired; get a new anonymous token", http_401=http_401)
         return acct
 
+    def token_user(self, authorization: str | None) -> str | None:
+        """The user id behind a valid bearer token, without counting a call; None for any other header."""
+        if not authorization or not authorization.lower().startswith("bearer "):
+            return None
+        token = authorization[7:].strip()
+        row = (
+            self.db.connection()
+            .execute("SELECT data FROM tokens WHERE key = ?", (token_key(token),))
+            .fetchone()
+        )
+        if row is None:
+            registered = token in self.settings.registered_tokens
+            return registered_user_id(token_key(token)) if registered else None
+        rec = TokenRecord.model_validate_json(row[0])
+        return rec.user_id if rec.valid(time.time()) else None
+
     def _register(self, conn: sqlite3.Connection, key: str, token: str, now: float) -> TokenRecord:
-        user_id = f"user_{key[:16]}"
+        user_id = registered_user_id(key)
         conn.execute(
             "INSERT OR IGNORE INTO accounts (user_id, data) VALUES (?, ?)",
             (

@@ -15,6 +15,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from nemo_skills import protocol
 from nemo_skills.files.media import SNIFF_BYTES
+from nemo_skills.local.private import private_dir
 from nemo_skills.local.problems import bad_request
 
 MAX_NAME_CHARS = 120
@@ -72,7 +73,7 @@ async def receive_files(request: Request, spool_dir: Path, limit: int) -> list[R
     boundary = params.get(b"boundary")
     if not boundary:
         raise bad_request("multipart upload without a boundary in Content-Type")
-    spool_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(spool_dir)
     files: list[ReceivedFile] = []
     st = _PartState()
 

@@ -304,6 +304,17 @@ def _cases() -> Iterator[Case]:
         2,
         env={"NEMO_SKILLS_CLIENT_OPTIONS": "[1]"},
     )
+    # serve-local settings: refused before anything is served.
+    for value in ("0", "-1", "nan", "inf", "abc", "9999999"):
+        yield Case(f"serve-local-keep-hours-{value}", ["serve-local", "--keep-hours", value], 2, says="keep")
+    yield Case("serve-local-keep-hours-env", ["serve-local"], 2, env={"NEMO_SKILLS_KEEP_HOURS": "soon"})
+    yield Case(
+        "serve-local-data-dir-is-file",
+        ["serve-local", "--data-dir", "notes.txt"],
+        2,
+        files={"notes.txt": b"x"},
+    )
+    yield Case("serve-local-public-host", ["serve-local", "--host", "0.0.0.0"], 2, says="loopback")
     # Corrupt state files.
     yield Case(
         "token-cache-is-folder",

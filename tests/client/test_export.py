@@ -51,6 +51,11 @@ def test_each_status_shape_is_read(body: dict, status: str, url: str | None, pro
     assert (got.status, got.url, got.progress) == (status, url, progress)
 
 
+def test_the_reason_of_a_failed_render_is_read_from_error_message() -> None:
+    body = {"success": True, "status": "failed", "error_message": "render expired; run the export again"}
+    assert parse_render_status("render_1", body).message == "render expired; run the export again"
+
+
 def test_status_without_a_status_is_a_backend_error() -> None:
     with pytest.raises(BackendError):
         parse_render_status("render_1", {"success": True, "data": {}})

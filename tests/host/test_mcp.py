@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
@@ -242,6 +243,10 @@ async def test_streamable_http_on_loopback(local_backend: Any) -> None:
             assert {t.name for t in (await session.list_tools()).tools} == TOOL_NAMES
             routed = await session.call_tool("route_input", {"text": "https://youtu.be/abc123 as a short"})
             assert routed.structured_content["skill"] == "generator-by-link"
+        # DNS rebinding: a page whose name resolves to 127.0.0.1 still sends its own name as Host.
+        forged = httpx.post(f"http://127.0.0.1:{port}/mcp", headers={"Host": "evil.example"}, json={})
+        assert forged.status_code == 421
+        assert "does not name this loopback server" in forged.json()["message"]
     finally:
         proc.terminate()
         proc.wait(timeout=10)

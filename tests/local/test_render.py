@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,7 @@ def test_status_shapes(backend_factory: Any, shape: str) -> None:
     body = api.wait_render(render_id)
     if shape == "data":
         assert body["success"] is True and body["data"]["status"] == "completed"
-        assert body["data"]["outputUrl"].endswith(f"/files/{render_id}.mp4")
+        assert re.search(rf"/files/[A-Za-z0-9_-]{{22}}/{render_id}\.mp4$", body["data"]["outputUrl"])
     else:
         first, second = api.status(render_id), api.status(render_id)
         assert {"status" in first, "status" in second} == {True, False}

@@ -13,6 +13,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nemo_skills import protocol
+from nemo_skills.files.loopback import LoopbackHostGuard
 from nemo_skills.local.http import routes_chat, routes_gateway, routes_render, routes_upload
 from nemo_skills.local.http.context import AppContext
 from nemo_skills.local.http.responses import gateway_error, render_error
@@ -76,8 +77,8 @@ async def _crash(request: Request, exc: Exception) -> Response:
     return JSONResponse({"code": problem.code, "message": problem.message, "data": {}}, status_code=500)
 
 
-def create_app(context: AppContext) -> ASGIApp:
-    """The ASGI app of one backend."""
+def create_app(context: AppContext, bind_host: str | None = None) -> ASGIApp:
+    """The ASGI app of one backend; requests whose Host is not a loopback name get 421."""
     p = protocol
     routes = [
         Route("/healthz", routes_gateway.health, methods=["GET"]),
@@ -89,11 +90,11 @@ def create_app(context: AppContext) -> ASGIApp:
         Route(p.upload_path("{session_id}"), routes_upload.upload, methods=["POST"]),
         Route(p.PATH_RENDER, routes_render.create_render, methods=["POST"]),
         Route(p.render_status_path("{render_id}"), routes_render.render_status, methods=["GET"]),
-        Route("/files/{name}", routes_render.download, methods=["GET", "HEAD"]),
+        Route("/files/{key}/{name}", routes_render.download, methods=["GET", "HEAD"]),
     ]
     app = Starlette(
         routes=routes,
         exception_handlers={ApiProblem: _problem, HTTPException: _http_error, Exception: _crash},
     )
     app.state.ctx = context
-    return RateLimitFault(app, context)
+    return LoopbackHostGuard(RateLimitFault(app, context), bind_host)

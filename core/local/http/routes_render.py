@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import secrets
 import time
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,12 +17,14 @@ from nemo_skills import protocol
 from nemo_skills.draft import Draft
 from nemo_skills.local.http.context import ctx, json_body, require_str
 from nemo_skills.local.http.responses import render_error, render_ok
+from nemo_skills.local.job_store import EXPIRED_MESSAGE, new_file_key
 from nemo_skills.local.problems import ApiProblem, bad_request, not_found
 from nemo_skills.local.records import RenderJob
 from nemo_skills.local.renderer.render_plan import SIZES
 
 RENDER_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 FILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}\.mp4$")
+FILE_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CHUNK = 256 * 1024
 
 
@@ -104,8 +108,8 @@ async def create_render(request: Request) -> JSONResponse:
 
 def _status_payload(request: Request, job: RenderJob, shape: str) -> dict[str, Any]:
     url = None
-    if job.status == protocol.RenderStatus.COMPLETED and job.output:
-        url = str(request.base_url).rstrip("/") + f"/files/{job.output}"
+    if job.status == protocol.RenderStatus.COMPLETED and job.output and job.file_key:
+        url = str(request.base_url).rstrip("/") + f"/files/{job.file_key}/{job.output}"
     if shape == "data":
         data: dict[str, Any] = {"id": job.id, "status": job.status, "progress": job.progress}
         if url:
@@ -135,6 +139,10 @@ async def render_status(request: Request) -> JSONResponse:
         return render_error(problem)
     if job.status not in protocol.RenderStatus.TERMINAL and c.renders.adopt(render_id):
         # The backend that ran it stopped or died: this one renders it again from the stored draft.
+        job = c.store.render(render_id) or job
+    if job.status == protocol.RenderStatus.COMPLETED and job.output and not job.file_key:
+        # Finished before download URLs had a random part: it gets one now.
+        c.store.update_render(render_id, file_key=new_file_key())
         job = c.store.render(render_id) or job
     shape: str = c.settings.status_shape
     if shape == "alternate":
@@ -198,19 +206,49 @@ class _FileBody:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-async def download(request: Request) -> Response | _FileBody:
-    """GET /files/<render_id>.mp4: the rendered file, with Range support (206 / 416)."""
+def _refused(message: str, status: int = 404) -> JSONResponse:
+    """A download refused, in the gateway envelope."""
+    return JSONResponse({"code": status, "message": message, "data": {}}, status_code=status)
+
+
+def _served_file(request: Request) -> tuple[RenderJob, Path] | JSONResponse:
+    """The job and file a download URL names, or the answer refusing it."""
     c = ctx(request)
-    name = request.path_params["name"]
-    path = c.store.renders_dir / name
-    if not FILE_NAME.match(name) or not path.is_file():
-        return JSONResponse({"code": 404, "message": f"file {name!r} not found", "data": {}}, status_code=404)
+    key, name = request.path_params["key"], request.path_params["name"]
+    job = c.store.render(name[: -len(".mp4")]) if FILE_NAME.match(name) and FILE_KEY.match(key) else None
+    # Compared in constant time: the key is what makes the URL unguessable.
+    if job is None or not job.file_key or not secrets.compare_digest(job.file_key, key):
+        return _refused("file not found")
+    user = c.store.token_user(request.headers.get(protocol.HEADER_AUTH))
+    if user is not None and user != job.user_id:
+        return _refused("this file belongs to another user's session", status=403)
+    path = c.store.renders_dir / job.output if job.output else None
+    if job.expired or path is None or not path.is_file():
+        return _refused(EXPIRED_MESSAGE, status=410)
+    return job, path
+
+
+async def download(request: Request) -> Response | _FileBody:
+    """GET /files/<key>/<render_id>.mp4: the rendered file, with Range support (206 / 416).
+
+    The key is minted with the render and handed out only in its owner's status replies;
+    a bearer token of another user is refused even with the right URL.
+    """
+    served = _served_file(request)
+    if isinstance(served, Response):
+        return served
+    job, path = served
+    c = ctx(request)
     size = path.stat().st_size
     headers = {"Accept-Ranges": "bytes", "Content-Type": "video/mp4", "Cache-Control": "no-store"}
     wanted = _parse_range(request.headers.get("range", ""), size)
     if wanted == "bad":
         return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
-    drop = c.faults.take_download_drop() if request.method == "GET" else None
+    drop = None
+    if request.method == "GET":
+        drop = c.faults.take_download_drop()
+        # A download keeps the file for another keep window (see the renderer's expiry).
+        c.store.update_render(job.id, accessed=time.time())
     if wanted is None:
         headers["Content-Length"] = str(size)
         return _FileBody(path, 0, size, 200, headers, drop)

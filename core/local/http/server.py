@@ -7,6 +7,8 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -29,6 +31,7 @@ class LocalBackend:
     with one, it persists there and picks up where a previous run left off, and any
     number of backends may share that folder at once. With `stable_port` (and port 0),
     the first port chosen for the folder is remembered and used again on every start.
+    `clock` tells the time to the cleaning of old renders (`keep_hours`, `expiry_interval`).
     Other keyword arguments are BackendSettings fields (heartbeat_interval,
     step_delay, starting_credits, registered_tokens, plan_blocks_export,
     status_shape, auth_http_401, resolution, ...).
@@ -41,6 +44,7 @@ class LocalBackend:
         port: int = 0,
         host: str = "127.0.0.1",
         stable_port: bool = False,
+        clock: Callable[[], float] = time.time,
         **settings: Any,
     ) -> None:
         if host not in LOOPBACK_HOSTS:
@@ -51,11 +55,13 @@ class LocalBackend:
         self.host = host
         self.port = port
         self.stable_port = stable_port
+        self.clock = clock
         self._explicit_dir = Path(data_dir) if data_dir is not None else None
         self.data_dir: Path | None = self._explicit_dir
         self._thread: threading.Thread | None = None
         self._server: Any = None
         self._context: Any = None
+        self._expiry: Any = None
         self._error: BaseException | None = None
         self.base_url = ""
 
@@ -79,16 +85,18 @@ class LocalBackend:
             raise InputError(f"the local backend cannot start: {exc}", action=MISSING_EXTRA_HINT) from None
         from nemo_skills.local.agent.turns import TurnRunner
         from nemo_skills.local.http.context import AppContext
+        from nemo_skills.local.renderer.expiry import RenderExpiry
         from nemo_skills.local.renderer.jobs import RenderQueue
         from nemo_skills.local.state import Store
 
         if self._explicit_dir is None:
             self.data_dir = Path(tempfile.mkdtemp(prefix="nemo-local-"))
         assert self.data_dir is not None
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         fault_state = FaultState(self.settings.faults)
         store = Store(self.data_dir, self.settings, fault_state)
         renders = RenderQueue(store, self.settings, fault_state)
+        expiry = RenderExpiry(store, self.settings.keep_hours, self.settings.expiry_interval, self.clock)
+        expiry.sweep_safely()
         context = AppContext(
             store=store,
             settings=self.settings,
@@ -121,7 +129,7 @@ class LocalBackend:
         shown = f"[{self.host}]" if family == socket.AF_INET6 else self.host
         self.base_url = f"http://{shown}:{self.port}"
         config = uvicorn.Config(
-            create_app(context),
+            create_app(context, self.host),
             log_level="warning",
             access_log=False,
             http="h11",
@@ -131,7 +139,7 @@ class LocalBackend:
             timeout_graceful_shutdown=2,
         )
         server = uvicorn.Server(config)
-        self._server, self._context = server, context
+        self._server, self._context, self._expiry = server, context, expiry
 
         def serve() -> None:
             try:
@@ -144,6 +152,7 @@ class LocalBackend:
         self._thread = threading.Thread(target=serve, name=f"nemo-local-{self.port}", daemon=True)
         self._thread.start()
         renders.resume_unfinished()
+        expiry.start()
         waited = threading.Event()
         for _ in range(int(START_TIMEOUT / 0.01)):
             if server.started or not self._thread.is_alive():
@@ -158,6 +167,9 @@ class LocalBackend:
         """Stop serving and rendering, hand unfinished renders back; remove a temporary data folder."""
         thread, server, context = self._thread, self._server, self._context
         self._thread = None
+        if self._expiry is not None:
+            self._expiry.stop()
+            self._expiry = None
         if server is not None:
             server.should_exit = True
         if thread is not None:
@@ -189,6 +201,15 @@ class LocalBackend:
     def chat_requests(self) -> int:
         """How many chat turns (POST /run_sse) this backend has started."""
         return int(self._require().chats)
+
+    def sweep_renders(self, now: float | None = None) -> Any:
+        """Clean old renders now (as if the time were `now`), as the periodic sweep does; what it removed."""
+        return self._require_expiry().sweep(now)
+
+    def _require_expiry(self) -> Any:
+        if self._expiry is None:
+            raise RuntimeError("the local backend is not running; call start() first")
+        return self._expiry
 
     def render_job(self, render_id: str) -> Any:
         """The stored RenderJob for an id, or None."""

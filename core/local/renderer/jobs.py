@@ -11,6 +11,7 @@ from pathlib import Path
 from nemo_skills.draft import Draft
 from nemo_skills.local.config import BackendSettings
 from nemo_skills.local.faults import FaultState
+from nemo_skills.local.job_store import new_file_key
 from nemo_skills.local.records import MediaRecord
 from nemo_skills.local.renderer.render import RenderFailed, render_draft
 from nemo_skills.local.state import Store
@@ -153,6 +154,7 @@ class RenderQueue:
             status=RenderStatus.COMPLETED,
             progress=PROGRESS_SCALE,
             output=dest.name,
+            file_key=new_file_key(),
             size=dest.stat().st_size,
             meta=meta,
         )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nemo_skills.draft import Draft
+from nemo_skills.local.private import private_file
 from nemo_skills.local.renderer.ffmpeg import ffmpeg_exe, find_cjk_font, find_font, has_filter
 from nemo_skills.local.renderer.render_plan import (
     CJK_FONT_FILE,
@@ -85,6 +86,8 @@ def render_draft(
                 shutil.copyfile(font, workdir / FONT_FILE)
                 if cjk_font is not None and any(CJK_FONT_FILE in arg for arg in plan.args):
                     shutil.copyfile(cjk_font, workdir / CJK_FONT_FILE)
+            # Created owner-only before ffmpeg opens it: ffmpeg keeps an existing file's mode.
+            private_file(part)
             _run(plan, workdir, on_progress, cancel, on_process)
         os.replace(part, dest)
     except BaseException:
