@@ -81,6 +81,11 @@ class _SkillSet:
         alternatives = "|".join(re.escape(p) for p in self.by_phrase)
         self.phrases = re.compile(alternatives) if alternatives else None
         self.accepts = [(skill, frozenset(k.value for k in skill.inputs)) for skill in members]
+        # The router only reads claims, so one per named skill serves every request that names it.
+        self.naming = {
+            skill.name: _claim({"skill": skill.name, "score": NAMED, "reason": f"the request names {skill.title}"})
+            for skill in members
+        }
         self._capable: dict[tuple[frozenset[str], str], list[Claim]] = {}
 
     def named(self, text: str) -> Skill | None:
@@ -141,7 +146,7 @@ def _asks_for_sora(text: str) -> bool:
 def _policy(request: RouteRequest, skills: _SkillSet, urls: list[str]) -> Claim | None:
     named = skills.named(_without_urls(request.text))
     if named is not None:
-        return _claim({"skill": named.name, "score": NAMED, "reason": f"the request names {named.title}"})
+        return skills.naming[named.name]
     if not request.files and not urls:  # text alone, the common request: no file rules to try
         if request.text.strip():
             return _text_claim(request.text)
@@ -172,10 +177,13 @@ def _policy(request: RouteRequest, skills: _SkillSet, urls: list[str]) -> Claim 
     return None
 
 
+_SORA_PROMPT = _claim({"skill": SORA, "score": TEXT, "reason": "a text prompt that asks for Sora"})
+_PROMPT = _claim({"skill": VIDEO_GEN, "score": TEXT, "reason": "a text prompt to generate from"})
+_TEXT_ONLY = frozenset({_TEXT})
+
+
 def _text_claim(text: str) -> Claim:
-    if _asks_for_sora(text):
-        return _claim({"skill": SORA, "score": TEXT, "reason": "a text prompt that asks for Sora"})
-    return _claim({"skill": VIDEO_GEN, "score": TEXT, "reason": "a text prompt to generate from"})
+    return _SORA_PROMPT if _asks_for_sora(text) else _PROMPT
 
 
 @hookimpl(trylast=True)
@@ -187,6 +195,8 @@ def route_input(request: RouteRequest, skills: dict[str, Skill]) -> list[Claim] 
     winner = _policy(request, known, urls)
     if winner is None:
         return None
+    if not request.files and not urls:  # text alone: the one kind is text
+        return [winner, *known.capable(_TEXT_ONLY, winner.skill)]
     # Input kinds by value: a set of strings hashes in C, a set of enum members in Python.
     kinds = {k.value for k in request.kinds()}
     if urls:
