@@ -10,10 +10,10 @@ from __future__ import annotations
 import operator
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import pluggy
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from nemo_skills import protocol
 from nemo_skills.catalog import plugins
@@ -24,8 +24,13 @@ from nemo_skills.errors import NoUsableInputError
 from nemo_skills.files.links import find_links as find_urls
 
 
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
 class ScoreRow(BaseModel):
-    """One served skill's line in the score table."""
+    """One served skill's line in the score table (frozen: results with the same claims share their rows)."""
+
+    model_config = ConfigDict(frozen=True)
 
     skill: str
     score: float
@@ -103,7 +108,7 @@ def _claims(request: RouteRequest, catalog: Catalog) -> list[Claim]:
             claims.append(result)
         else:
             claims.extend(result)  # type: ignore[call-overload]
-    return [c for c in claims if c.skill in catalog]
+    return claims
 
 
 # A text-only request skips the file and link checks; the validator alone still checks the text.
@@ -125,49 +130,57 @@ def route(
     return route_request(request, catalog=catalog)
 
 
-_ROW_FIELDS = frozenset(ScoreRow.model_fields)
-_RESULT_FIELDS = frozenset(RouteResult.model_fields)
 _new = object.__new__
 _set = object.__setattr__
 
 
-def _row(values: dict[str, Any]) -> ScoreRow:
-    # Every value comes from a validated Claim or catalog entry: what model_construct does, at a third of its cost.
-    row: ScoreRow = _new(ScoreRow)
-    _set(row, "__dict__", values)
-    _set(row, "__pydantic_fields_set__", set(_ROW_FIELDS))
-    _set(row, "__pydantic_extra__", None)
-    _set(row, "__pydantic_private__", None)
-    return row
-
-
-def _result(values: dict[str, Any]) -> RouteResult:
-    result: RouteResult = _new(RouteResult)
-    _set(result, "__dict__", values)
-    _set(result, "__pydantic_fields_set__", set(_RESULT_FIELDS))
-    _set(result, "__pydantic_extra__", None)
-    _set(result, "__pydantic_private__", None)
-    return result
+def _built(cls: type[_Model], values: dict[str, Any]) -> _Model:
+    # Every value comes from a validated Claim, catalog entry or request: what model_construct does,
+    # at a fraction of its cost.
+    model = _new(cls)
+    _set(model, "__dict__", values)
+    _set(model, "__pydantic_fields_set__", set(values))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
 
 
 _by_score = operator.attrgetter("score")
+# Score tables by catalog and claims: most requests get the same few claims (the built-in policy's are fixed).
+_tables: dict[tuple[object, ...], tuple[ScoreRow, ...]] = {}
+_MAX_TABLES = 512
+
+
+def _table(claims: list[Claim], catalog: Catalog) -> tuple[ScoreRow, ...]:
+    """The score table for these claims: every served skill's best claim, best score first."""
+    key = (catalog, *[(c.skill, c.score, c.reason) for c in claims])
+    rows = _tables.get(key)
+    if rows is not None:
+        return rows
+    best: dict[str, Claim] = {}
+    for claim in claims:
+        if claim.skill in catalog and (claim.skill not in best or claim.score > best[claim.skill].score):
+            best[claim.skill] = claim
+    table: list[ScoreRow] = []
+    for entry in catalog.entries:
+        name = entry.skill.name
+        won = best.get(name)
+        score, reason = (won.score, won.reason) if won is not None else (0.0, "no claim")
+        table.append(
+            _built(ScoreRow, {"skill": name, "score": score, "reason": reason, "priority": entry.priority})
+        )
+    # Entries come by priority, then name; a stable sort on the score keeps that order within a score.
+    table.sort(key=_by_score, reverse=True)
+    if len(_tables) >= _MAX_TABLES:
+        _tables.clear()
+    rows = _tables[key] = tuple(table)
+    return rows
 
 
 def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> RouteResult:
     """Pick the skill for an already built request."""
     catalog = catalog if catalog is not None else get_catalog()
-    best: dict[str, Claim] = {}
-    for claim in _claims(request, catalog):
-        if claim.skill not in best or claim.score > best[claim.skill].score:
-            best[claim.skill] = claim
-    rows: list[ScoreRow] = []
-    for entry in catalog.entries:
-        name = entry.skill.name
-        won = best.get(name)
-        score, reason = (won.score, won.reason) if won is not None else (0.0, "no claim")
-        rows.append(_row({"skill": name, "score": score, "reason": reason, "priority": entry.priority}))
-    # Entries come by priority, then name; a stable sort on the score keeps that order within a score.
-    rows.sort(key=_by_score, reverse=True)
+    rows = _table(_claims(request, catalog), catalog)
     if not rows:
         raise NoUsableInputError(
             "no skill is served: every skill is disabled or filtered out.",
@@ -186,9 +199,9 @@ def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> R
         raise NoUsableInputError(f"{what}: {detail}Accepted: {accepted_inputs_text()}.")
     # Every link has "://": without it and without given URLs, there is no link to look for.
     urls = request.all_urls if request.urls or "://" in request.text else []
-    return _result(
-        {"skill": top.skill, "reason": top.reason, "scores": rows, "urls": urls, "warnings": request.problems}
-    )
+    values = {"skill": top.skill, "reason": top.reason, "scores": list(rows), "urls": urls}
+    values["warnings"] = request.problems
+    return _built(RouteResult, values)
 
 
 __all__ = [
