@@ -47,6 +47,7 @@ def _words(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 _EDIT_WORDS, _SORA_WORD = _words(_EDIT), _words("sora")
 _SEPARATORS = re.compile(r"[\W_]+")
 _UNSPACED_RUN = re.compile(f"[{_UNSPACED}]+")
+_WORD_START, _WORD_GAP, _WORD_END = r"(?<![^\W_])", r"[\W_]+", r"(?![^\W_])"
 
 
 def _spaced(run: re.Match[str]) -> str:
@@ -80,16 +81,33 @@ class _SkillSet:
         # in skill order: the earliest mention, ties to the first skill, as a search per phrase would.
         alternatives = "|".join(re.escape(p) for p in self.by_phrase)
         self.phrases = re.compile(alternatives) if alternatives else None
+        # ASCII text is searched as it is, lower-cased: a phrase's words with separators between them and
+        # none of a longer word around them. The same matches, in the same order, as on the normalised
+        # text, without rewriting the text. Each alternative is a group, so lastindex names its skill.
+        words = [phrase.split() for phrase in self.by_phrase]
+        self.ascii_phrases = (
+            re.compile(
+                "|".join(f"({_WORD_START}{_WORD_GAP.join(map(re.escape, w))}{_WORD_END})" for w in words)
+            )
+            if words and all(words)
+            else None
+        )
+        self.phrase_skills = list(self.by_phrase.values())
         self.accepts = [(skill, frozenset(k.value for k in skill.inputs)) for skill in members]
         # The router only reads claims, so one per named skill serves every request that names it.
         self.naming = {
-            skill.name: _claim({"skill": skill.name, "score": NAMED, "reason": f"the request names {skill.title}"})
+            skill.name: _claim(
+                {"skill": skill.name, "score": NAMED, "reason": f"the request names {skill.title}"}
+            )
             for skill in members
         }
         self._capable: dict[tuple[frozenset[str], str], list[Claim]] = {}
 
     def named(self, text: str) -> Skill | None:
         """The skill the text names, earliest mention first."""
+        if self.ascii_phrases is not None and text.isascii():
+            found = self.ascii_phrases.search(text.lower())
+            return self.phrase_skills[found.lastindex - 1] if found is not None and found.lastindex else None
         if self.phrases is None:
             return None
         match = self.phrases.search(_normalise(text))
@@ -114,13 +132,12 @@ _sets: dict[tuple[int, ...], _SkillSet] = {}
 
 
 def _skill_set(skills: dict[str, Skill]) -> _SkillSet:
-    members = tuple(skills.values())
-    key = tuple(map(id, members))
+    key = tuple(map(id, skills.values()))
     found = _sets.get(key)
     if found is None:
         if len(_sets) > 32:
             _sets.clear()
-        found = _sets[key] = _SkillSet(members)
+        found = _sets[key] = _SkillSet(tuple(skills.values()))
     return found
 
 
