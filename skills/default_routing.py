@@ -178,17 +178,21 @@ def _policy(request: RouteRequest, skills: _SkillSet, urls: list[str]) -> Claim 
             {"skill": GENERATOR_BY_LINK, "score": URL, "reason": f"a link to turn into a video ({urls[0]})"}
         )
     if documents:
-        return Claim(skill=SORA, score=DOCUMENT, reason="a document whose text becomes the prompt")
+        return _claim(
+            {"skill": SORA, "score": DOCUMENT, "reason": "a document whose text becomes the prompt"}
+        )
     if videos:
-        return Claim(skill=EDITOR, score=VIDEO, reason=f"{videos} video clip(s) to edit")
+        return _claim({"skill": EDITOR, "score": VIDEO, "reason": f"{videos} video clip(s) to edit"})
     if images:
         if _says(_EDIT_WORDS, request.text):
-            return Claim(skill=EDITOR, score=IMAGES, reason="images with an editing request")
+            return _claim({"skill": EDITOR, "score": IMAGES, "reason": "images with an editing request"})
         if images >= 2 and audio:
-            return Claim(skill=EDITOR, score=IMAGES, reason=f"{images} images plus audio to cut together")
-        return Claim(skill=LEONARDO, score=IMAGES, reason=f"{images} image(s) to animate")
+            return _claim(
+                {"skill": EDITOR, "score": IMAGES, "reason": f"{images} images plus audio to cut together"}
+            )
+        return _claim({"skill": LEONARDO, "score": IMAGES, "reason": f"{images} image(s) to animate"})
     if audio:
-        return Claim(skill=VIDEO_GEN, score=AUDIO, reason="audio to build a video around")
+        return _claim({"skill": VIDEO_GEN, "score": AUDIO, "reason": "audio to build a video around"})
     if request.text.strip():
         return _text_claim(request.text)
     return None
