@@ -236,10 +236,7 @@ def get_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     """The catalog for a registry path, cached until plugins, the environment or the file's mtime change."""
     plugins.load_plugins()
     # On every routed request: one stat of the file, no Path objects (build_catalog makes its own).
-    if path is not None:
-        where = os.fspath(path)
-    else:
-        where = os.environ.get(ENV_REGISTRY) or _default_registry_name()
+    where = os.fspath(path) if path is not None else os.environ.get(ENV_REGISTRY) or _default_registry_name()
     try:
         mtime = os.stat(where).st_mtime_ns
     except OSError:

@@ -23,7 +23,6 @@ from nemo_skills.catalog.skill import Skill
 from nemo_skills.errors import NoUsableInputError
 from nemo_skills.files.links import find_links as find_urls
 
-
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
@@ -63,19 +62,37 @@ def accepted_inputs_text() -> str:
     )
 
 
+try:  # pluggy's own call loop; under a pluggy without it, every call goes through pluggy's dispatch
+    from pluggy._callers import _multicall as _plain_loop
+except ImportError:  # pragma: no cover
+    _plain_loop = None  # type: ignore[assignment]
+
+
+def _call_loop(pm: pluggy.PluginManager) -> object:
+    # pluggy swaps its call loop for a traced one while a host monitors hook calls (add_hookcall_monitoring).
+    return getattr(pm, "_inner_hookexec", None)
+
+
 class _Hook:
     """The route_input implementations, called in pluggy's order without its dispatch on every request."""
 
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
         self.impls = pm.hook.route_input.get_hookimpls()
-        # Wrappers need pluggy's machinery; plain implementations are called directly, last registered first.
-        self.direct = not any(i.hookwrapper or i.wrapper for i in self.impls)
+        self.loop = _call_loop(pm)
+        # Wrappers and monitoring need pluggy's machinery; plain implementations are called directly,
+        # last registered first, as pluggy calls them.
+        plain = self.loop is not None and self.loop is _plain_loop
+        self.direct = plain and not any(i.hookwrapper or i.wrapper for i in self.impls)
         self.calls = [(i.function, tuple(i.argnames)) for i in reversed(self.impls)]
 
     def current(self, pm: pluggy.PluginManager) -> bool:
         """Whether the implementations are still the ones read (a plugin may be registered at any time)."""
-        return pm is self.pm and pm.hook.route_input.get_hookimpls() == self.impls
+        return (
+            pm is self.pm
+            and _call_loop(pm) is self.loop
+            and pm.hook.route_input.get_hookimpls() == self.impls
+        )
 
     def __call__(self, request: RouteRequest, skills: dict[str, Skill]) -> list[object]:
         if not self.direct:
@@ -107,7 +124,7 @@ def _claims(request: RouteRequest, catalog: Catalog) -> list[Claim]:
         if isinstance(result, Claim):
             claims.append(result)
         else:
-            claims.extend(result)  # type: ignore[call-overload]
+            claims.extend(result)  # type: ignore[arg-type]
     return claims
 
 
