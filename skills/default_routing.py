@@ -47,7 +47,17 @@ def _words(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 _EDIT_WORDS, _SORA_WORD = _words(_EDIT), _words("sora")
 _SEPARATORS = re.compile(r"[\W_]+")
 _UNSPACED_RUN = re.compile(f"[{_UNSPACED}]+")
-_WORD_START, _WORD_GAP, _WORD_END = r"(?<![^\W_])", r"[\W_]+", r"(?![^\W_])"
+_WORD_GAP, _WORD_END = r"[\W_]+", r"(?![^\W_])"
+# Checked after the first letter: each alternative then starts with a literal, so the regex engine skips
+# ahead to the letters that can start a phrase instead of trying every alternative at every position.
+_AFTER_WORD_START = r"(?<![^\W_].)"
+
+
+def _ascii_alternative(words: list[str]) -> str:
+    """A phrase's words as one alternative: its first letter, a word start before it, then a group."""
+    first, rest = words[0][0], words[0][1:]
+    tail = "".join(_WORD_GAP + re.escape(w) for w in words[1:])
+    return f"{re.escape(first)}{_AFTER_WORD_START}({re.escape(rest)}{tail}){_WORD_END}"
 
 
 def _spaced(run: re.Match[str]) -> str:
@@ -86,11 +96,7 @@ class _SkillSet:
         # text, without rewriting the text. Each alternative is a group, so lastindex names its skill.
         words = [phrase.split() for phrase in self.by_phrase]
         self.ascii_phrases = (
-            re.compile(
-                "|".join(f"({_WORD_START}{_WORD_GAP.join(map(re.escape, w))}{_WORD_END})" for w in words)
-            )
-            if words and all(words)
-            else None
+            re.compile("|".join(_ascii_alternative(w) for w in words)) if words and all(words) else None
         )
         self.phrase_skills = list(self.by_phrase.values())
         self.accepts = [(skill, frozenset(k.value for k in skill.inputs)) for skill in members]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 import os
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import pluggy
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,8 +22,6 @@ from nemo_skills.catalog.registry import Catalog, get_catalog
 from nemo_skills.catalog.skill import Skill
 from nemo_skills.errors import NoUsableInputError
 from nemo_skills.files.links import find_links as find_urls
-
-_Model = TypeVar("_Model", bound=BaseModel)
 
 
 class ScoreRow(BaseModel):
@@ -147,21 +145,10 @@ def route(
     return route_request(request, catalog=catalog)
 
 
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _built(cls: type[_Model], values: dict[str, Any]) -> _Model:
-    # Every value comes from a validated Claim, catalog entry or request: what model_construct does,
-    # at a fraction of its cost.
-    model = _new(cls)
-    _set(model, "__dict__", values)
-    _set(model, "__pydantic_fields_set__", set(values))
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
-    return model
-
-
+# Built by their validators, without BaseModel.__init__: routing is on every request's path. A result's
+# rows are already ScoreRow instances, which its validator takes as they are.
+_row: Callable[[dict[str, Any]], ScoreRow] = ScoreRow.__pydantic_validator__.validate_python
+_result: Callable[[dict[str, Any]], RouteResult] = RouteResult.__pydantic_validator__.validate_python
 _by_score = operator.attrgetter("score")
 # Score tables by catalog and claims: most requests get the same few claims (the built-in policy's are fixed).
 _tables: dict[tuple[object, ...], tuple[ScoreRow, ...]] = {}
@@ -183,9 +170,7 @@ def _table(claims: list[Claim], catalog: Catalog) -> tuple[ScoreRow, ...]:
         name = entry.skill.name
         won = best.get(name)
         score, reason = (won.score, won.reason) if won is not None else (0.0, "no claim")
-        table.append(
-            _built(ScoreRow, {"skill": name, "score": score, "reason": reason, "priority": entry.priority})
-        )
+        table.append(_row({"skill": name, "score": score, "reason": reason, "priority": entry.priority}))
     # Entries come by priority, then name; a stable sort on the score keeps that order within a score.
     table.sort(key=_by_score, reverse=True)
     if len(_tables) >= _MAX_TABLES:
@@ -216,9 +201,15 @@ def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> R
         raise NoUsableInputError(f"{what}: {detail}Accepted: {accepted_inputs_text()}.")
     # Every link has "://": without it and without given URLs, there is no link to look for.
     urls = request.all_urls if request.urls or "://" in request.text else []
-    values = {"skill": top.skill, "reason": top.reason, "scores": list(rows), "urls": urls}
-    values["warnings"] = request.problems
-    return _built(RouteResult, values)
+    return _result(
+        {
+            "skill": top.skill,
+            "reason": top.reason,
+            "scores": list(rows),
+            "urls": urls,
+            "warnings": request.problems,
+        }
+    )
 
 
 __all__ = [
