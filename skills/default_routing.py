@@ -216,9 +216,17 @@ def _text_claim(text: str) -> Claim:
 @hookimpl(trylast=True)
 def route_input(request: RouteRequest, skills: dict[str, Skill]) -> list[Claim] | None:
     """Claim the input by the built-in policy; other able skills get a low score."""
-    # Every link has "://": without it and without given URLs, there is no link to look for.
-    urls = request.all_urls if request.urls or "://" in request.text else []
     known = _skill_set(skills)
+    text = request.text
+    # Every link has "://": without it and without given URLs, there is no link to look for.
+    if not request.files and not request.urls and "://" not in text:
+        # Text alone, the common request: the skill it names, else the text rules.
+        named = known.named(text)
+        winner = (
+            known.naming[named.name] if named is not None else _text_claim(text) if text.strip() else None
+        )
+        return None if winner is None else [winner, *known.capable(_TEXT_ONLY, winner.skill)]
+    urls = request.all_urls if request.urls or "://" in text else []
     winner = _policy(request, known, urls)
     if winner is None:
         return None
