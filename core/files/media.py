@@ -197,7 +197,7 @@ def check_file(path: str | os.PathLike[str], *, max_bytes: int | None = None) ->
     `max_bytes` is an upload limit: it applies to media, not to documents, which
     are read locally and never uploaded. One stat and one read of the first bytes.
     """
-    p = Path(path)
+    p = path if isinstance(path, Path) else Path(path)  # a Path is immutable: no need to parse it again
     ext = p.suffix.lower().lstrip(".")
     kind = _KIND_BY_EXT.get(ext)
     found: dict[str, Any] = {"path": str(p), "extension": ext, "kind": kind}
