@@ -222,10 +222,13 @@ def route_input(request: RouteRequest, skills: dict[str, Skill]) -> list[Claim] 
     if not request.files and not request.urls and "://" not in text:
         # Text alone, the common request: the skill it names, else the text rules.
         named = known.named(text)
-        winner = (
-            known.naming[named.name] if named is not None else _text_claim(text) if text.strip() else None
-        )
-        return None if winner is None else [winner, *known.capable(_TEXT_ONLY, winner.skill)]
+        if named is not None:
+            winner = known.naming[named.name]
+        elif text.strip():
+            winner = _text_claim(text)
+        else:
+            return None
+        return [winner, *known.capable(_TEXT_ONLY, winner.skill)]
     urls = request.all_urls if request.urls or "://" in text else []
     winner = _policy(request, known, urls)
     if winner is None:
