@@ -8,6 +8,7 @@ tests/catalog/test_router_corpus.py proves the decisions stay identical. To reco
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -102,8 +103,6 @@ def digests(tmp: Path) -> list[str]:
 
 
 def _setting_digests(setting: str, tmp: Path) -> list[str]:
-    import os
-
     from tests.plugins import sixth_skill
 
     registry = tmp / "registry.yaml"
