@@ -223,12 +223,12 @@ def route_input(request: RouteRequest, skills: dict[str, Skill]) -> list[Claim] 
         # Text alone, the common request: the skill it names, else the text rules.
         named = known.named(text)
         if named is not None:
-            winner = known.naming[named.name]
+            alone = known.naming[named.name]
         elif text.strip():
-            winner = _text_claim(text)
+            alone = _text_claim(text)
         else:
             return None
-        return [winner, *known.capable(_TEXT_ONLY, winner.skill)]
+        return [alone, *known.capable(_TEXT_ONLY, alone.skill)]
     urls = request.all_urls if request.urls or "://" in text else []
     winner = _policy(request, known, urls)
     if winner is None:
