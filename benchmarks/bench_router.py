@@ -1,12 +1,15 @@
 """In-process routing beside its floor: decisions per second of the public `nemo_skills.route`.
 
-.venv/bin/python benchmarks/bench_router.py [--decisions N] [--rounds R]
+.venv/bin/python benchmarks/bench_router.py [--decisions N] [--rounds R] [--check]
 
 Text-only requests (plain prompts, a named skill, Sora, a link, mixed Chinese and Latin text) go through
 `nemo_skills.route` as a host calls it. The floor is what such a decision needs at least: the text folded
 to words by one regex, a dict look-up per word and one regex search. A request with a photo is measured
 beside reading the photo's first bytes, which is all the router may read of a file. Prints decisions/s,
 the ratio to each floor (median of back-to-back pairs over R rounds) and the goal of 50,000/s for text.
+With --check, first routes the corpus of tests/catalog/route_corpus.py (text, links, files, mixed scripts,
+a reordering registry, a third-party plugin) and compares every decision with the digests recorded before
+routing was made faster.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -66,11 +70,30 @@ def compare(
     )
 
 
+def check() -> None:
+    """Route the test corpus and compare its decisions with the recorded digests; exit 1 on any change."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.catalog import route_corpus
+
+    recorded = route_corpus.DIGESTS.read_text(encoding="utf-8").splitlines()
+    with tempfile.TemporaryDirectory() as tmp:
+        found = route_corpus.digests(Path(tmp))
+    count = sum(int(line.split()[1].split("-")[1]) - int(line.split()[1].split("-")[0]) + 1 for line in found)
+    changed = [line.rsplit(" ", 1)[0] for line, old in zip(found, recorded, strict=False) if line != old]
+    if changed or len(found) != len(recorded):
+        print(f"corpus: {count:,} decisions; CHANGED in {', '.join(changed) or 'the number of chunks'}")
+        sys.exit(1)
+    print(f"corpus: {count:,} decisions, every one identical to the recorded decision")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--decisions", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--check", action="store_true", help="first check the decisions against the corpus")
     args = parser.parse_args()
+    if args.check:
+        check()
     route(TEXTS[0])  # plugins, registry and catalog load once, as in a long-running host
     n, k = args.decisions, len(TEXTS)
     print(f"nemo_skills.route, {n} decisions a round, {args.rounds} rounds (best figure; ratio: median)")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from nemo_skills.catalog.registry import get_catalog
 from nemo_skills.catalog.router import RouteResult
+from nemo_skills.catalog.router import route as _route
 from nemo_skills.catalog.skill import Skill
 from nemo_skills.client.config import SessionConfig, session_keywords
 
@@ -30,8 +31,6 @@ def route(
     registry: PathLike | None = None,
 ) -> RouteResult:
     """Pick the skill for a request (text, local files, URLs), with the reason and every skill's score."""
-    from nemo_skills.catalog.router import route as _route
-
     return _route(text, files, urls, catalog=get_catalog(registry))
 
 

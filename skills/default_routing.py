@@ -47,6 +47,17 @@ def _words(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 _EDIT_WORDS, _SORA_WORD = _words(_EDIT), _words("sora")
 _SEPARATORS = re.compile(r"[\W_]+")
 _UNSPACED_RUN = re.compile(f"[{_UNSPACED}]+")
+_WORD_GAP, _WORD_END = r"[\W_]+", r"(?![^\W_])"
+# Checked after the first letter: each alternative then starts with a literal, so the regex engine skips
+# ahead to the letters that can start a phrase instead of trying every alternative at every position.
+_AFTER_WORD_START = r"(?<![^\W_].)"
+
+
+def _ascii_alternative(words: list[str]) -> str:
+    """A phrase's words as one alternative: its first letter, a word start before it, then a group."""
+    first, rest = words[0][0], words[0][1:]
+    tail = "".join(_WORD_GAP + re.escape(w) for w in words[1:])
+    return f"{re.escape(first)}{_AFTER_WORD_START}({re.escape(rest)}{tail}){_WORD_END}"
 
 
 def _spaced(run: re.Match[str]) -> str:
@@ -80,11 +91,29 @@ class _SkillSet:
         # in skill order: the earliest mention, ties to the first skill, as a search per phrase would.
         alternatives = "|".join(re.escape(p) for p in self.by_phrase)
         self.phrases = re.compile(alternatives) if alternatives else None
+        # ASCII text is searched as it is, lower-cased: a phrase's words with separators between them and
+        # none of a longer word around them. The same matches, in the same order, as on the normalised
+        # text, without rewriting the text. Each alternative is a group, so lastindex names its skill.
+        words = [phrase.split() for phrase in self.by_phrase]
+        self.ascii_phrases = (
+            re.compile("|".join(_ascii_alternative(w) for w in words)) if words and all(words) else None
+        )
+        self.phrase_skills = list(self.by_phrase.values())
         self.accepts = [(skill, frozenset(k.value for k in skill.inputs)) for skill in members]
+        # The router only reads claims, so one per named skill serves every request that names it.
+        self.naming = {
+            skill.name: _claim(
+                {"skill": skill.name, "score": NAMED, "reason": f"the request names {skill.title}"}
+            )
+            for skill in members
+        }
         self._capable: dict[tuple[frozenset[str], str], list[Claim]] = {}
 
     def named(self, text: str) -> Skill | None:
         """The skill the text names, earliest mention first."""
+        if self.ascii_phrases is not None and text.isascii():
+            found = self.ascii_phrases.search(text.lower())
+            return self.phrase_skills[found.lastindex - 1] if found is not None and found.lastindex else None
         if self.phrases is None:
             return None
         match = self.phrases.search(_normalise(text))
@@ -109,13 +138,12 @@ _sets: dict[tuple[int, ...], _SkillSet] = {}
 
 
 def _skill_set(skills: dict[str, Skill]) -> _SkillSet:
-    members = tuple(skills.values())
-    key = tuple(map(id, members))
+    key = tuple(map(id, skills.values()))
     found = _sets.get(key)
     if found is None:
         if len(_sets) > 32:
             _sets.clear()
-        found = _sets[key] = _SkillSet(members)
+        found = _sets[key] = _SkillSet(tuple(skills.values()))
     return found
 
 
@@ -141,7 +169,7 @@ def _asks_for_sora(text: str) -> bool:
 def _policy(request: RouteRequest, skills: _SkillSet, urls: list[str]) -> Claim | None:
     named = skills.named(_without_urls(request.text))
     if named is not None:
-        return _claim({"skill": named.name, "score": NAMED, "reason": f"the request names {named.title}"})
+        return skills.naming[named.name]
     if not request.files and not urls:  # text alone, the common request: no file rules to try
         if request.text.strip():
             return _text_claim(request.text)
@@ -156,37 +184,57 @@ def _policy(request: RouteRequest, skills: _SkillSet, urls: list[str]) -> Claim 
             {"skill": GENERATOR_BY_LINK, "score": URL, "reason": f"a link to turn into a video ({urls[0]})"}
         )
     if documents:
-        return Claim(skill=SORA, score=DOCUMENT, reason="a document whose text becomes the prompt")
+        return _claim(
+            {"skill": SORA, "score": DOCUMENT, "reason": "a document whose text becomes the prompt"}
+        )
     if videos:
-        return Claim(skill=EDITOR, score=VIDEO, reason=f"{videos} video clip(s) to edit")
+        return _claim({"skill": EDITOR, "score": VIDEO, "reason": f"{videos} video clip(s) to edit"})
     if images:
         if _says(_EDIT_WORDS, request.text):
-            return Claim(skill=EDITOR, score=IMAGES, reason="images with an editing request")
+            return _claim({"skill": EDITOR, "score": IMAGES, "reason": "images with an editing request"})
         if images >= 2 and audio:
-            return Claim(skill=EDITOR, score=IMAGES, reason=f"{images} images plus audio to cut together")
-        return Claim(skill=LEONARDO, score=IMAGES, reason=f"{images} image(s) to animate")
+            return _claim(
+                {"skill": EDITOR, "score": IMAGES, "reason": f"{images} images plus audio to cut together"}
+            )
+        return _claim({"skill": LEONARDO, "score": IMAGES, "reason": f"{images} image(s) to animate"})
     if audio:
-        return Claim(skill=VIDEO_GEN, score=AUDIO, reason="audio to build a video around")
+        return _claim({"skill": VIDEO_GEN, "score": AUDIO, "reason": "audio to build a video around"})
     if request.text.strip():
         return _text_claim(request.text)
     return None
 
 
+_SORA_PROMPT = _claim({"skill": SORA, "score": TEXT, "reason": "a text prompt that asks for Sora"})
+_PROMPT = _claim({"skill": VIDEO_GEN, "score": TEXT, "reason": "a text prompt to generate from"})
+_TEXT_ONLY = frozenset({_TEXT})
+
+
 def _text_claim(text: str) -> Claim:
-    if _asks_for_sora(text):
-        return _claim({"skill": SORA, "score": TEXT, "reason": "a text prompt that asks for Sora"})
-    return _claim({"skill": VIDEO_GEN, "score": TEXT, "reason": "a text prompt to generate from"})
+    return _SORA_PROMPT if _asks_for_sora(text) else _PROMPT
 
 
 @hookimpl(trylast=True)
 def route_input(request: RouteRequest, skills: dict[str, Skill]) -> list[Claim] | None:
     """Claim the input by the built-in policy; other able skills get a low score."""
-    # Every link has "://": without it and without given URLs, there is no link to look for.
-    urls = request.all_urls if request.urls or "://" in request.text else []
     known = _skill_set(skills)
+    text = request.text
+    # Every link has "://": without it and without given URLs, there is no link to look for.
+    if not request.files and not request.urls and "://" not in text:
+        # Text alone, the common request: the skill it names, else the text rules.
+        named = known.named(text)
+        if named is not None:
+            alone = known.naming[named.name]
+        elif text.strip():
+            alone = _text_claim(text)
+        else:
+            return None
+        return [alone, *known.capable(_TEXT_ONLY, alone.skill)]
+    urls = request.all_urls if request.urls or "://" in text else []
     winner = _policy(request, known, urls)
     if winner is None:
         return None
+    if not request.files and not urls:  # text alone: the one kind is text
+        return [winner, *known.capable(_TEXT_ONLY, winner.skill)]
     # Input kinds by value: a set of strings hashes in C, a set of enum members in Python.
     kinds = {k.value for k in request.kinds()}
     if urls:

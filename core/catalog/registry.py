@@ -127,6 +127,8 @@ class Catalog:
         self.entries = sorted(entries, key=lambda e: (e.priority, e.skill.name))
         self.source = source
         self._by_name = {e.skill.name: e for e in self.entries}
+        # Handed to every route_input hook call; hooks only read it.
+        self.skill_map: dict[str, Skill] = self.by_name()
 
     def __contains__(self, name: object) -> bool:
         return name in self._by_name
@@ -227,19 +229,26 @@ def build_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     return Catalog(entries, source)
 
 
-_cache: dict[tuple[int, str, str], Catalog] = {}
+_cache: dict[tuple[int, str, int], Catalog] = {}
 
 
 def get_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
-    """The catalog for a registry path, cached until plugins or the environment change."""
+    """The catalog for a registry path, cached until plugins, the environment or the file's mtime change."""
     plugins.load_plugins()
-    resolved = resolve_registry_path(path)
+    # On every routed request: one stat of the file, no Path objects (build_catalog makes its own).
+    where = os.fspath(path) if path is not None else os.environ.get(ENV_REGISTRY) or _default_registry_name()
     try:
-        mtime = str(resolved.stat().st_mtime_ns)
+        mtime = os.stat(where).st_mtime_ns
     except OSError:
-        mtime = ""
-    key = (plugins.generation(), str(resolved), mtime)
-    if key not in _cache:
+        mtime = -1
+    key = (plugins.generation(), where, mtime)
+    found = _cache.get(key)
+    if found is None:
         _cache.clear()
-        _cache[key] = build_catalog(resolved)
-    return _cache[key]
+        found = _cache[key] = build_catalog(where)
+    return found
+
+
+@functools.cache
+def _default_registry_name() -> str:
+    return str(default_registry_path())

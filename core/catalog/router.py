@@ -12,18 +12,22 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field
+import pluggy
+from pydantic import BaseModel, ConfigDict, Field
 
 from nemo_skills import protocol
 from nemo_skills.catalog import plugins
 from nemo_skills.catalog.claims import Claim, RouteRequest
 from nemo_skills.catalog.registry import Catalog, get_catalog
+from nemo_skills.catalog.skill import Skill
 from nemo_skills.errors import NoUsableInputError
 from nemo_skills.files.links import find_links as find_urls
 
 
 class ScoreRow(BaseModel):
-    """One served skill's line in the score table."""
+    """One served skill's line in the score table (frozen: results with the same claims share their rows)."""
+
+    model_config = ConfigDict(frozen=True)
 
     skill: str
     score: float
@@ -56,15 +60,74 @@ def accepted_inputs_text() -> str:
     )
 
 
+try:  # pluggy's own call loop; under a pluggy without it, every call goes through pluggy's dispatch
+    from pluggy._callers import _multicall as _plain_loop
+except ImportError:  # pragma: no cover
+    _plain_loop = None  # type: ignore[assignment]
+
+
+def _call_loop(pm: pluggy.PluginManager) -> object:
+    # pluggy swaps its call loop for a traced one while a host monitors hook calls (add_hookcall_monitoring).
+    return getattr(pm, "_inner_hookexec", None)
+
+
+class _Hook:
+    """The route_input implementations, called in pluggy's order without its dispatch on every request."""
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self.pm = pm
+        self.impls = pm.hook.route_input.get_hookimpls()
+        self.loop = _call_loop(pm)
+        # Wrappers and monitoring need pluggy's machinery; plain implementations are called directly,
+        # last registered first, as pluggy calls them.
+        plain = self.loop is not None and self.loop is _plain_loop
+        self.direct = plain and not any(i.hookwrapper or i.wrapper for i in self.impls)
+        self.calls = [(i.function, tuple(i.argnames)) for i in reversed(self.impls)]
+
+    def current(self, pm: pluggy.PluginManager) -> bool:
+        """Whether the implementations are still the ones read (a plugin may be registered at any time)."""
+        return (
+            pm is self.pm
+            and _call_loop(pm) is self.loop
+            and pm.hook.route_input.get_hookimpls() == self.impls
+        )
+
+    def __call__(self, request: RouteRequest, skills: dict[str, Skill]) -> list[object]:
+        if not self.direct:
+            return list(self.pm.hook.route_input(request=request, skills=skills))
+        results = []
+        for function, argnames in self.calls:
+            if argnames == _BOTH:
+                result = function(request, skills)
+            else:
+                given = {"request": request, "skills": skills}
+                result = function(*[given[name] for name in argnames])
+            if result is not None:
+                results.append(result)
+        return results
+
+
+_BOTH = ("request", "skills")
+_hook: list[_Hook] = []
+
+
 def _claims(request: RouteRequest, catalog: Catalog) -> list[Claim]:
     pm = plugins.load_plugins()
-    results = pm.hook.route_input(request=request, skills=catalog.by_name())
+    hook = _hook[0] if _hook and _hook[0].current(pm) else None
+    if hook is None:
+        hook = _Hook(pm)
+        _hook[:] = [hook]
     claims: list[Claim] = []
-    for result in results:
-        if result is None:
-            continue
-        claims.extend([result] if isinstance(result, Claim) else result)
-    return [c for c in claims if c.skill in catalog]
+    for result in hook(request, catalog.skill_map):
+        if isinstance(result, Claim):
+            claims.append(result)
+        else:
+            claims.extend(result)  # type: ignore[arg-type]
+    return claims
+
+
+# A text-only request skips the file and link checks; the validator alone still checks the text.
+_text_request: Callable[[dict[str, Any]], RouteRequest] = RouteRequest.__pydantic_validator__.validate_python
 
 
 def route(
@@ -75,37 +138,59 @@ def route(
     catalog: Catalog | None = None,
 ) -> RouteResult:
     """Pick the skill for an input; NoUsableInputError when nothing can be routed."""
-    request = RouteRequest.from_input(text, files, urls)
+    if not files and not urls and type(text) is str:
+        request = _text_request({"text": text})
+    else:
+        request = RouteRequest.from_input(text, files, urls)
     return route_request(request, catalog=catalog)
 
 
-# The result, its rows with it, built by one validator call: routing is on every request's path.
-_by_score = operator.itemgetter("score")
-_route_result: Callable[[dict[str, Any]], RouteResult] = RouteResult.__pydantic_validator__.validate_python
+# Built by their validators, without BaseModel.__init__: routing is on every request's path. A result's
+# rows are already ScoreRow instances, which its validator takes as they are.
+_row: Callable[[dict[str, Any]], ScoreRow] = ScoreRow.__pydantic_validator__.validate_python
+_result: Callable[[dict[str, Any]], RouteResult] = RouteResult.__pydantic_validator__.validate_python
+_by_score = operator.attrgetter("score")
+# Score tables by catalog and claims: most requests get the same few claims (the built-in policy's are fixed).
+_tables: dict[tuple[object, ...], tuple[ScoreRow, ...]] = {}
+_MAX_TABLES = 512
+
+
+def _table(claims: list[Claim], catalog: Catalog) -> tuple[ScoreRow, ...]:
+    """The score table for these claims: every served skill's best claim, best score first."""
+    key = (catalog, *[(c.skill, c.score, c.reason) for c in claims])
+    rows = _tables.get(key)
+    if rows is not None:
+        return rows
+    best: dict[str, Claim] = {}
+    for claim in claims:
+        if claim.skill in catalog and (claim.skill not in best or claim.score > best[claim.skill].score):
+            best[claim.skill] = claim
+    table: list[ScoreRow] = []
+    for entry in catalog.entries:
+        name = entry.skill.name
+        won = best.get(name)
+        score, reason = (won.score, won.reason) if won is not None else (0.0, "no claim")
+        table.append(_row({"skill": name, "score": score, "reason": reason, "priority": entry.priority}))
+    # Entries come by priority, then name; a stable sort on the score keeps that order within a score.
+    table.sort(key=_by_score, reverse=True)
+    if len(_tables) >= _MAX_TABLES:
+        _tables.clear()
+    rows = _tables[key] = tuple(table)
+    return rows
 
 
 def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> RouteResult:
     """Pick the skill for an already built request."""
     catalog = catalog if catalog is not None else get_catalog()
-    best: dict[str, Claim] = {}
-    for claim in _claims(request, catalog):
-        if claim.skill not in best or claim.score > best[claim.skill].score:
-            best[claim.skill] = claim
-    rows: list[dict[str, Any]] = []
-    for entry in catalog.entries:
-        name = entry.skill.name
-        won = best.get(name)
-        score, reason = (won.score, won.reason) if won is not None else (0.0, "no claim")
-        rows.append({"skill": name, "score": score, "reason": reason, "priority": entry.priority})
-    # Entries come by priority, then name; a stable sort on the score keeps that order within a score.
-    rows.sort(key=_by_score, reverse=True)
+    rows = _table(_claims(request, catalog), catalog)
     if not rows:
         raise NoUsableInputError(
             "no skill is served: every skill is disabled or filtered out.",
             action="Enable a skill in the registry (--registry / NEMO_SKILLS_REGISTRY) "
             "or widen NEMO_SKILLS_PLUGINS; `nemo-skills list` shows what is served.",
         )
-    if rows[0]["score"] <= 0:
+    top = rows[0]
+    if top.score <= 0:
         problems = request.problems
         detail = ("; ".join(problems) + ". ") if problems else ""
         what = (
@@ -114,14 +199,13 @@ def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> R
             else ("no usable input")
         )
         raise NoUsableInputError(f"{what}: {detail}Accepted: {accepted_inputs_text()}.")
-    top = rows[0]
     # Every link has "://": without it and without given URLs, there is no link to look for.
     urls = request.all_urls if request.urls or "://" in request.text else []
-    return _route_result(
+    return _result(
         {
-            "skill": top["skill"],
-            "reason": top["reason"],
-            "scores": rows,
+            "skill": top.skill,
+            "reason": top.reason,
+            "scores": list(rows),
             "urls": urls,
             "warnings": request.problems,
         }

@@ -6,9 +6,13 @@ client's upload checks and the local backend alike.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -182,28 +186,39 @@ def size_text(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+# What Path.exists() takes for "no such file" (anything else, such as a permission error, is raised).
+_ABSENT = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+_file_check: Callable[[dict[str, Any]], FileCheck] = FileCheck.__pydantic_validator__.validate_python
+
+
 def check_file(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> FileCheck:
     """Classify a local file by extension, confirmed by its bytes when it exists.
 
     `max_bytes` is an upload limit: it applies to media, not to documents, which
-    are read locally and never uploaded.
+    are read locally and never uploaded. One stat and one read of the first bytes.
     """
-    p = Path(path)
-    ext = extension(p)
-    kind = kind_for_extension(ext)
-    found = FileCheck(path=str(p), extension=ext, kind=kind, exists=p.exists())
+    p = path if isinstance(path, Path) else Path(path)  # a Path is immutable: no need to parse it again
+    ext = p.suffix.lower().lstrip(".")
+    kind = _KIND_BY_EXT.get(ext)
+    found: dict[str, Any] = {"path": str(p), "extension": ext, "kind": kind}
+    try:
+        st = os.stat(p)
+    except OSError as exc:
+        if exc.errno not in _ABSENT:
+            raise
+        st = None
+    except ValueError:  # a path the OS cannot take (a NUL byte): no such file, as Path.exists() says
+        st = None
+    found["exists"] = st is not None
 
     def refuse(issue: FileIssue, problem: str, keep_kind: bool = False) -> FileCheck:
-        return found.model_copy(
-            update={"issue": issue, "problem": problem, "kind": kind if keep_kind else None}
-        )
+        return _file_check({**found, "issue": issue, "problem": problem, "kind": kind if keep_kind else None})
 
-    if not found.exists:
-        return found.model_copy(update={"issue": FileIssue.MISSING})
-    if not p.is_file():
+    if st is None:
+        return _file_check({**found, "issue": FileIssue.MISSING})
+    if not stat.S_ISREG(st.st_mode):
         return refuse(FileIssue.NOT_A_FILE, f"{p} is not a file")
-    size = p.stat().st_size
-    found = found.model_copy(update={"size": size})
+    size = found["size"] = st.st_size
     if kind is None:
         shown = f".{ext}" if ext else "no extension"
         return refuse(FileIssue.UNSUPPORTED, f"{p.name}: unsupported file type ({shown})")
@@ -227,7 +242,7 @@ def check_file(path: str | os.PathLike[str], *, max_bytes: int | None = None) ->
             f"{p.name} is named as {kind.value} (.{ext}) but its content is "
             f"{describe_format(sniff(head))}, so it is not {_article(kind)}",
         )
-    return found
+    return _file_check(found)
 
 
 def _article(kind: InputKind) -> str:
