@@ -19,6 +19,7 @@ from nemo_skills.catalog.registry import Catalog
 from nemo_skills.catalog.skill import Skill
 from nemo_skills.client import AsyncNemoClient
 from nemo_skills.client import events as ev
+from nemo_skills.client.export import is_transient
 from nemo_skills.client.models import Credits, ExportResult, RenderProgress, Reply, SessionInfo, SessionState
 from nemo_skills.client.settings import ClientOptions
 from nemo_skills.client.settle import settle_state
@@ -26,6 +27,7 @@ from nemo_skills.errors import (
     BackendError,
     InputError,
     InterruptedByUser,
+    RateLimitedError,
     RenderFailedError,
     RenderTimeoutError,
     SaveError,
@@ -303,10 +305,16 @@ class SkillSession:
 
         A render id a user typed is refused before it is stored as the session's pending render. When
         it is already the pending one (its render has since been removed), that record is cleared, so a
-        later `resume` does not ask for it again.
+        later `resume` does not ask for it again. A status request that fails on the way (connection,
+        5xx, 429) proves nothing: the export's own wait rides it out.
         """
-        if await self.render_known(render_id):
-            return
+        try:
+            if await self.render_known(render_id):
+                return
+        except (BackendError, RateLimitedError) as exc:
+            if is_transient(exc):
+                return
+            raise
         sid = self.session_id
         record = self.record()
         if record is not None and record.pending_render == render_id:
