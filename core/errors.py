@@ -2,7 +2,8 @@
 
 Each class carries the user-facing message, the action the seeds prescribe
 (`action`), the protocol code or HTTP status it stands for, and the CLI exit
-code. Messages never contain a token.
+code. Messages never contain a token. `error_code` is the stable snake_case name
+a script reads as `error.code` under --json (the list is in docs/cli.md).
 
     NemoSkillsError
     ├── InputError                      bad input, caught before anything is sent   (exit 2)
@@ -12,7 +13,9 @@ code. Messages never contain a token.
     │   ├── UnsupportedFileError        4001: a format the backend does not take
     │   ├── FileTooLargeError           4002: over the skill's upload limit
     │   ├── DocumentNotSupportedError   a document given to a skill that takes none
-    │   └── NothingToExportError        the timeline is empty: nothing to render yet
+    │   ├── NothingToExportError        the timeline is empty: nothing to render yet
+    │   └── UnknownRenderError          a render id the backend does not know
+    ├── LocalStateError                 a file or folder nemo-skills keeps is unusable (exit 1)
     ├── ApiError                        the backend answered with an error
     │   ├── AuthError                   1001/1010/1011, HTTP 401                    (exit 3)
     │   ├── MissingClientIdError        HTTP 400 for a missing X-Client-Id          (exit 3)
@@ -23,6 +26,7 @@ code. Messages never contain a token.
     │   └── BackendError                anything else, or a body that makes no sense (exit 7)
     ├── RenderError                     an export that did not produce a file       (exit 8)
     │   ├── RenderFailedError           the backend says the render failed
+    │   ├── SaveError                   rendered, but the file could not be written (disk full)
     │   └── RenderTimeoutError          the deadline passed; carries the render id  (exit 9)
     └── InterruptedByUser               Ctrl-C                                      (exit 130)
 """
@@ -59,7 +63,7 @@ class ExitCode:
         PLAN_TIER: "export blocked by the plan tier (402)",
         RATE_LIMITED: "rate limited, still after one retry (429)",
         BACKEND: "backend failure (unexpected answer, lost session, connection error)",
-        RENDER_FAILED: "the render failed",
+        RENDER_FAILED: "the render failed, or its file could not be saved",
         DEADLINE: "deadline passed while rendering; the render id is kept to resume",
         INTERRUPTED: "interrupted (Ctrl-C)",
     }
@@ -69,6 +73,8 @@ class NemoSkillsError(Exception):
     """Base of every error nemo-skills raises on purpose."""
 
     exit_code: ClassVar[int] = ExitCode.FAILURE
+    # The stable name scripts match on (`error.code` under --json); it never changes once published.
+    error_code: ClassVar[str] = "internal"
     default_action: ClassVar[str | None] = None
     # What the failed work left behind, set by the job that caught it, so a report can say how to go on.
     job_id: str | None = None
@@ -98,18 +104,25 @@ class InputError(NemoSkillsError):
     """The input was rejected locally, before anything was sent."""
 
     exit_code = ExitCode.BAD_INPUT
+    error_code = "bad_input"
 
 
 class NoUsableInputError(InputError):
     """Nothing in the input can be routed to a skill."""
 
+    error_code = "no_usable_input"
+
 
 class UnknownSkillError(InputError):
     """A skill name that no loaded plugin registers."""
 
+    error_code = "unknown_skill"
+
 
 class RegistryError(InputError):
     """registry.yaml (or the file named instead) does not validate."""
+
+    error_code = "bad_registry"
 
 
 def accepted_formats_text(formats: Iterable[str] = protocol.ACCEPTED_UPLOAD_FORMATS) -> str:
@@ -120,6 +133,7 @@ def accepted_formats_text(formats: Iterable[str] = protocol.ACCEPTED_UPLOAD_FORM
 class UnsupportedFileError(InputError):
     """4001: the file's format is not one the backend accepts."""
 
+    error_code = "unsupported_file"
     code: ClassVar[int] = protocol.ErrorCode.UNSUPPORTED_FILE
     default_action = f"Supported formats: {accepted_formats_text()}."
 
@@ -127,6 +141,7 @@ class UnsupportedFileError(InputError):
 class FileTooLargeError(InputError):
     """4002: the file is larger than the skill's upload limit."""
 
+    error_code = "file_too_large"
     code: ClassVar[int] = protocol.ErrorCode.FILE_TOO_LARGE
     default_action = "Try compressing the file or trimming it to a shorter clip, then upload again."
 
@@ -137,6 +152,7 @@ _DOCUMENTS = "Documents (" + ", ".join(f.upper() for f in protocol.DOCUMENT_FORM
 class DocumentNotSupportedError(InputError):
     """A document was given to a skill that does not read documents; `readers` are the skills that do."""
 
+    error_code = "document_not_supported"
     default_action = f"{_DOCUMENTS} are read only by a skill that accepts documents: see nemo-skills list."
 
     def __init__(
@@ -159,13 +175,27 @@ class DocumentNotSupportedError(InputError):
 class NothingToExportError(InputError):
     """The timeline has no segment yet, so there is nothing to render."""
 
+    error_code = "nothing_to_export"
     default_action = "Describe the video you want (or upload media) first, then export."
+
+
+class UnknownRenderError(InputError):
+    """A render id the backend does not know (mistyped, or its render has since been removed)."""
+
+    error_code = "unknown_render"
+
+
+class LocalStateError(NemoSkillsError):
+    """A file or folder nemo-skills keeps (token cache, data folder) is in a state it cannot use."""
+
+    error_code = "local_state"
 
 
 class ApiError(NemoSkillsError):
     """The backend answered with an error; `code` and `status` say which."""
 
     exit_code = ExitCode.BACKEND
+    error_code = "backend_error"
 
     def __init__(
         self,
@@ -184,6 +214,7 @@ class AuthError(ApiError):
     """1001/1010/1011 or HTTP 401: the token was rejected, even after a fresh one."""
 
     exit_code = ExitCode.AUTH
+    error_code = "auth_failed"
     default_action = "Check NEMO_TOKEN; without one, a fresh anonymous token (100 free credits) is fetched on the next run."
 
 
@@ -191,12 +222,14 @@ class MissingClientIdError(ApiError):
     """HTTP 400: the backend wanted an X-Client-Id and did not accept ours."""
 
     exit_code = ExitCode.AUTH
+    error_code = "client_id_refused"
     default_action = "A new client id was generated and the request retried once; it still failed."
 
 
 class SessionNotFoundError(ApiError):
     """1002: the session is gone, and with it its timeline."""
 
+    error_code = "session_not_found"
     default_action = "A new session is needed; the previous timeline is gone."
 
 
@@ -204,6 +237,7 @@ class NoCreditsError(ApiError):
     """2001: no credits left; anonymous users get a registration link."""
 
     exit_code = ExitCode.NO_CREDITS
+    error_code = "no_credits"
     default_action = "Top up credits in your account."
 
     def __init__(
@@ -235,6 +269,7 @@ class PlanTierError(ApiError):
     """HTTP 402: export is blocked by the plan tier; this is not about credits."""
 
     exit_code = ExitCode.PLAN_TIER
+    error_code = "plan_tier"
     default_action = "Register or upgrade your plan to unlock export."
 
 
@@ -242,6 +277,7 @@ class RateLimitedError(ApiError):
     """HTTP 429: still rate limited after waiting and retrying once."""
 
     exit_code = ExitCode.RATE_LIMITED
+    error_code = "rate_limited"
     default_action = "Wait a little and try again (anonymous tokens: 1 per client per 7 days)."
 
     def __init__(
@@ -259,11 +295,14 @@ class RateLimitedError(ApiError):
 class BackendError(ApiError):
     """The backend failed, or answered with something that is not its protocol."""
 
+    error_code = "backend_error"
+
 
 class RenderError(NemoSkillsError):
     """An export did not produce a file."""
 
     exit_code = ExitCode.RENDER_FAILED
+    error_code = "render_failed"
 
     def __init__(self, message: str, *, render_id: str | None = None, action: str | None = None) -> None:
         super().__init__(message, action=action)
@@ -273,16 +312,60 @@ class RenderError(NemoSkillsError):
 class RenderFailedError(RenderError):
     """The backend reports the render job as failed."""
 
+    error_code = "render_failed"
     default_action = "The timeline is kept: run `nemo-skills export` again to start a new render of it."
+
+
+class SaveError(RenderError):
+    """The render is done but its file could not be written (a full disk, say); `render_id` fetches it later."""
+
+    error_code = "save_failed"
 
 
 class RenderTimeoutError(RenderError):
     """The deadline passed before the render finished; `render_id` resumes it."""
 
     exit_code = ExitCode.DEADLINE
+    error_code = "deadline"
 
 
 class InterruptedByUser(NemoSkillsError):
     """The user pressed Ctrl-C; whatever can be resumed has been kept."""
 
     exit_code = ExitCode.INTERRUPTED
+    error_code = "interrupted"
+
+
+IO_ERROR = "io_error"
+
+
+def error_codes() -> dict[str, type[NemoSkillsError]]:
+    """Every `error_code` name of this tree, with the first (most general) class that carries it."""
+    found: dict[str, type[NemoSkillsError]] = {}
+    pending: list[type[NemoSkillsError]] = [NemoSkillsError]
+    while pending:
+        cls = pending.pop(0)
+        if cls.__module__ == __name__:
+            found.setdefault(cls.error_code, cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def error_code_of(exc: BaseException) -> str:
+    """The `error_code` name of any exception: its own, else the family an unforeseen one falls in."""
+    if isinstance(exc, NemoSkillsError):
+        return exc.error_code
+    if isinstance(exc, KeyboardInterrupt):
+        return InterruptedByUser.error_code
+    if isinstance(exc, UnicodeError):
+        return InputError.error_code
+    if isinstance(exc, OSError):
+        # A file or folder the system refused (full disk, a file where a folder should be, permissions).
+        return IO_ERROR
+    return NemoSkillsError.error_code
+
+
+def protocol_code_of(exc: BaseException) -> int | None:
+    """The backend's numeric code (or HTTP status) an error stands for, when there is one."""
+    code = getattr(exc, "code", None)
+    return code if isinstance(code, int) and not isinstance(code, bool) else None

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from nemo_skills.cli import cli
-from nemo_skills.errors import ExitCode
+from nemo_skills.errors import IO_ERROR, ExitCode, error_codes
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "cli.md"
@@ -21,6 +21,15 @@ def test_exit_code_table_matches_the_code(doc: Path) -> None:
     block = text.split("<!-- exit-codes:", 1)[1].split("<!-- /exit-codes -->", 1)[0]
     rows = dict(re.findall(r"^\| (\d+) \| (.+?) \|$", block, re.MULTILINE))
     assert {int(k): v for k, v in rows.items()} == ExitCode.DESCRIPTIONS
+
+
+def test_every_error_code_is_documented_with_its_exit_code() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    block = text.split("<!-- error-codes:", 1)[1].split("<!-- /error-codes -->", 1)[0]
+    rows = {name: int(code) for name, code in re.findall(r"^\| `([a-z_]+)` \| (\d+) \|", block, re.MULTILINE)}
+    expected = {name: cls.exit_code for name, cls in error_codes().items()}
+    expected[IO_ERROR] = ExitCode.FAILURE
+    assert rows == expected
 
 
 def test_run_and_main_help_list_every_exit_code() -> None:

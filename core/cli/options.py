@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from nemo_skills.cli.display import PROGRESS_MODES, Reporter, make_reporter
-from nemo_skills.cli.output import print_json
+from nemo_skills.cli.output import error_object, print_json
 from nemo_skills.errors import InputError, InterruptedByUser, NemoSkillsError
 from nemo_skills.files.edge import check_id
 from nemo_skills.jobs.backends import CLOUD
@@ -117,21 +117,7 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
 def json_error(exc: NemoSkillsError, **context: Any) -> None:
     """The one JSON object --json promises, for a failure."""
-    left = {k: v for k, v in exc.context().items() if v is not None}
-    print_json(
-        {
-            **{"job_id": None, "session_id": None, "render_id": None},
-            **context,
-            **left,
-            "error": {
-                "type": type(exc).__name__,
-                "message": exc.message,
-                "action": exc.action,
-                "code": getattr(exc, "code", None),
-                "exit_code": exc.exit_code,
-            },
-        }
-    )
+    print_json(error_object(exc, exc.message, exc.exit_code, **context))
 
 
 def reporter_for(progress_mode: str) -> Reporter:

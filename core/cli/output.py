@@ -13,7 +13,14 @@ from typing import Any
 import click
 
 from nemo_skills import protocol
-from nemo_skills.errors import ExitCode, NemoSkillsError
+from nemo_skills.errors import (
+    ExitCode,
+    InputError,
+    LocalStateError,
+    NemoSkillsError,
+    error_code_of,
+    protocol_code_of,
+)
 from nemo_skills.files.edge import safe_text, shorten
 
 _json_printed = False
@@ -60,10 +67,27 @@ def redact(text: str) -> str:
 _BEARER = re.compile(r"Bearer\s+[^\s'\"]+", re.IGNORECASE)
 
 
-def _unexpected(exc: BaseException) -> tuple[str, int]:
-    """The one line and exit code for an exception nemo-skills did not raise on purpose."""
+def _folder_setting_is_a_file() -> str | None:
+    """The line for NEMO_SKILLS_DATA_DIR or NEMO_SKILLS_CONFIG_DIR naming something that is not a folder."""
+    from nemo_skills.files.atomic import ENV_CONFIG_DIR, ENV_DATA_DIR
+
+    for var in (ENV_DATA_DIR, ENV_CONFIG_DIR):
+        value = os.environ.get(var)
+        if value and os.path.exists(value) and not os.path.isdir(value):
+            return f"{var} is {shorten(value)}, which is a file, not a folder. Point it at a folder, or unset it."
+    return None
+
+
+def _unexpected(exc: BaseException) -> tuple[str, int, str]:
+    """The one line, exit code and error code for an exception nemo-skills did not raise on purpose."""
     if isinstance(exc, UnicodeError):
-        return f"input is not valid UTF-8 text ({type(exc).__name__}).", ExitCode.BAD_INPUT
+        return (
+            f"input is not valid UTF-8 text ({type(exc).__name__}).",
+            ExitCode.BAD_INPUT,
+            error_code_of(exc),
+        )
+    if isinstance(exc, OSError) and (misplaced := _folder_setting_is_a_file()):
+        return misplaced, ExitCode.FAILURE, LocalStateError.error_code
     if isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
         what = exc.strerror or type(exc).__name__
@@ -72,29 +96,34 @@ def _unexpected(exc: BaseException) -> tuple[str, int]:
             hint = " Free some space, then run `nemo-skills resume` to fetch what was rendered."
         elif exc.errno in (errno.ENOTDIR, errno.EISDIR, errno.EEXIST):
             hint = " Check NEMO_SKILLS_DATA_DIR / NEMO_SKILLS_CONFIG_DIR and the paths given."
-        return f"cannot use{where}: {what}.{hint}", ExitCode.FAILURE
+        return f"cannot use{where}: {what}.{hint}", ExitCode.FAILURE, error_code_of(exc)
     detail = shorten(str(exc), 120)
     return (
         f"unexpected failure ({type(exc).__name__}{': ' + detail if detail else ''}); "
         "run again with --debug to see the traceback, and please report it.",
         ExitCode.FAILURE,
+        error_code_of(exc),
     )
 
 
-def _error_object(exc: BaseException, message: str, code: int) -> dict[str, Any]:
-    context: dict[str, Any] = {"job_id": None, "session_id": None, "render_id": None}
+def error_object(
+    exc: BaseException, message: str, exit_code: int, *, name: str | None = None, **context: Any
+) -> dict[str, Any]:
+    """The one --json object of a failure: the ids it left behind and the `error` (see docs/cli.md)."""
+    ids: dict[str, Any] = {"job_id": None, "session_id": None, "render_id": None, **context}
     action = None
     if isinstance(exc, NemoSkillsError):
-        context.update({k: v for k, v in exc.context().items() if v is not None})
+        ids.update({k: v for k, v in exc.context().items() if v is not None})
         action = exc.action
     return {
-        **context,
+        **ids,
         "error": {
             "type": type(exc).__name__,
+            "code": name or error_code_of(exc),
+            "protocol_code": protocol_code_of(exc),
             "message": redact(message),
             "action": redact(action) if action else None,
-            "code": getattr(exc, "code", None),
-            "exit_code": code,
+            "exit_code": exit_code,
         },
     }
 
@@ -119,7 +148,8 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
     except click.ClickException as exc:
         code = ExitCode.BAD_INPUT if exc.exit_code == 2 else int(exc.exit_code)
         if as_json and not _json_printed:
-            print_json(_error_object(exc, exc.format_message(), code))
+            name = InputError.error_code if code == ExitCode.BAD_INPUT else NemoSkillsError.error_code
+            print_json(error_object(exc, exc.format_message(), code, name=name))
         hint = ""
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
             hint = f" (see: {exc.ctx.command_path} --help)"
@@ -132,14 +162,15 @@ def run_cli(group: click.Group, argv: list[str] | None) -> int:
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        message, code = _unexpected(exc)
-        return _fail(exc, message, code, as_json)
+        message, code, name = _unexpected(exc)
+        return _fail(exc, message, code, as_json, name=name)
     return result if isinstance(result, int) and not isinstance(result, bool) else ExitCode.OK
 
 
-def _fail(exc: BaseException, message: str, code: int, as_json: bool) -> int:
+def _fail(exc: BaseException, message: str, code: int, as_json: bool, *, name: str | None = None) -> int:
     if as_json and not _json_printed:
-        print_json(_error_object(exc, message if not isinstance(exc, NemoSkillsError) else exc.message, code))
+        text = message if not isinstance(exc, NemoSkillsError) else exc.message
+        print_json(error_object(exc, text, code, name=name))
     # One line: the action joins the message instead of starting a second one.
     error(" ".join(part.strip() for part in message.splitlines() if part.strip()))
     return code

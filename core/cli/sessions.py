@@ -136,7 +136,7 @@ async def _export(
     deadline: float | None,
     reporter: ProgressCallback,
 ) -> dict[str, object]:
-    from nemo_skills.errors import SessionNotFoundError
+    from nemo_skills.errors import SessionNotFoundError, UnknownRenderError
     from nemo_skills.files.naming import resolve_output
     from nemo_skills.jobs.backends import client_options_from_env, open_backend
     from nemo_skills.jobs.session_store import SessionStore
@@ -161,13 +161,23 @@ async def _export(
             ) from exc
         render_id, output = pending.render_id, pending.output
         title = (record.title if record else None) or ""
-        dest = resolve_output(output, title, force=force, fallback=skill.name)
+        # The file an unfinished export was headed for is its own to replace (it asked, or it was free).
+        dest = resolve_output(output, title, force=force or pending.replace, fallback=skill.name)
         async with SkillSession(
             skill, server, store=store, options=client_options_from_env(), on_progress=reporter
         ) as session:
             session.attach(sid)
             try:
+                if render_id is not None:
+                    await session.confirm_render(render_id)
                 result = await session.export(dest, deadline=deadline, render_id=render_id)
+            except UnknownRenderError as exc:
+                refused = UnknownRenderError(
+                    exc.message,
+                    action=f"Start a new render with: nemo-skills export --session {sid} {server.cli_flag()}".rstrip(),
+                )
+                refused.session_id = sid
+                raise refused from exc
             except SessionNotFoundError as exc:
                 raise SessionNotFoundError(
                     f"Session {sid} was not found on the server; its timeline is gone.",

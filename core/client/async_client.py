@@ -44,7 +44,7 @@ from nemo_skills.errors import (
     BackendError,
     InputError,
     NothingToExportError,
-    RenderError,
+    SaveError,
     SessionNotFoundError,
 )
 from nemo_skills.files.edge import check_id
@@ -395,7 +395,7 @@ class AsyncNemoClient(BaseClient):
             path = await self.download(done.url, target, on_progress=on_download)
         except OSError as exc:
             # A full disk or an unwritable folder: the render is done on the backend, so keep its id.
-            raise RenderError(
+            raise SaveError(
                 f"Render {rid} is done but {target} could not be written: {exc.strerror or exc}.",
                 render_id=rid,
                 action="Free some space (or pick another -o), then run `nemo-skills resume` to download it.",

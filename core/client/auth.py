@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from nemo_skills import protocol
-from nemo_skills.errors import AuthError, BackendError, NemoSkillsError
+from nemo_skills.errors import AuthError, BackendError, LocalStateError, NemoSkillsError
 from nemo_skills.files.atomic import atomic_write_text, config_dir
 from nemo_skills.files.edge import TOKEN_PATTERN, check_token
 
@@ -75,7 +75,21 @@ class TokenCache:
     def __repr__(self) -> str:
         return f"TokenCache({str(self.path)!r})"
 
+    def _clear_folder(self) -> None:
+        """An empty folder where the cache file belongs is removed; one with anything in it is refused."""
+        if not self.path.is_dir():
+            return
+        try:
+            self.path.rmdir()
+        except OSError as exc:
+            raise LocalStateError(
+                f"the token cache {self.path} is a folder with files in it, not a file.",
+                action="Move that folder elsewhere (nemo-skills reads nothing in it), then run again.",
+            ) from exc
+        log.info("removed the empty folder %s where the token cache belongs", self.path)
+
     def _load(self) -> dict[str, Any]:
+        self._clear_folder()
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -86,6 +100,7 @@ class TokenCache:
         return data if isinstance(data, dict) else {}
 
     def _save(self, data: dict[str, Any]) -> None:
+        self._clear_folder()
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write_text(self.path, json.dumps(data, indent=2) + "\n", mode=SECRET_FILE_MODE)
 

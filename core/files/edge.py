@@ -31,11 +31,20 @@ _CONTROL_ALL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def safe_text(text: str, *, keep_newlines: bool = True) -> str:
-    """Text with terminal control characters (ESC, CR, BEL, ...) escaped as \\xNN; lone surrogates too."""
+    """Text with terminal control characters (ESC, CR, BEL, ...) escaped as \\xNN; undecodable bytes too."""
+    if _has_surrogates(text):
+        text = _undecodable_shown(text)
     pattern = _CONTROL if keep_newlines else _CONTROL_ALL
-    text = pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-    # Undecodable bytes of a file name or argv arrive as lone surrogates; they cannot be printed.
-    return text.encode("utf-8", "backslashreplace").decode("utf-8") if _has_surrogates(text) else text
+    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _undecodable_shown(text: str) -> str:
+    # Undecodable bytes of a file name or argv arrive as lone surrogates, which cannot be printed:
+    # shown as the bytes they stand for (b'bad\xff.jpg' reads bad\xff.jpg). Controls are escaped after.
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _has_surrogates(text: str) -> bool:
@@ -50,6 +59,12 @@ def shorten(text: str, limit: int = SHOWN_CHARS) -> str:
     """One line of at most `limit` characters, escaped, for quoting a value in a message."""
     text = safe_text(text, keep_newlines=False)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def shorten_path(value: str, limit: int = SHOWN_CHARS) -> str:
+    """A path shortened from the left (the file name is the part a user recognises), escaped."""
+    text = safe_text(value, keep_newlines=False)
+    return text if len(text) <= limit else "..." + text[3 - limit :]
 
 
 def check_id(value: str, what: str) -> str:
@@ -90,7 +105,9 @@ def shown_url(value: str) -> str:
 def check_prompt(text: str, *, what: str = "the request") -> str:
     """A prompt within the documented length, as valid text (bad UTF-8 is bad input, not a crash)."""
     if _has_surrogates(text):
-        raise InputError(f"{what} is not valid UTF-8 text.", action="Save it as UTF-8 and try again.")
+        raise InputError(
+            f"{what} is not valid UTF-8 text ({shorten(text, 40)}).", action="Save it as UTF-8 and try again."
+        )
     if "\x00" in text:
         raise InputError(f"{what} holds NUL bytes: is it a binary file?")
     if len(text) > MAX_PROMPT_CHARS:
@@ -99,6 +116,16 @@ def check_prompt(text: str, *, what: str = "the request") -> str:
             action="Shorten it, or put the material in a document (--file notes.md).",
         )
     return text
+
+
+def check_name(value: str, what: str) -> str:
+    """A file or folder name as text; one holding bytes that are not UTF-8 cannot be recorded or sent."""
+    if _has_surrogates(value):
+        raise InputError(
+            f"{what} {shorten_path(value)} is not valid UTF-8, so it cannot be recorded or sent.",
+            action="Use a name that is valid UTF-8 (rename the file, or copy it to such a name).",
+        )
+    return value
 
 
 def check_number(value: float, what: str, *, low: float = 0.0, high: float = math.inf) -> float:

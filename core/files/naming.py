@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 
 from nemo_skills.errors import InputError
+from nemo_skills.files.edge import check_name
 
 MAX_SLUG_CHARS = 60
 DEFAULT_STEM = "video"
@@ -65,6 +66,7 @@ def resolve_output(
     """
     base = cwd if cwd is not None else Path.cwd()
     if output is not None:
+        check_name(str(output), "the output name")
         path = Path(output).expanduser()
         path = path if path.is_absolute() else base / path
         automatic = path.is_dir()

@@ -200,6 +200,8 @@ async def export(ctx: ToolContext, args: ExportArgs, report: ProgressSender | No
             output = str(pending.output) if pending.output is not None else None
             dest = ctx.output_path(output, label, overwrite=args.overwrite or pending.replace)
             session.on_progress = forwarder(pump, EXPORT_PLAN)
+            if args.render_id is not None:
+                await session.confirm_render(args.render_id)
             out = await ctx.export(session, dest, args.deadline_seconds, args.render_id)
         ctx.sessions.track(entry)
         return out

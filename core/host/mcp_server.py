@@ -137,11 +137,11 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand) -> Server[Any]:
             out = await (await source.get()).call(params.name, params.arguments, report=report)
         except NemoSkillsError as exc:
             log.info("%s failed after %.1fs: %s", params.name, time.monotonic() - started, exc.message)
-            return _error(exc.user_message())
+            return _error(exc, exc.user_message())
         except Exception as exc:
             # A bug or an unforeseen failure: the host hears about it, the server keeps serving.
             log.exception("%s raised an unexpected error", params.name)
-            return _error(f"{params.name} failed unexpectedly ({type(exc).__name__}: {exc}).")
+            return _error(exc, f"{params.name} failed unexpectedly ({type(exc).__name__}: {exc}).")
         log.info("%s done in %.1fs", params.name, time.monotonic() - started)
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=out.text())],
@@ -194,10 +194,17 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand) -> Server[Any]:
     return server
 
 
-def _error(text: str) -> types.CallToolResult:
+def _error(exc: BaseException, text: str) -> types.CallToolResult:
     import mcp.types as types
 
-    return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
+    from nemo_skills.host.tool_results import ToolError
+
+    error = ToolError.from_exception(exc, text)
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=text)],
+        structured_content={"error": error.model_dump(mode="json")},
+        is_error=True,
+    )
 
 
 async def serve_stdio(toolbox: Toolbox | ToolboxOnDemand) -> None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from nemo_skills.catalog.router import RouteResult
 from nemo_skills.catalog.skill import Skill
 from nemo_skills.client.models import Credits
+from nemo_skills.errors import NemoSkillsError, error_code_of, protocol_code_of
 
 RenderState = Literal["completed", "rendering", "not_exported"]
 
@@ -192,6 +193,25 @@ class CreditsOutput(Credits):
     def text(self) -> str:
         """The balance in one line."""
         return f"Credits: {self.available:g} available, {self.frozen:g} frozen, {self.total:g} total."
+
+
+class ToolError(BaseModel):
+    """A failed tool call's structured result: the same `code` names as the CLI's --json `error`."""
+
+    code: str = Field(description="A stable snake_case name of the failure (see docs/cli.md, Error codes).")
+    protocol_code: int | None = Field(
+        default=None, description="The backend's numeric code, when it gave one."
+    )
+    message: str
+    action: str | None = None
+
+    @classmethod
+    def from_exception(cls, exc: BaseException, message: str) -> ToolError:
+        """The structured error of an exception, with the message a host shows."""
+        action = exc.action if isinstance(exc, NemoSkillsError) else None
+        return cls(
+            code=error_code_of(exc), protocol_code=protocol_code_of(exc), message=message, action=action
+        )
 
 
 AnyOutput = ToolOutput | RouteOutput | CreditsOutput

@@ -85,6 +85,7 @@ class BatchItemResult(BaseModel):
     output: Path | None = None
     result: RunResult | None = None
     error: str | None = None
+    error_code: str | None = Field(default=None, description="The failure's name, as --json's `error.code`.")
     exit_code: int = 0
 
 
@@ -276,6 +277,7 @@ async def _run_planned(
                 label=entry.item.label,
                 ok=False,
                 error=entry.error.user_message(),
+                error_code=entry.error.error_code,
                 exit_code=entry.error.exit_code,
             )
             update(entry, "failed", entry.error.message)
@@ -294,6 +296,7 @@ async def _run_planned(
                     ok=False,
                     job_id=entry.job.job_id,
                     error=f"not started: {stop[0].message}",
+                    error_code=stop[0].error_code,
                     exit_code=stop[0].exit_code,
                 )
                 update(entry, "failed", f"not started: {stop[0].message}", entry.job.job_id)
@@ -319,6 +322,7 @@ async def _run_planned(
                 results[entry.index] = _from_job(entry, latest, ok=False)
                 results[entry.index].error = exc.user_message()
                 results[entry.index].exit_code = exc.exit_code
+                results[entry.index].error_code = exc.error_code
                 update(entry, "failed", exc.message, job.job_id)
                 if isinstance(exc, _BATCH_FATAL):
                     stop.append(exc)

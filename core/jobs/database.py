@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-from nemo_skills.errors import NemoSkillsError
+from nemo_skills.errors import LocalStateError
 from nemo_skills.files.atomic import data_dir
 
 fcntl: ModuleType | None
@@ -66,7 +66,7 @@ CREATE INDEX IF NOT EXISTS jobs_by_update ON jobs (updated);
 """
 
 
-class StateStoreError(NemoSkillsError):
+class StateStoreError(LocalStateError):
     """The user data folder's database cannot be used (not ours, damaged, or not writable)."""
 
 

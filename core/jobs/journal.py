@@ -22,9 +22,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from nemo_skills.errors import InputError
+from nemo_skills.files.edge import check_name, check_prompt
 from nemo_skills.jobs.database import Database
 
 JobState = Literal["queued", "sent", "rendering", "downloading", "done", "failed"]
@@ -49,6 +50,22 @@ class JobSpec(BaseModel):
     position: int | None = Field(
         default=None, description="1-based place in its batch: the same request twice in a batch is two jobs."
     )
+
+    # Bytes that are not UTF-8 (from argv or a file name) cannot be stored: the user reads an InputError.
+    @field_validator("text")
+    @classmethod
+    def _text_is_utf8(cls, value: str) -> str:
+        return check_prompt(value)
+
+    @field_validator("files")
+    @classmethod
+    def _file_names_are_utf8(cls, value: list[str]) -> list[str]:
+        return [check_name(name, "the file name") for name in value]
+
+    @field_validator("output")
+    @classmethod
+    def _output_is_utf8(cls, value: str | None) -> str | None:
+        return value if value is None else check_name(value, "the output name")
 
     def key(self) -> str:
         """Identifies the same request given again (the same command after a crash)."""

@@ -19,6 +19,7 @@ from nemo_skills.catalog.registry import Catalog
 from nemo_skills.catalog.skill import Skill
 from nemo_skills.client import AsyncNemoClient
 from nemo_skills.client import events as ev
+from nemo_skills.client.export import is_transient
 from nemo_skills.client.models import Credits, ExportResult, RenderProgress, Reply, SessionInfo, SessionState
 from nemo_skills.client.settings import ClientOptions
 from nemo_skills.client.settle import settle_state
@@ -26,8 +27,11 @@ from nemo_skills.errors import (
     BackendError,
     InputError,
     InterruptedByUser,
+    RateLimitedError,
     RenderFailedError,
     RenderTimeoutError,
+    SaveError,
+    UnknownRenderError,
 )
 from nemo_skills.jobs.backends import Backend
 from nemo_skills.jobs.inputs import PreparedInput, check_media
@@ -54,6 +58,13 @@ def resume_command(backend: Backend, session_id: str, render_id: str, output: Pa
     if output is not None:
         parts += ["-o", shlex.quote(str(output))]
     return " ".join(parts)
+
+
+def resume_pending_command(backend: Backend, session_id: str) -> str:
+    """The command that downloads a session's finished render once the reason it failed is fixed."""
+    return " ".join(
+        ["nemo-skills resume", "--session", shlex.quote(session_id), *filter(None, [backend.cli_flag()])]
+    )
 
 
 def lost_session_notice(old: str, new: str) -> Notice:
@@ -289,6 +300,37 @@ class SkillSession:
             raise
         return True
 
+    async def confirm_render(self, render_id: str) -> None:
+        """UnknownRenderError unless the backend knows `render_id`: asked before an export waits on one.
+
+        A render id a user typed is refused before it is stored as the session's pending render. When
+        it is already the pending one (its render has since been removed), that record is cleared, so a
+        later `resume` does not ask for it again. A status request that fails on the way (connection,
+        5xx, 429) proves nothing: the export's own wait rides it out.
+        """
+        try:
+            if await self.render_known(render_id):
+                return
+        except (BackendError, RateLimitedError) as exc:
+            if is_transient(exc):
+                return
+            raise
+        sid = self.session_id
+        record = self.record()
+        if record is not None and record.pending_render == render_id:
+            self._remember(pending_render=None, pending_output=None)
+            message = (
+                f"render {render_id} is no longer known to the backend; "
+                f"session {sid}'s unfinished render was cleared."
+            )
+        else:
+            message = f"render {render_id} is not known to the backend; nothing was stored."
+        error = UnknownRenderError(
+            message, action="Start a new render of the session: export without a render id."
+        )
+        error.session_id = sid
+        raise error
+
     async def export(
         self, dest: Path, *, deadline: float | None = None, render_id: str | None = None
     ) -> ExportResult:
@@ -347,6 +389,16 @@ class SkillSession:
             raise RenderTimeoutError(
                 message, render_id=render_id, action=f"Finish it with: {command}"
             ) from exc
+        except SaveError as exc:
+            # The render is done; only the file is missing, so the id stays pending for `resume`.
+            unsaved = SaveError(
+                exc.message,
+                render_id=render_id,
+                action=f"Free some space (or make the folder writable), then run "
+                f"`{resume_pending_command(self.backend, sid)}` to download it.",
+            )
+            unsaved.session_id = sid
+            raise unsaved from exc
         except RenderFailedError:
             # A failed render stays failed: resuming it would only fail again.
             self._remember(pending_render=None, pending_output=None)

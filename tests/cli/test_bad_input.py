@@ -20,11 +20,13 @@ from typing import Any
 
 import pytest
 
+from nemo_skills.errors import IO_ERROR, error_codes
 from tests.clirun import cli_env
 
 SECRET = "s3cr3t-TOKEN-value-0123456789"
 JSON_COMMANDS = {"run", "state", "export", "resume", "credits", "route", "jobs"}
 BACKEND = "{backend}"  # replaced by the shared local backend's URL
+DOCUMENTED_CODES = {*error_codes(), IO_ERROR}
 
 
 @dataclass
@@ -129,6 +131,41 @@ def _cases() -> Iterator[Case]:
     yield Case(
         "file-binary-docx", ["run", "auto", "x", "--file", "d.docx"], 2, files={"d.docx": b"not a zip"}
     )
+    # Names holding bytes that are not UTF-8 (argv arrives with them as lone surrogates): shown escaped.
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+    yield Case(
+        "file-name-not-utf8-missing",
+        ["run", "auto", "x", "--file", "gone\udcff.jpg"],
+        2,
+        says="gone\\xff.jpg",
+    )
+    yield Case(
+        "file-name-not-utf8-existing",
+        ["run", "video-leonardo", "animate", "--file", "bad\udcff.jpg", "--backend", BACKEND],
+        2,
+        files={"bad\udcff.jpg": jpeg},
+        says="bad\\xff.jpg",
+    )
+    yield Case(
+        "file-name-not-utf8-each",
+        ["run", "auto", "animate", "--each", "--file", "bad\udcfe.jpg", "--backend", BACKEND],
+        2,
+        files={"bad\udcfe.jpg": jpeg},
+        says="bad\\xfe.jpg",
+    )
+    yield Case(
+        "output-name-not-utf8",
+        ["run", "auto", "a sunset", "-o", "out\udcff.mp4", "--backend", BACKEND],
+        2,
+        says="out\\xff.mp4",
+    )
+    yield Case(
+        "prompt-not-utf8-arg",
+        ["run", "auto", "caf\udce9 \udcff sunset", "--backend", BACKEND],
+        2,
+        says="caf\\xe9 \\xff sunset",
+    )
+    yield Case("session-not-utf8", ["state", "--session", "sess_\udcff", "--backend", BACKEND], 2, says="id")
     yield Case("route-pdf-as-jpg", ["route", "animate", "--file", "fake.jpg"], 2, files={"fake.jpg": pdf})
     yield Case("route-folder-as-file", ["route", "animate", "--file", "."], 2)
     yield Case("route-nothing", ["route", ""], 2)
@@ -227,9 +264,18 @@ def _cases() -> Iterator[Case]:
     )
     yield Case("batch-is-folder", ["run", "auto", "--batch", "."], 2)
     # Environment variables.
+    for cmd in (["run", "auto", "a sunset", "--no-export"], ["state"], ["export"], ["resume"]):
+        yield Case(
+            f"data-dir-is-file-{cmd[0]}",
+            [*cmd, "--backend", BACKEND],
+            1,
+            env={"NEMO_SKILLS_DATA_DIR": "{root}/afile"},
+            files={"afile": b"x"},
+            says="NEMO_SKILLS_DATA_DIR",
+        )
     yield Case(
-        "data-dir-is-file",
-        ["run", "auto", "a sunset", "--no-export", "--backend", BACKEND],
+        "data-dir-is-file-jobs",
+        ["jobs"],
         1,
         env={"NEMO_SKILLS_DATA_DIR": "{root}/afile"},
         files={"afile": b"x"},
@@ -240,6 +286,7 @@ def _cases() -> Iterator[Case]:
         1,
         env={"NEMO_SKILLS_CONFIG_DIR": "{root}/afile"},
         files={"afile": b"x"},
+        says="NEMO_SKILLS_CONFIG_DIR",
     )
     yield Case("registry-missing", ["list"], 2, env={"NEMO_SKILLS_REGISTRY": "{root}/none.yaml"})
     yield Case(
@@ -322,6 +369,13 @@ def _cases() -> Iterator[Case]:
         1,
         files={"config/auth.json/x": b""},
         env={"NEMO_SKILLS_CONFIG_DIR": "{root}/config"},
+        says="auth.json is a folder",
+    )
+    yield Case(
+        "export-render-unknown",
+        ["export", "--session", "sess_0000", "--render", "render_never_started", "--backend", BACKEND],
+        2,
+        says="not known to the backend",
     )
     yield Case("resume-nothing-pending", ["resume", "--backend", BACKEND], 2)
     yield Case("state-no-session", ["state", "--backend", BACKEND], 2)
@@ -426,7 +480,7 @@ def test_bad_input(outcomes: dict[str, Outcome], name: str) -> None:
     assert len(errors) == 1, f"expected one Error: line, got {out.stderr!r}"
     line = errors[0]
     assert len(line) < 400, "an error line quotes a value whole"
-    assert "\x1b" not in out.stderr and "\x07" not in out.stderr, "a control character reached the terminal"
+    assert not set("\x1b\x07\x9b") & set(out.stderr), "a control character reached the terminal"
     if case.says:
         assert case.says.lower() in line.lower(), line
     for secret in case.secrets:
@@ -437,6 +491,8 @@ def test_bad_input(outcomes: dict[str, Outcome], name: str) -> None:
         data = json.loads(text)
         assert data["error"]["exit_code"] == case.code
         assert data["error"]["message"]
+        assert data["error"]["code"] in DOCUMENTED_CODES, data["error"]
+        assert "protocol_code" in data["error"]
         assert {"session_id", "render_id"} <= data.keys()
     else:
         assert out.stdout.strip() == "" or out.stdout.lstrip().startswith(("Usage", "SKILL")), out.stdout

@@ -15,7 +15,7 @@ from nemo_skills import protocol
 from nemo_skills.catalog.registry import get_catalog
 from nemo_skills.client.attribution import detect_platform
 from nemo_skills.client.auth import TokenCache, token_expiry
-from nemo_skills.errors import InputError
+from nemo_skills.errors import InputError, LocalStateError
 from tests.client_fakes import FakeGateway, fail, on
 
 
@@ -75,6 +75,30 @@ async def test_a_damaged_token_cache_is_replaced_not_fatal(tmp_path: Path) -> No
         assert (await client.credits()).total == 100
     saved = json.loads((tmp_path / "auth.json").read_text())
     assert saved["tokens"]["http://gw.test"]["token"] == gw.token
+
+
+async def test_an_empty_folder_in_place_of_the_token_cache_is_replaced_by_the_cache(tmp_path: Path) -> None:
+    (tmp_path / "auth.json").mkdir()
+    gw = FakeGateway()
+    async with gw.client(config_dir=tmp_path) as client:
+        assert (await client.credits()).total == 100
+    saved = json.loads((tmp_path / "auth.json").read_text())
+    assert saved["tokens"]["http://gw.test"]["token"] == gw.token
+
+
+async def test_a_folder_with_files_in_place_of_the_token_cache_is_left_alone_and_named(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "auth.json"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("mine")
+    gw = FakeGateway()
+    async with gw.client(config_dir=tmp_path) as client:
+        with pytest.raises(LocalStateError, match="is a folder with files in it") as info:
+            await client.credits()
+    assert str(folder) in info.value.message and "Move that folder" in (info.value.action or "")
+    assert (folder / "keep.txt").read_text() == "mine"
+    assert gw.tokens_issued == 0
 
 
 def test_token_expiry_reads_each_shape() -> None:

@@ -184,6 +184,9 @@ async def test_bad_input_and_backend_errors_are_tool_errors_with_the_seeds_messa
             result = await session.call_tool("run_skill", {"prompt": "a slideshow", "files": files})
             assert result.is_error
             assert "Supported formats: mp4, mov, avi, webm, mkv, jpg, png" in text_of(result)
+            assert result.structured_content is not None
+            assert result.structured_content["error"]["code"] == "unsupported_file"
+            assert result.structured_content["error"]["protocol_code"] == 4001
 
         unknown = await session.call_tool("chat", {"message": "hi", "skill": "video-picasso"})
         assert unknown.is_error and "served skills: " in text_of(unknown)
@@ -194,6 +197,8 @@ async def test_bad_input_and_backend_errors_are_tool_errors_with_the_seeds_messa
         no_credits = await session.call_tool("run_skill", {"prompt": "a 3-second sunset", "export": False})
         assert no_credits.is_error
         assert "nemovideo.ai/register?bind=" in text_of(no_credits)
+        assert no_credits.structured_content is not None
+        assert no_credits.structured_content["error"]["code"] == "no_credits"
 
         # The server kept serving through all of it.
         listed = await session.call_tool("list_skills", {})

@@ -18,7 +18,13 @@ import pytest
 from nemo_skills import protocol
 from nemo_skills.catalog.registry import get_catalog
 from nemo_skills.client import AsyncNemoClient, ClientOptions
-from nemo_skills.errors import BackendError, InterruptedByUser, RenderFailedError, RenderTimeoutError
+from nemo_skills.errors import (
+    BackendError,
+    InterruptedByUser,
+    RenderFailedError,
+    RenderTimeoutError,
+    UnknownRenderError,
+)
 from nemo_skills.jobs.backends import Backend
 from nemo_skills.jobs.interrupts import cancel_means_ctrl_c
 from nemo_skills.jobs.progress_events import ProgressEvent, RenderUpdate
@@ -229,6 +235,40 @@ async def test_an_export_completes_through_transient_status_failures(
     assert flaky.failed == 4
     assert result.path.stat().st_size > 1000
     assert pending(store, session) is None
+
+
+async def test_a_render_id_is_not_refused_when_its_status_cannot_be_read_for_a_moment(
+    backend_factory: Factory, tmp_path: Path
+) -> None:
+    backend = backend_factory(faults=Faults(render_delay=0.5, empty_reply_share=0.0), **SMALL)
+    store = SessionStore(tmp_path / "sessions.json")
+    async with open_session(backend, store) as session:
+        await session.open()
+        await session.send("a 2-second blue sea")
+        with pytest.raises(RenderTimeoutError):
+            await session.export(tmp_path / "sea.mp4", deadline=0.05)
+        render_id = pending(store, session)
+    assert render_id is not None
+    flaky = FlakyStatus([503, httpx.ConnectError("refused")])
+    async with open_session(backend, store, transport=flaky) as later:
+        later.attach(session.session_id)
+        await later.confirm_render(render_id)  # 503: not a verdict on the id
+        await later.confirm_render(render_id)  # nor a dropped connection
+        result = await later.export(tmp_path / "sea.mp4", deadline=60, render_id=render_id)
+    assert flaky.failed == 2 and result.render_id == render_id
+    assert pending(store, later) is None
+
+
+async def test_an_unknown_render_id_is_refused_and_not_recorded(
+    backend_factory: Factory, tmp_path: Path
+) -> None:
+    backend = backend_factory(**SMALL)
+    store = SessionStore(tmp_path / "sessions.json")
+    async with open_session(backend, store) as session:
+        await session.open()
+        with pytest.raises(UnknownRenderError, match="render_typo is not known"):
+            await session.confirm_render("render_typo")
+        assert pending(store, session) is None
 
 
 # --- a failed render -----------------------------------------------------------------------------
