@@ -39,6 +39,8 @@ def test_wheel_carries_the_registry_and_templates(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "nemo_skills/registry.yaml" in names
     assert "nemo_skills/skills/video_leonardo.py" in names
+    # `nemo-skills mcp` lists the tools from it.
+    assert "nemo_skills/host/tool_listing.json" in names
     registry = zipfile.ZipFile(wheel).read("nemo_skills/registry.yaml").decode()
     assert "video-leonardo" in registry
 

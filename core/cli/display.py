@@ -31,7 +31,6 @@ from nemo_skills.jobs.progress_events import (
 )
 
 ProgressMode = Literal["auto", "rich", "json", "none"]
-PROGRESS_MODES: tuple[str, ...] = ("auto", "rich", "json", "none")
 
 # JSON transfer lines at most this often (a big upload reports every chunk).
 _JSON_TRANSFER_INTERVAL = 0.2

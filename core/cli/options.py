@@ -5,19 +5,25 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from nemo_skills.cli.display import PROGRESS_MODES, Reporter, make_reporter
 from nemo_skills.cli.output import error_object, print_json
 from nemo_skills.errors import InputError, InterruptedByUser, NemoSkillsError
 from nemo_skills.files.edge import check_id
 from nemo_skills.jobs.backends import CLOUD
 from nemo_skills.jobs.interrupts import cancel_means_ctrl_c
 
+if TYPE_CHECKING:
+    # The display loads every progress event model: a command that shows no progress (mcp) skips it.
+    from nemo_skills.cli.display import Reporter
+
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
+
+PROGRESS_MODES: tuple[str, ...] = ("auto", "rich", "json", "none")
+"""The --progress choices, as `display.make_reporter` reads them."""
 
 BACKEND_HELP = (
     "Where to run: 'cloud' (the NemoVideo API, or NEMO_API_BASE when set), 'local' (the offline "
@@ -122,6 +128,8 @@ def json_error(exc: NemoSkillsError, **context: Any) -> None:
 
 def reporter_for(progress_mode: str) -> Reporter:
     """The progress reporter for a --progress value."""
+    from nemo_skills.cli.display import make_reporter
+
     return make_reporter(progress_mode)
 
 

@@ -21,9 +21,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from nemo_skills.errors import InputError, NemoSkillsError
-from nemo_skills.files.loopback import LoopbackHostGuard
-from nemo_skills.host.tool_spec import SchemaFormat, ToolSpec, tool_schema
-from nemo_skills.host.tools import TOOLS, instruction_lines
+from nemo_skills.host.tool_listing import ToolListing, listing_of, packaged_listing
 
 if TYPE_CHECKING:
     import mcp.types as types
@@ -31,6 +29,7 @@ if TYPE_CHECKING:
     from mcp.server.lowlevel import Server
 
     from nemo_skills.host.mcp_skills import SkillDocs
+    from nemo_skills.host.tool_spec import ToolSpec
     from nemo_skills.host.toolbox import Toolbox
 
 log = logging.getLogger(__name__)
@@ -52,22 +51,23 @@ def _package_version() -> str:
         return "0.0.0"
 
 
-def server_instructions(specs: Iterable[ToolSpec[Any, Any]]) -> str:
+def server_instructions(tool_lines: Iterable[str]) -> str:
     """The server's instructions to a host: what it serves, one line per tool, and where SKILL.md files are."""
-    return "\n".join([INSTRUCTIONS_INTRO, *instruction_lines(specs), INSTRUCTIONS_RESOURCES])
+    return "\n".join([INSTRUCTIONS_INTRO, *tool_lines, INSTRUCTIONS_RESOURCES])
 
 
 class ToolboxOnDemand:
     """A Toolbox made and entered at the first request that needs it, closed with this.
 
-    Listing the tools needs only their specs: a host's start-up (initialize, tools/list) does not wait
-    for the HTTP client and the session machinery to load.
+    Listing the tools needs only their listing: a host's start-up (initialize, tools/list) does not wait
+    for the HTTP client and the session machinery to load, nor, for the packaged tools, for their models.
     """
 
     def __init__(
         self, make: Callable[[], Toolbox], specs: Iterable[ToolSpec[Any, Any]] | None = None
     ) -> None:
-        self.specs = list(TOOLS if specs is None else specs)
+        # Without specs, the toolbox `make` returns has the packaged tools (`tools.TOOLS`).
+        self.listing: ToolListing = packaged_listing() if specs is None else listing_of(specs)
         self._make: Callable[[], Toolbox] | None = make
         self._toolbox: Toolbox | None = None
         self._docs: SkillDocs | None = None
@@ -118,8 +118,8 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand) -> Server[Any]:
     from nemo_skills.host.mcp_skills import add_skills_extension, skill_uri
 
     source = toolbox if isinstance(toolbox, ToolboxOnDemand) else ToolboxOnDemand.ready(toolbox)
-    specs = source.specs
-    tools = [types.Tool.model_validate(tool_schema(spec, SchemaFormat.MCP)) for spec in specs]
+    listing = source.listing
+    tools = [types.Tool.model_validate(tool) for tool in listing.tools]
 
     async def list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
@@ -184,7 +184,7 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand) -> Server[Any]:
         SERVER_NAME,
         version=_package_version(),
         title="nemo-skills",
-        instructions=server_instructions(specs),
+        instructions=server_instructions(listing.instructions),
         on_list_tools=list_tools,
         on_call_tool=call_tool,
         on_list_resources=list_resources,
@@ -236,6 +236,8 @@ async def serve_http(
 ) -> None:
     """Serve MCP over streamable HTTP at http://<host>:<port>/mcp on a bound socket until interrupted."""
     import uvicorn
+
+    from nemo_skills.files.loopback import LoopbackHostGuard
 
     server = build_server(toolbox)
     # The same Host guard as the local backend's, so both refuse a forged Host alike.

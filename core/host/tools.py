@@ -3,7 +3,8 @@
 `nemo-skills tools`, the MCP server's tool list and instructions, and the
 `Toolbox` dispatch are all read from `TOOLS`. A new tool is one `ToolSpec`
 here, pointing at its argument model (`tool_args`), result model
-(`tool_results`) and handler (`handlers`); nothing else lists the tools.
+(`tool_results`) and handler (`handlers`); nothing else lists the tools but
+`tool_listing.json`, which is rewritten from this list (see `tool_listing`).
 """
 
 from __future__ import annotations

@@ -114,3 +114,6 @@ def test_start_up_loads_neither_the_http_client_nor_the_sessions(tmp_path: Path)
     loaded = set(err_path.read_text(encoding="utf-8").split("LOADED ", 1)[1].split())
     assert "nemo_skills.host.mcp_server" in loaded
     assert not {"httpx", "nemo_skills.client.async_client", "nemo_skills.host.toolbox"} & loaded
+    # Nor the tools' models and handlers (the listing is packaged), nor the progress display's event models.
+    models = {"nemo_skills.host.tool_results", "nemo_skills.host.handlers", "nemo_skills.client.events"}
+    assert not models & loaded
