@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -24,6 +22,7 @@ from nemo_skills.host.tools import TOOLS_BY_NAME
 from nemo_skills.jobs.backends import LOCAL_RUN_CREDITS
 from nemo_skills.local import Faults
 from nemo_skills.local.renderer.probe import probe
+from tests.host.mcp_http import mcp_http_server
 
 TOOL_NAMES = {
     "route_input",
@@ -205,43 +204,12 @@ async def test_bad_input_and_backend_errors_are_tool_errors_with_the_seeds_messa
         assert not listed.is_error and len(listed.structured_content["skills"]) == len(SKILLS)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_streamable_http_on_loopback(local_backend: Any) -> None:
     from mcp.client.streamable_http import streamable_http_client
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "nemo_skills",
-            "mcp",
-            "--backend",
-            local_backend.base_url,
-            "--http",
-            str(port),
-        ],
-        env=server_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the HTTP server did not start"
-                time.sleep(0.05)
+    with mcp_http_server(local_backend.base_url, server_env()) as url:
         async with (
-            streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write),
+            streamable_http_client(url) as (read, write),
             ClientSession(read, write) as session,
         ):
             await session.initialize()
@@ -249,12 +217,9 @@ async def test_streamable_http_on_loopback(local_backend: Any) -> None:
             routed = await session.call_tool("route_input", {"text": "https://youtu.be/abc123 as a short"})
             assert routed.structured_content["skill"] == "generator-by-link"
         # DNS rebinding: a page whose name resolves to 127.0.0.1 still sends its own name as Host.
-        forged = httpx.post(f"http://127.0.0.1:{port}/mcp", headers={"Host": "evil.example"}, json={})
+        forged = httpx.post(url, headers={"Host": "evil.example"}, json={})
         assert forged.status_code == 421
         assert "does not name this loopback server" in forged.json()["message"]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_a_port_in_use_is_a_clear_error_with_the_bad_input_exit_code(

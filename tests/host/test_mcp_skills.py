@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -21,6 +18,7 @@ from mcp.shared.exceptions import MCPError
 from pydantic import TypeAdapter
 
 from nemo_skills.api import generate_skill_md
+from tests.host.mcp_http import mcp_http_server
 
 EXTENSION = "io.modelcontextprotocol/skills"
 SKILLS = {
@@ -165,40 +163,12 @@ async def test_a_plugins_skill_is_listed_beside_the_five(sixth_skill: str) -> No
     assert {e["frontmatter"]["name"] for e in listed["skills"]} == {*SKILLS, sixth_skill}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_streamable_http_serves_the_extension_too() -> None:
     from mcp.client.streamable_http import streamable_http_client
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nemo_skills", "mcp", "--backend", UNUSED_BACKEND, "--http", str(port)],
-        env=dict(os.environ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the HTTP server did not start"
-                time.sleep(0.05)
-        async with (
-            streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write),
-            ClientSession(read, write) as session,
-        ):
+    with mcp_http_server(UNUSED_BACKEND, os.environ) as url:
+        async with streamable_http_client(url) as (read, write), ClientSession(read, write) as session:
             init = await session.initialize()
             assert init.capabilities.extensions == {EXTENSION: {}}
             listed = await session.send_request(ListSkills(), RAW)
             await check_entries_against_reads(session, listed)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
