@@ -150,9 +150,10 @@ def serve_local_cmd(
 
     \b
     Safety: it answers only requests addressed to a loopback name (any other
-    Host header gets 421), keeps its data folder owner-only (folders 0700,
-    files 0600), and hands out each render's download URL with a random part,
-    to its owner only. Old renders are cleaned on a schedule: a finished render
+    Host header gets 421) and not sent by a page on another site (an Origin
+    that is not loopback gets 403), keeps its data folder owner-only (folders
+    0700, files 0600), and hands out each render's download URL with a random
+    part, to its owner only. Old renders are cleaned on a schedule: a finished render
     not requested or downloaded for --keep-hours (default 24) is deleted at
     start and then every hour, and asking for it later says it expired (export
     again). Renders still rendering are never deleted; --keep-renders keeps all.

@@ -74,6 +74,34 @@ def test_loopback_names_are_served_with_or_without_the_port(local_backend: Any, 
     assert r.status_code == 200, r.text
 
 
+# --- the Origin header (cross-site requests from a browser) --------------------------------------
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "http://localhost.evil.example", "null"])
+def test_a_request_from_another_sites_page_is_forbidden(local_backend: Any, origin: str) -> None:
+    with httpx.Client(base_url=local_backend.base_url, headers={"Origin": origin}) as browser:
+        answers = [
+            browser.get("/healthz"),
+            browser.post(protocol.PATH_ANON_TOKEN, json={}),
+            browser.post(protocol.PATH_RENDER, json={}),
+        ]
+    for r in answers:
+        assert r.status_code == 403, (r.request.url, r.text)
+        assert r.headers["content-type"] == "application/json" and "\n" not in r.text
+        assert "another site" in r.json()["message"] and origin not in r.text
+        # Nothing reached the app: no anonymous token or render for the page.
+        assert r.json()["data"] == {}
+
+
+@pytest.mark.parametrize("origin", ["http://localhost:{port}", "http://127.0.0.1:{port}", "http://[::1]"])
+def test_a_page_on_loopback_and_a_client_without_origin_are_served(local_backend: Any, origin: str) -> None:
+    shown = origin.format(port=local_backend.port)
+    assert httpx.get(local_backend.base_url + "/healthz", headers={"Origin": shown}).status_code == 200
+    # The CLI and the SDK send no Origin at all.
+    api = Api.connect(local_backend.base_url)
+    assert api.http.get(protocol.PATH_CREDITS, headers=api.headers).status_code == 200
+
+
 # --- downloads ----------------------------------------------------------------------------------
 
 
