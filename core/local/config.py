@@ -74,6 +74,12 @@ class BackendSettings(BaseModel):
         allow_inf_nan=False,
         description="Hours a finished render is kept after it was last requested; None keeps every render.",
     )
+    upload_part_hours: float = Field(
+        default=1.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="Hours after its last write an unfinished upload's temporary file is deleted.",
+    )
     expiry_interval: float = Field(
         default=3600.0, gt=0, allow_inf_nan=False, description="Seconds between two cleanings of old renders."
     )
