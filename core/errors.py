@@ -14,7 +14,10 @@ a script reads as `error.code` under --json (the list is in docs/cli.md).
     │   ├── FileTooLargeError           4002: over the skill's upload limit
     │   ├── DocumentNotSupportedError   a document given to a skill that takes none
     │   ├── NothingToExportError        the timeline is empty: nothing to render yet
-    │   └── UnknownRenderError          a render id the backend does not know
+    │   ├── UnknownRenderError          a render id the backend does not know
+    │   ├── OutputExistsError           the output file exists and --force was not given
+    │   ├── DocumentError               a document that cannot be read or used as a prompt
+    │   └── JobTaken                    another running process is working on the job
     ├── LocalStateError                 a file or folder nemo-skills keeps is unusable (exit 1)
     ├── ApiError                        the backend answered with an error
     │   ├── AuthError                   1001/1010/1011, HTTP 401                    (exit 3)
@@ -183,6 +186,24 @@ class UnknownRenderError(InputError):
     """A render id the backend does not know (mistyped, or its render has since been removed)."""
 
     error_code = "unknown_render"
+
+
+class OutputExistsError(InputError):
+    """The output file exists and --force was not given."""
+
+    error_code = "output_exists"
+
+
+class DocumentError(InputError):
+    """A document that cannot be read, or whose text is unusable as a prompt."""
+
+    error_code = "bad_document"
+
+
+class JobTaken(InputError):
+    """Another running process is already working on this job."""
+
+    error_code = "job_busy"
 
 
 class LocalStateError(NemoSkillsError):

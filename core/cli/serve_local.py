@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from nemo_skills.errors import ExitCode
+from nemo_skills.local.config import DEFAULT_KEEP_HOURS, ENV_KEEP_HOURS, parse_keep_hours
 from nemo_skills.local.faults import Faults
 
 F = typing.TypeVar("F", bound=Callable[..., Any])
@@ -35,6 +36,19 @@ def _fault_options(func: F) -> F:
             )
             func = click.option(flag, name, type=kind, default=None, help=help_text)(func)
     return func
+
+
+class _Hours(click.ParamType[float]):
+    """Hours a render is kept, parsed as `--backend local` parses NEMO_SKILLS_KEEP_HOURS."""
+
+    name = "hours"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        """The hours, or a usage error saying what a valid value is."""
+        try:
+            return parse_keep_hours(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def _registered(values: tuple[str, ...]) -> dict[str, float]:
@@ -97,9 +111,9 @@ def _registered(values: tuple[str, ...]) -> dict[str, float]:
 )
 @click.option(
     "--keep-hours",
-    type=click.FloatRange(min=0, min_open=True, max=24 * 365),
-    default=24.0,
-    envvar="NEMO_SKILLS_KEEP_HOURS",
+    type=_Hours(),
+    default=DEFAULT_KEEP_HOURS,
+    envvar=ENV_KEEP_HOURS,
     show_envvar=True,
     help="Delete a finished render this many hours after it was last requested or downloaded "
     "(checked at start and every hour).",
@@ -136,9 +150,10 @@ def serve_local_cmd(
 
     \b
     Safety: it answers only requests addressed to a loopback name (any other
-    Host header gets 421), keeps its data folder owner-only (folders 0700,
-    files 0600), and hands out each render's download URL with a random part,
-    to its owner only. Old renders are cleaned on a schedule: a finished render
+    Host header gets 421) and not sent by a page on another site (an Origin
+    that is not loopback gets 403), keeps its data folder owner-only (folders
+    0700, files 0600), and hands out each render's download URL with a random
+    part, to its owner only. Old renders are cleaned on a schedule: a finished render
     not requested or downloaded for --keep-hours (default 24) is deleted at
     start and then every hour, and asking for it later says it expired (export
     again). Renders still rendering are never deleted; --keep-renders keeps all.

@@ -11,7 +11,8 @@ import logging
 from pathlib import Path
 
 from nemo_skills import protocol
-from nemo_skills.errors import InputError, UnsupportedFileError
+from nemo_skills.errors import DocumentError as DocumentError
+from nemo_skills.errors import UnsupportedFileError
 from nemo_skills.files.media import extension
 
 # The prompt a chat message can reasonably carry; longer text is refused, not cut silently.
@@ -23,10 +24,6 @@ DOCS_EXTRA_HINT = 'Install the document readers with: pip install "nemo-skills[d
 
 # Tried in order after the BOM checks; latin-1 never fails, so it is last.
 _FALLBACK_ENCODINGS = ("utf-8", "cp1252", "latin-1")
-
-
-class DocumentError(InputError):
-    """A document that cannot be read, or whose text is unusable as a prompt."""
 
 
 def is_document(path: str | Path) -> bool:

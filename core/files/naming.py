@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 
 from nemo_skills.errors import InputError
+from nemo_skills.errors import OutputExistsError as OutputExistsError
 from nemo_skills.files.edge import check_name
 
 MAX_SLUG_CHARS = 60
@@ -18,10 +19,6 @@ VIDEO_SUFFIX = ".mp4"
 _RESERVED = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 )
-
-
-class OutputExistsError(InputError):
-    """The output file exists and --force was not given."""
 
 
 def slugify(text: str, *, max_chars: int = MAX_SLUG_CHARS) -> str:

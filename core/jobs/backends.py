@@ -100,9 +100,11 @@ def open_backend(spec: str | None) -> Iterator[Backend]:
         return
     # Starting it says what to install when the [local] extra is missing.
     from nemo_skills.local import LocalBackend
+    from nemo_skills.local.config import keep_hours_from_env
 
+    keep_hours = keep_hours_from_env()
     state = local_backend_dir()
-    with LocalBackend(data_dir=state, starting_credits=LOCAL_RUN_CREDITS) as server:
+    with LocalBackend(data_dir=state, starting_credits=LOCAL_RUN_CREDITS, keep_hours=keep_hours) as server:
         yield Backend(label=LOCAL, base_url=server.base_url, token_key=f"local:{state}", env_token=False)
 
 

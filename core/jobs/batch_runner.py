@@ -21,6 +21,7 @@ from nemo_skills.errors import (
     AuthError,
     InputError,
     InterruptedByUser,
+    JobTaken,
     NemoSkillsError,
     NoCreditsError,
     PlanTierError,
@@ -179,7 +180,7 @@ def _plan(
                 taken.add(Path(earlier.output))
             continue
         if earlier is not None and not earlier.finished and owner_alive(earlier.owner):
-            entry.error = InputError(f"item {index} is being made by another process ({earlier.owner}).")
+            entry.error = JobTaken(f"item {index} is being made by another process ({earlier.owner}).")
             continue
         if earlier is not None and earlier.state != "done":
             entry.job = earlier
@@ -385,7 +386,7 @@ async def resume_jobs(
         if job.state == "done":
             entry.done = job
         elif owner_alive(job.owner):
-            entry.error = InputError(f"job {job.job_id} is being worked on by another process ({job.owner}).")
+            entry.error = JobTaken(f"job {job.job_id} is being worked on by another process ({job.owner}).")
         else:
             entry.job = job
         planned.append(entry)

@@ -25,6 +25,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from nemo_skills.errors import InputError
+from nemo_skills.errors import JobTaken as JobTaken
 from nemo_skills.files.edge import check_name, check_prompt
 from nemo_skills.jobs.database import Database
 
@@ -143,10 +144,6 @@ def owner_alive(owner: str | None) -> bool:
     except (PermissionError, ValueError):
         return True
     return True
-
-
-class JobTaken(InputError):
-    """Another running process is already working on this job."""
 
 
 class Journal:

@@ -2,17 +2,50 @@
 
 from __future__ import annotations
 
+import math
+import os
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from nemo_skills import protocol
+from nemo_skills.errors import InputError
 from nemo_skills.local.faults import Faults
 
 StatusShape = Literal["top", "data", "alternate"]
 
 # Upload limit when X-Skill-Source names no known skill.
 DEFAULT_UPLOAD_LIMIT_MB = 200
+
+ENV_KEEP_HOURS = "NEMO_SKILLS_KEEP_HOURS"
+DEFAULT_KEEP_HOURS = 24.0
+MAX_KEEP_HOURS = 24.0 * 365
+
+
+def parse_keep_hours(raw: str) -> float:
+    """Hours a finished render is kept, from text: finite, above 0, at most a year; ValueError otherwise."""
+    try:
+        hours = float(raw.strip())
+    except ValueError:
+        # The value is not repeated: it may be anything, of any length.
+        raise ValueError("not a number of hours") from None
+    if not math.isfinite(hours) or not 0 < hours <= MAX_KEEP_HOURS:
+        raise ValueError(f"give a number of hours above 0 and at most {MAX_KEEP_HOURS:g}")
+    return hours
+
+
+def keep_hours_from_env(environ: Mapping[str, str] | None = None) -> float:
+    """NEMO_SKILLS_KEEP_HOURS as hours (the default when unset or empty); InputError when it is not valid."""
+    raw = (os.environ if environ is None else environ).get(ENV_KEEP_HOURS, "").strip()
+    if not raw:
+        return DEFAULT_KEEP_HOURS
+    try:
+        return parse_keep_hours(raw)
+    except ValueError as exc:
+        raise InputError(
+            f"{ENV_KEEP_HOURS} is not valid: {exc}.", action=f"Fix or unset {ENV_KEEP_HOURS}."
+        ) from None
 
 
 class BackendSettings(BaseModel):
@@ -36,10 +69,16 @@ class BackendSettings(BaseModel):
     fps: int = Field(default=30, ge=1, le=60)
     x264_preset: str = Field(default="veryfast", pattern=r"^[a-z]+$")
     keep_hours: float | None = Field(
-        default=24.0,
+        default=DEFAULT_KEEP_HOURS,
         gt=0,
         allow_inf_nan=False,
         description="Hours a finished render is kept after it was last requested; None keeps every render.",
+    )
+    upload_part_hours: float = Field(
+        default=1.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="Hours after its last write an unfinished upload's temporary file is deleted.",
     )
     expiry_interval: float = Field(
         default=3600.0, gt=0, allow_inf_nan=False, description="Seconds between two cleanings of old renders."

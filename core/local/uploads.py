@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,21 @@ MAX_NAME_CHARS = 120
 # Past the limit, the rest of the body is read and discarded up to this many bytes, so the client
 # gets the 4002 answer instead of a broken pipe; a body larger still is cut off.
 DRAIN_LIMIT = 64 * 1024 * 1024
+
+# A file part is spooled to `uploads/<session>/.upload-<random>.part` until it is checked and moved into place.
+PART_PREFIX = ".upload-"
+PART_SUFFIX = ".part"
+
+# The spooled parts of requests this process is still handling. The cleaning of stale parts skips them
+# however slow the upload; another process's parts are protected by their recent modification time.
+_in_use: set[Path] = set()
+_in_use_lock = threading.Lock()
+
+
+def parts_in_use() -> frozenset[Path]:
+    """The temporary upload files this process is writing or has yet to move into place."""
+    with _in_use_lock:
+        return frozenset(_in_use)
 
 
 def safe_name(raw: str) -> str:
@@ -50,6 +66,7 @@ class ReceivedFile:
     head: bytes = b""
     too_large: bool = False
     handle: IO[bytes] | None = field(default=None, repr=False)
+    spooled: Path | None = field(default=None, repr=False)  # the temporary file, even once moved
 
     @property
     def name(self) -> str:
@@ -93,8 +110,11 @@ async def receive_files(request: Request, spool_dir: Path, limit: int) -> list[R
         filename = opts.get(b"filename")
         if name == protocol.UPLOAD_FIELD and filename is not None:
             item = ReceivedFile(raw_name=filename.decode("utf-8", "replace"))
-            fd, tmp = tempfile.mkstemp(dir=spool_dir, prefix=".upload-", suffix=".part")
-            item.temp, item.handle = Path(tmp), os.fdopen(fd, "wb")
+            fd, tmp = tempfile.mkstemp(dir=spool_dir, prefix=PART_PREFIX, suffix=PART_SUFFIX)
+            item.temp = item.spooled = Path(tmp)
+            with _in_use_lock:
+                _in_use.add(item.spooled)
+            item.handle = os.fdopen(fd, "wb")
             files.append(item)
             st.current = item
         else:
@@ -152,6 +172,9 @@ async def receive_files(request: Request, spool_dir: Path, limit: int) -> list[R
         # Nobody is left to answer; the spooled parts must not outlive the request.
         discard_all(files)
         raise bad_request("the upload was cut off: the client disconnected") from None
+    except BaseException:
+        discard_all(files)
+        raise
     finally:
         for item in files:
             if item.handle is not None:
@@ -171,6 +194,9 @@ def _discard(item: ReceivedFile) -> None:
 
 
 def discard_all(files: list[ReceivedFile]) -> None:
-    """Delete the spooled data of every received file."""
+    """Delete the spooled data of every received file; the request is done with them."""
     for item in files:
         _discard(item)
+        if item.spooled is not None:
+            with _in_use_lock:
+                _in_use.discard(item.spooled)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from nemo_skills.jobs.journal import JobSpec, Journal
 from tests.clirun import nemo, only_json
 
 
@@ -28,3 +29,34 @@ def test_the_protocol_code_stays_beside_the_name(tmp_path: Path) -> None:
     error = only_json(done.stdout)["error"]
     assert error["code"] == "unsupported_file" and error["protocol_code"] == 4001
     assert error["type"] == "UnsupportedFileError" and error["exit_code"] == 2
+
+
+def test_an_existing_output_is_named_output_exists(tmp_path: Path, local_backend: Any) -> None:
+    (tmp_path / "mine.mp4").write_bytes(b"keep me")
+    done = nemo("run", "auto", "a sunrise", "-o", "mine.mp4", "--backend", local_backend.base_url, "--json",
+                cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    error = only_json(done.stdout)["error"]
+    assert (error["code"], error["type"], error["exit_code"]) == ("output_exists", "OutputExistsError", 2)
+    assert "--force" in error["action"] + error["message"]
+    assert (tmp_path / "mine.mp4").read_bytes() == b"keep me"
+
+
+def test_an_unreadable_document_is_named_bad_document(tmp_path: Path, local_backend: Any) -> None:
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4\nnot really a PDF")
+    done = nemo("run", "auto", "make a video of this", "--file", "notes.pdf", "--backend",
+                local_backend.base_url, "--json", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    error = only_json(done.stdout)["error"]
+    assert (error["code"], error["type"], error["exit_code"]) == ("bad_document", "DocumentError", 2)
+    assert "notes.pdf" in error["message"] and "Traceback" not in done.stderr
+
+
+def test_a_job_another_process_works_on_is_named_job_busy(tmp_path: Path, local_backend: Any) -> None:
+    # This test process stands for the other one: it is alive, and it is not the CLI's process.
+    job = Journal().add(JobSpec(skill="auto", text="a sunrise", backend=local_backend.base_url))
+    done = nemo("resume", job.job_id, "--json", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    (item,) = only_json(done.stdout)["items"]
+    assert (item["error_code"], item["exit_code"]) == ("job_busy", 2)
+    assert "another process" in item["error"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,6 +73,34 @@ def test_a_forged_host_is_misdirected(local_backend: Any, host: str) -> None:
 def test_loopback_names_are_served_with_or_without_the_port(local_backend: Any, host: str) -> None:
     r = httpx.get(local_backend.base_url + "/healthz", headers={"Host": host.format(port=local_backend.port)})
     assert r.status_code == 200, r.text
+
+
+# --- the Origin header (cross-site requests from a browser) --------------------------------------
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "http://localhost.evil.example", "null"])
+def test_a_request_from_another_sites_page_is_forbidden(local_backend: Any, origin: str) -> None:
+    with httpx.Client(base_url=local_backend.base_url, headers={"Origin": origin}) as browser:
+        answers = [
+            browser.get("/healthz"),
+            browser.post(protocol.PATH_ANON_TOKEN, json={}),
+            browser.post(protocol.PATH_RENDER, json={}),
+        ]
+    for r in answers:
+        assert r.status_code == 403, (r.request.url, r.text)
+        assert r.headers["content-type"] == "application/json" and "\n" not in r.text
+        assert "another site" in r.json()["message"] and origin not in r.text
+        # Nothing reached the app: no anonymous token or render for the page.
+        assert r.json()["data"] == {}
+
+
+@pytest.mark.parametrize("origin", ["http://localhost:{port}", "http://127.0.0.1:{port}", "http://[::1]"])
+def test_a_page_on_loopback_and_a_client_without_origin_are_served(local_backend: Any, origin: str) -> None:
+    shown = origin.format(port=local_backend.port)
+    assert httpx.get(local_backend.base_url + "/healthz", headers={"Origin": shown}).status_code == 200
+    # The CLI and the SDK send no Origin at all.
+    api = Api.connect(local_backend.base_url)
+    assert api.http.get(protocol.PATH_CREDITS, headers=api.headers).status_code == 200
 
 
 # --- downloads ----------------------------------------------------------------------------------
@@ -287,3 +316,100 @@ def test_a_render_finished_before_keys_existed_gets_one_when_asked(
     assert new_url != url and re.search(r"/files/[A-Za-z0-9_-]{22}/", new_url)
     assert httpx.get(new_url, headers=api.headers).status_code == 200
     assert api.status(render_id)["output"]["url"] == new_url
+
+
+# --- unfinished uploads -------------------------------------------------------------------------
+
+
+def _upload_part(data: Path, session: str, name: str, hours_old: float) -> Path:
+    """A temporary upload file as a crashed upload leaves it, last written `hours_old` ago."""
+    folder = data / "uploads" / session
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / f".upload-{name}.part"
+    part.write_bytes(b"half an upload")
+    then = time.time() - hours_old * HOURS
+    os.utime(part, (then, then))
+    return part
+
+
+def test_a_crashed_uploads_temporary_file_is_cleaned_after_an_hour(
+    backend_factory: Any, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    # --keep-renders keeps renders, not the leftovers of uploads.
+    backend = backend_factory(data_dir=data, keep_hours=None)
+    stale = _upload_part(data, "sess_a", "stale", hours_old=0)
+    fresh = _upload_part(data, "sess_b", "fresh", hours_old=0)
+    media = data / "uploads" / "sess_a" / "media_1.jpg"
+    media.write_bytes(b"an accepted upload")
+    os.utime(media, (0, 0))
+    os.utime(fresh, (time.time() + HOURS, time.time() + HOURS))
+    assert backend.sweep_renders(now=time.time() + 0.9 * HOURS).removed == []
+    swept = backend.sweep_renders(now=time.time() + 1.1 * HOURS)
+    assert swept.removed == [stale.name]
+    assert not stale.exists() and fresh.exists() and media.exists()
+
+
+def test_stale_upload_files_are_cleaned_when_a_backend_starts(backend_factory: Any, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    stale = _upload_part(data, "sess_a", "stale", hours_old=2)
+    recent = _upload_part(data, "sess_a", "recent", hours_old=0.5)
+    backend_factory(data_dir=data)
+    assert not stale.exists() and recent.exists()
+
+
+def test_how_long_an_unfinished_upload_is_kept_is_a_setting(backend_factory: Any, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    part = _upload_part(data, "sess_a", "slow", hours_old=2)
+    backend = backend_factory(data_dir=data, upload_part_hours=3)
+    assert part.exists()
+    assert backend.sweep_renders(now=time.time() + 1.1 * HOURS).removed == [part.name]
+
+
+def test_an_upload_being_received_is_never_cleaned(
+    backend_factory: Any, tmp_path: Path, sample_media: Path
+) -> None:
+    data = tmp_path / "data"
+    backend = backend_factory(data_dir=data)
+    api = Api.connect(backend.base_url, skill="free-generator-editor")
+    photo = (sample_media / "photo.jpg").read_bytes()
+    head = (
+        b'--B\r\nContent-Disposition: form-data; name="files"; filename="photo.jpg"\r\n'
+        b"Content-Type: image/jpeg\r\n\r\n"
+    )
+    go_on = threading.Event()
+
+    def body() -> Iterator[bytes]:
+        yield head + photo[:100]
+        go_on.wait(30)
+        yield photo[100:] + b"\r\n--B--\r\n"
+
+    headers = {**api.headers, "Content-Type": "multipart/form-data; boundary=B"}
+    answer: list[httpx.Response] = []
+    sender = threading.Thread(
+        target=lambda: answer.append(
+            httpx.post(
+                backend.base_url + protocol.upload_path(api.session_id),
+                headers=headers,
+                content=body(),
+                timeout=30,
+            )
+        )
+    )
+    sender.start()
+    try:
+        folder = data / "uploads" / api.session_id
+        deadline = time.monotonic() + 10
+        while not list(folder.glob(".upload-*.part")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (part,) = folder.glob(".upload-*.part")
+        # Old by its modification time, yet still being received: a slow upload is not cut off.
+        os.utime(part, (0, 0))
+        assert backend.sweep_renders(now=time.time() + 1000 * HOURS).removed == []
+        assert part.exists()
+    finally:
+        go_on.set()
+        sender.join(30)
+    assert answer and answer[0].status_code == 200, answer
+    assert [f["name"] for f in answer[0].json()["data"]["files"]] == ["photo.jpg"]
+    assert not list(folder.glob(".upload-*.part"))

@@ -31,7 +31,8 @@ class LocalBackend:
     with one, it persists there and picks up where a previous run left off, and any
     number of backends may share that folder at once. With `stable_port` (and port 0),
     the first port chosen for the folder is remembered and used again on every start.
-    `clock` tells the time to the cleaning of old renders (`keep_hours`, `expiry_interval`).
+    `clock` tells the time to the cleaning of old renders and unfinished uploads (`keep_hours`,
+    `upload_part_hours`, `expiry_interval`).
     Other keyword arguments are BackendSettings fields (heartbeat_interval,
     step_delay, starting_credits, registered_tokens, plan_blocks_export,
     status_shape, auth_http_401, resolution, ...).
@@ -95,7 +96,13 @@ class LocalBackend:
         fault_state = FaultState(self.settings.faults)
         store = Store(self.data_dir, self.settings, fault_state)
         renders = RenderQueue(store, self.settings, fault_state)
-        expiry = RenderExpiry(store, self.settings.keep_hours, self.settings.expiry_interval, self.clock)
+        expiry = RenderExpiry(
+            store,
+            self.settings.keep_hours,
+            self.settings.expiry_interval,
+            self.clock,
+            part_hours=self.settings.upload_part_hours,
+        )
         expiry.sweep_safely()
         context = AppContext(
             store=store,
