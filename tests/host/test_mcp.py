@@ -219,12 +219,10 @@ async def test_streamable_http_on_loopback(local_backend: Any) -> None:
         # DNS rebinding: a page whose name resolves to 127.0.0.1 still sends its own name as Host.
         forged = httpx.post(url, headers={"Host": "evil.example"}, json={})
         assert forged.status_code == 421
-        # A page on another site posting straight to 127.0.0.1: its browser names the site in Origin.
-        foreign = httpx.post(
-            f"http://127.0.0.1:{port}/mcp", headers={"Origin": "https://evil.example"}, json={}
-        )
-        assert foreign.status_code == 403 and "another site" in foreign.json()["message"]
         assert "does not name this loopback server" in forged.json()["message"]
+        # A page on another site posting straight to 127.0.0.1: its browser names the site in Origin.
+        foreign = httpx.post(url, headers={"Origin": "https://evil.example"}, json={})
+        assert foreign.status_code == 403 and "another site" in foreign.json()["message"]
 
 
 def test_a_port_in_use_is_a_clear_error_with_the_bad_input_exit_code(
