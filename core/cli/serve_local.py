@@ -149,6 +149,12 @@ def serve_local_cmd(
 
     if host not in LOOPBACK_HOSTS:
         raise click.BadParameter(f"serve on loopback only: {', '.join(LOOPBACK_HOSTS)}", param_hint="--host")
+    source = click.get_current_context().get_parameter_source("keep_hours")
+    if keep_renders and source is click.core.ParameterSource.COMMANDLINE:
+        # NEMO_SKILLS_KEEP_HOURS in the environment may stand beside --keep-renders; both flags may not.
+        raise click.UsageError(
+            "--keep-renders keeps every render, so --keep-hours has no effect; give one of them."
+        )
     given = {k: v for k, v in fault_flags.items() if v is not None and v != ()}
     try:
         faults = Faults(**given)

@@ -108,7 +108,13 @@ def _cases() -> Iterator[Case]:
         "prompt-1mb-stdin", ["run", "auto", "-", "--backend", BACKEND], 2, stdin=big, says="characters"
     )
     yield Case("prompt-binary-stdin", ["run", "auto", "-", "--backend", BACKEND], 2, stdin=os.urandom(4096))
-    yield Case("prompt-bad-utf8-stdin", ["run", "auto", "-"], 2, stdin=b"caf\xe9 \xff\xfe", says="UTF-8")
+    yield Case(
+        "prompt-bad-utf8-stdin",
+        ["run", "auto", "-"],
+        2,
+        stdin=b"caf\xe9 \xff\xfe",
+        says="text. Save it as UTF-8",
+    )
     yield Case("prompt-nul-stdin", ["run", "auto", "-", "--backend", BACKEND], 2, stdin=b"a\x00b", says="NUL")
     yield Case("prompt-too-long-arg", ["run", "auto", "word " * 5000, "--backend", BACKEND], 2)
     yield Case("empty-prompt", ["run", "auto", "", "--backend", BACKEND], 2)
@@ -355,6 +361,12 @@ def _cases() -> Iterator[Case]:
     for value in ("0", "-1", "nan", "inf", "abc", "9999999"):
         yield Case(f"serve-local-keep-hours-{value}", ["serve-local", "--keep-hours", value], 2, says="keep")
     yield Case("serve-local-keep-hours-env", ["serve-local"], 2, env={"NEMO_SKILLS_KEEP_HOURS": "soon"})
+    yield Case(
+        "serve-local-keep-hours-and-keep-renders",
+        ["serve-local", "--keep-hours", "2", "--keep-renders"],
+        2,
+        says="give one of them",
+    )
     yield Case(
         "serve-local-data-dir-is-file",
         ["serve-local", "--data-dir", "notes.txt"],
