@@ -209,7 +209,7 @@ def _print_result(result: Any, backend: str) -> None:
         click.echo(f"Skill: {result.skill} (auto: {result.reason})")
     click.echo(f"Session: {result.session_id}")
     click.echo("")
-    click.echo(reply_block(result.text, result.changes, result.timeline))
+    click.echo(reply_block(result.text, result.changes, result.timeline, exported=result.output is not None))
     if result.output is not None:
         size = f" ({human_bytes(result.size)})" if result.size else ""
         click.echo(f"Saved: {result.output}{size}")
