@@ -130,6 +130,9 @@ def run_cmd(
         # `run --continue "add a title"`: the one argument is the request; the session knows its skill.
         skill, text = "auto", skill
     _check_flags(text, output, no_export, batch_file, each)
+    given = ctx.get_parameter_source("concurrency") is click.core.ParameterSource.COMMANDLINE
+    if given and batch_file is None and not each:
+        raise click.UsageError("--concurrency applies to --batch or --each; one request runs alone.")
     if text == "-":
         text = _read_stdin()
     if batch_file is not None or each:

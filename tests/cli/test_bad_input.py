@@ -68,6 +68,9 @@ def _cases() -> Iterator[Case]:
         yield Case(f"resume-deadline-{value}", ["resume", "--deadline", value], 2, says="deadline")
     for value in ("0", "65", "x", "-3"):
         yield Case(f"concurrency-{value}", ["run", "auto", "--each", "--concurrency", value], 2)
+    yield Case(
+        "concurrency-without-batch", ["run", "auto", "x", "--concurrency", "8"], 2, says="--batch or --each"
+    )
     tokens = {
         "non-ascii": "t\u00f8k\u00e9n" + SECRET,
         "crlf": SECRET + "\r\nX-Evil: 1",
