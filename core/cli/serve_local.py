@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 import threading
@@ -190,7 +191,12 @@ def serve_local_cmd(
         try:
             backend.start()
         except OSError as exc:
-            raise click.ClickException(f"cannot serve on {host}:{port or 0}: {exc.strerror or exc}") from None
+            message = f"cannot serve on {host}:{port or 0}: {exc.strerror or exc}"
+            if exc.errno == errno.EADDRINUSE:
+                raise click.UsageError(
+                    f"{message}. Pick another --port, or --port 0 for a free one."
+                ) from None
+            raise click.ClickException(message) from None
         click.echo(backend.base_url)
         sys.stdout.flush()
         where = f"data in {backend.data_dir}" if data_dir else "temporary data"
