@@ -179,9 +179,12 @@ def _fail(exc: BaseException, message: str, code: int, as_json: bool, *, name: s
 def one_line(message: str) -> str:
     """A message and its action as one line: each part ends as a sentence before the next begins."""
     parts = [part.strip() for part in message.splitlines() if part.strip()]
-    # "... it was left as it is" + "Add the server by hand" must not read as one run-on sentence.
+    # "... it was left as it is" + "Add the server by hand" must not read as one run-on sentence;
+    # a part ending in a URL gets no period, which a terminal would take into the link.
     return " ".join(
-        part if i == len(parts) - 1 or part.endswith(_SENTENCE_ENDS) else part + "."
+        part
+        if i == len(parts) - 1 or part.endswith(_SENTENCE_ENDS) or "://" in part.rsplit(" ", 1)[-1]
+        else part + "."
         for i, part in enumerate(parts)
     )
 

@@ -22,3 +22,13 @@ def test_after_an_export_the_reply_no_longer_asks_for_one() -> None:
 def test_without_an_export_the_advice_stays() -> None:
     shown = reply_block(REPLY, [], "Timeline (1 track): 1. Video: snow (0-5s)")
     assert 'then say "export" when you\'re happy.' in shown
+
+
+def test_an_error_and_its_action_read_as_two_sentences_on_one_line() -> None:
+    from nemo_skills.cli.output import one_line
+
+    assert one_line("it was left as it is\nFix the file.") == "it was left as it is. Fix the file."
+    assert one_line("Render failed.\n\nExport again.") == "Render failed. Export again."
+    assert one_line("no credits left: https://example.com/r?bind=1\nTop up.") == (
+        "no credits left: https://example.com/r?bind=1 Top up."
+    )
