@@ -1,4 +1,4 @@
-"""How a reply is printed once its MP4 is saved, and before."""
+"""How replies and errors are printed: a reply once its MP4 is saved, an error with its action."""
 
 from __future__ import annotations
 
