@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from nemo_skills.cli import cli
 from nemo_skills.errors import IO_ERROR, ExitCode, error_codes
+from nemo_skills.files.edge import MAX_BATCH_LINES, MAX_PROMPT_CHARS, MAX_URL_CHARS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "cli.md"
@@ -58,3 +59,17 @@ def test_every_documented_command_exists_with_its_options() -> None:
         for option in options:
             assert option in result.output, (command, option)
             assert option in DOC.read_text(encoding="utf-8"), (command, option)
+
+
+def test_run_help_states_the_limits_docs_cli_md_documents() -> None:
+    result = CliRunner().invoke(cli, ["run", "--help"])
+    assert result.exit_code == 0, result.output
+    limits = DOC.read_text(encoding="utf-8").split("### Limits checked before anything is sent", 1)[1]
+    for value, unit in (
+        (MAX_PROMPT_CHARS, "characters"),
+        (MAX_URL_CHARS, "characters"),
+        (MAX_BATCH_LINES, "requests"),
+    ):
+        shown = f"{value:,} {unit}"
+        assert shown in result.output, shown
+        assert shown in limits, shown

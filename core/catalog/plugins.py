@@ -85,7 +85,12 @@ def load_plugins() -> pluggy.PluginManager:
     if allow:
         known = seen | {dotted.rsplit(".", 1)[1] for dotted in DEFAULT_PLUGINS}
         for name in sorted(allow - known):
-            log.warning("%s names %r, but no installed plugin has that name", ENV_ALLOWLIST, name)
+            log.warning(
+                "%s names %r, but no installed plugin has that name (installed: %s)",
+                ENV_ALLOWLIST,
+                name,
+                ", ".join(sorted(known)),
+            )
     _invalidate()
     return pm
 

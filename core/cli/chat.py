@@ -24,9 +24,9 @@ from nemo_skills.cli.options import (
     reporter_for,
     session_options,
 )
-from nemo_skills.cli.output import catalog_for
+from nemo_skills.cli.output import catalog_for, one_line
 from nemo_skills.errors import ExitCode, InputError, NemoSkillsError
-from nemo_skills.files.edge import safe_text
+from nemo_skills.files.edge import check_prompt, safe_text
 
 if TYPE_CHECKING:
     from nemo_skills.jobs.skill_session import SkillSession
@@ -81,6 +81,16 @@ def _is_existing_file(line: str) -> bool:
     return path.suffix != "" and path.is_file()
 
 
+def _read_line() -> str:
+    """The next line of stdin; bytes that are not UTF-8 stay as surrogates for check_prompt to refuse."""
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:
+        return sys.stdin.readline()
+    # Decoding each line ourselves keeps one bad line from ending the session (a strict locale would raise).
+    data: bytes = raw.readline()
+    return data.decode("utf-8", "surrogateescape")
+
+
 class ChatLoop:
     """Reads lines and answers each through the session; async steps run on one event loop."""
 
@@ -115,6 +125,8 @@ class ChatLoop:
         from nemo_skills.intents import Intent, classify
 
         try:
+            # A line of bytes that are not UTF-8, or past the prompt limit, is refused here, not sent.
+            check_prompt(line, what="that line")
             if _is_existing_file(line):
                 self.upload(_upload_path(line, None))
                 return
@@ -136,7 +148,7 @@ class ChatLoop:
             self.last_error = 0
         except NemoSkillsError as exc:
             self.reporter.pause()
-            click.echo(f"Error: {safe_text(exc.user_message())}", err=True)
+            click.echo(f"Error: {safe_text(one_line(exc.user_message()))}", err=True)
             self.last_error = exc.exit_code
 
     def upload(self, path: Path | None) -> None:
@@ -180,12 +192,11 @@ class ChatLoop:
 
     def loop(self) -> None:
         """Read and answer lines until quit or end of input."""
-        stream = sys.stdin
         while True:
             if self.interactive:
                 self.reporter.pause()
                 click.echo("> ", nl=False, err=True)
-            line = stream.readline()
+            line = _read_line()
             if not line:
                 break
             line = line.strip()

@@ -12,9 +12,15 @@ from nemo_skills.host.agent_hosts import AgentHost, layout
 from nemo_skills.host.host_install import describe, install, uninstall
 from nemo_skills.skillmd.generate import Mode
 
+EPILOG = """\b
+Exit codes:
+  0  installed, or removed (also when there was nothing to remove)
+  2  a config file that is not plain JSON, an entry nemo-skills did not
+     write (without --force), or flags that conflict; nothing was written"""
 
-@click.command("install")
-@click.argument("host", type=click.Choice([h.value for h in AgentHost]))
+
+@click.command("install", epilog=EPILOG)
+@click.argument("host", metavar="HOST", type=click.Choice([h.value for h in AgentHost]))
 @click.option(
     "--mode",
     type=click.Choice([m.value for m in Mode]),
@@ -53,13 +59,31 @@ def install_cmd(
     force: bool,
     as_json: bool,
 ) -> None:
-    """Add the skills and the MCP server to HOST: openclaw, claude-desktop, claude-code or cursor."""
+    """Add the skills and the MCP server to HOST: openclaw, claude-desktop, claude-code or cursor.
+
+    JSON is merged (other servers and settings are kept) and the previous file stays beside it
+    as <file>.bak; --uninstall removes what install added, keeping anything changed since.
+    """
     agent = AgentHost(host)
+    if workspace is not None and agent is not AgentHost.OPENCLAW:
+        raise click.UsageError(f"--workspace is for openclaw; {host} reads its skills from one fixed folder.")
     if remove:
         report = uninstall(agent, dry_run=dry_run)
     else:
+        where = layout(agent, workspace=workspace)
+        mcp = where.mcp_by_default if with_mcp is None else with_mcp
+        if not (with_skills and where.skills_dir) and not (mcp and where.mcp_file):
+            why = (
+                "it takes no skills folder"
+                if where.skills_dir is None
+                else "--no-skills leaves out the skills"
+            )
+            server = (
+                "the MCP server needs --mcp" if with_mcp is None else "--no-mcp leaves out the MCP server"
+            )
+            raise click.UsageError(f"nothing to install into {host}: {why}, and {server}.")
         report = install(
-            layout(agent, workspace=workspace),
+            where,
             catalog_for(ctx).skills(),
             mode=Mode(mode),
             backend=backend,

@@ -24,6 +24,7 @@ from nemo_skills.errors import (
 from nemo_skills.files.edge import safe_text, shorten
 
 _json_printed = False
+_SENTENCE_ENDS = (".", "!", "?", ":", ";", "。", "！", "？")
 
 
 def error(message: str) -> None:
@@ -171,9 +172,21 @@ def _fail(exc: BaseException, message: str, code: int, as_json: bool, *, name: s
     if as_json and not _json_printed:
         text = message if not isinstance(exc, NemoSkillsError) else exc.message
         print_json(error_object(exc, text, code, name=name))
-    # One line: the action joins the message instead of starting a second one.
-    error(" ".join(part.strip() for part in message.splitlines() if part.strip()))
+    error(one_line(message))
     return code
+
+
+def one_line(message: str) -> str:
+    """A message and its action as one line: each part ends as a sentence before the next begins."""
+    parts = [part.strip() for part in message.splitlines() if part.strip()]
+    # "... it was left as it is" + "Add the server by hand" must not read as one run-on sentence;
+    # a part ending in a URL gets no period, which a terminal would take into the link.
+    return " ".join(
+        part
+        if i == len(parts) - 1 or part.endswith(_SENTENCE_ENDS) or "://" in part.rsplit(" ", 1)[-1]
+        else part + "."
+        for i, part in enumerate(parts)
+    )
 
 
 def state(ctx: click.Context) -> Any:

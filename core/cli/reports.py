@@ -9,8 +9,15 @@ import click
 from nemo_skills.files.edge import safe_text
 
 
-def reply_block(text: str, changes: list[str], timeline: str | None) -> str:
-    """The reply as printed: its text, then what changed and the timeline unless the text says them."""
+def reply_block(text: str, changes: list[str], timeline: str | None, *, exported: bool = False) -> str:
+    """The reply as printed: its text, then what changed and the timeline unless the text says them.
+
+    With `exported`, the reply's "say 'export' when you're happy" goes: the MP4 is already saved.
+    """
+    if exported:
+        from nemo_skills.host.tool_results import without_export_prompt
+
+        text = without_export_prompt(text)
     lines = [text.rstrip() or "(no reply text)"]
     extra = [f"  - {c}" for c in changes if c not in text]
     if extra:
@@ -31,9 +38,11 @@ def print_batch(result: Any) -> None:
             if item.result.routed:
                 click.echo(f"Skill: {item.result.skill} (auto: {item.result.reason})")
             click.echo(f"Session: {item.session_id}")
-            click.echo(reply_block(item.result.text, item.result.changes, item.result.timeline))
-            if item.result.output is not None:
-                click.echo(f"Saved: {item.result.output}")
+            done = item.result
+            exported = done.output is not None
+            click.echo(reply_block(done.text, done.changes, done.timeline, exported=exported))
+            if exported:
+                click.echo(f"Saved: {done.output}")
         else:
             click.echo(safe_text(f"Failed: {item.error}"))
     click.echo("")

@@ -21,9 +21,11 @@ from nemo_skills.cli.options import (
 from nemo_skills.cli.output import catalog_for, print_json
 from nemo_skills.cli.reports import reply_block, report_batch
 from nemo_skills.errors import ExitCode, InputError
+from nemo_skills.files.edge import MAX_BATCH_LINES, MAX_PROMPT_CHARS, MAX_URL_CHARS
 from nemo_skills.jobs.backends import CLOUD
 
-EPILOG = """\b
+EPILOG = (
+    """\b
 Examples:
   nemo-skills run auto "a 5-second sunset over a city skyline" --backend local -o sunset.mp4
   nemo-skills run video-leonardo "animate this" --file photo.jpg
@@ -37,9 +39,18 @@ Examples:
 A batch file holds one JSON object per line:
   {"text": "...", "files": ["photo.jpg"], "urls": [], "output": "name.mp4"}
 
+"""
+    + f"""\b
+Limits, checked before anything is sent:
+  a prompt  {MAX_PROMPT_CHARS:,} characters of UTF-8 text
+  a URL     {MAX_URL_CHARS:,} characters, http(s) only
+  a batch   {MAX_BATCH_LINES:,} requests, each output a name inside -o
+
 \b
 Exit codes:
-""" + "\n".join(f"  {code:>3}  {text}" for code, text in ExitCode.DESCRIPTIONS.items())
+"""
+    + "\n".join(f"  {code:>3}  {text}" for code, text in ExitCode.DESCRIPTIONS.items())
+)
 
 
 @click.command("run", epilog=EPILOG)
@@ -119,6 +130,9 @@ def run_cmd(
         # `run --continue "add a title"`: the one argument is the request; the session knows its skill.
         skill, text = "auto", skill
     _check_flags(text, output, no_export, batch_file, each)
+    given = ctx.get_parameter_source("concurrency") is click.core.ParameterSource.COMMANDLINE
+    if given and batch_file is None and not each:
+        raise click.UsageError("--concurrency applies to --batch or --each; one request runs alone.")
     if text == "-":
         text = _read_stdin()
     if batch_file is not None or each:
@@ -188,7 +202,9 @@ def _read_stdin() -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError("the request read from stdin is not UTF-8 text.") from None
+        raise InputError(
+            "the request read from stdin is not UTF-8 text.", action="Save it as UTF-8 and try again."
+        ) from None
 
 
 def _print_result(result: Any, backend: str) -> None:
@@ -196,7 +212,7 @@ def _print_result(result: Any, backend: str) -> None:
         click.echo(f"Skill: {result.skill} (auto: {result.reason})")
     click.echo(f"Session: {result.session_id}")
     click.echo("")
-    click.echo(reply_block(result.text, result.changes, result.timeline))
+    click.echo(reply_block(result.text, result.changes, result.timeline, exported=result.output is not None))
     if result.output is not None:
         size = f" ({human_bytes(result.size)})" if result.size else ""
         click.echo(f"Saved: {result.output}{size}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 import threading
@@ -164,6 +165,12 @@ def serve_local_cmd(
 
     if host not in LOOPBACK_HOSTS:
         raise click.BadParameter(f"serve on loopback only: {', '.join(LOOPBACK_HOSTS)}", param_hint="--host")
+    source = click.get_current_context().get_parameter_source("keep_hours")
+    if keep_renders and source is click.core.ParameterSource.COMMANDLINE:
+        # NEMO_SKILLS_KEEP_HOURS in the environment may stand beside --keep-renders; both flags may not.
+        raise click.UsageError(
+            "--keep-renders keeps every render, so --keep-hours has no effect; give one of them."
+        )
     given = {k: v for k, v in fault_flags.items() if v is not None and v != ()}
     try:
         faults = Faults(**given)
@@ -199,7 +206,12 @@ def serve_local_cmd(
         try:
             backend.start()
         except OSError as exc:
-            raise click.ClickException(f"cannot serve on {host}:{port or 0}: {exc.strerror or exc}") from None
+            message = f"cannot serve on {host}:{port or 0}: {exc.strerror or exc}"
+            if exc.errno == errno.EADDRINUSE:
+                raise click.UsageError(
+                    f"{message}. Pick another --port, or --port 0 for a free one."
+                ) from None
+            raise click.ClickException(message) from None
         click.echo(backend.base_url)
         sys.stdout.flush()
         where = f"data in {backend.data_dir}" if data_dir else "temporary data"

@@ -184,6 +184,11 @@ async def _export(
                     action=f'Start again with: nemo-skills run {skill.name} "..." {server.cli_flag()}'.rstrip(),
                 ) from exc
             state = await session.state()
+        if render_id is not None:
+            # A job that stopped waiting on this render (deadline, Ctrl-C, full disk) is finished now.
+            from nemo_skills.jobs.journal import Journal
+
+            Journal(store.db).settle_render(sid, result.render_id, output=str(result.path), size=result.size)
         return {
             "skill": skill.name,
             "session_id": sid,

@@ -17,6 +17,7 @@ from nemo_skills.errors import InputError
 
 MAX_PROMPT_CHARS = 20_000
 MAX_URL_CHARS = 2_048
+MAX_BATCH_LINES = 1_000
 MAX_ID_CHARS = 128
 SHOWN_CHARS = 80
 

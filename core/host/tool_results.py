@@ -153,9 +153,10 @@ class ExportOutput(SessionOutput):
         return "\n".join([*self._notice(), self.message])
 
 
-# A reply sentence asking the user to export, as the GUI-talk rewrite leaves it.
+# A reply sentence asking the user to export, as the GUI-talk rewrite leaves it. Only spaces after it go
+# with it: the line breaks before the timeline block stay.
 _ASKS_TO_EXPORT = re.compile(
-    r"[^.!?\n。！？]*(?:say \"export\"|说“导出”)[^.!?\n。！？]*[.!?。！？]?\s*", re.IGNORECASE
+    r"[^.!?\n。！？]*(?:say \"export\"|说“导出”)[^.!?\n。！？]*[.!?。！？]?[ \t]*", re.IGNORECASE
 )
 
 

@@ -19,9 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from nemo_skills.errors import InputError
-from nemo_skills.files.edge import relative_name
-
-MAX_BATCH_LINES = 1000
+from nemo_skills.files.edge import MAX_BATCH_LINES, relative_name
 
 
 class BatchLine(BaseModel):

@@ -249,6 +249,25 @@ class Journal:
             self._write(conn, new)
         return new
 
+    def settle_render(self, session_id: str, render_id: str, *, output: str, size: int) -> tuple[str, ...]:
+        """Mark done the jobs that waited on a render `export`/`resume --session` has now saved; their ids.
+
+        A job a live process is still working on is left to it.
+        """
+        rows = self.db.read(
+            "SELECT record FROM jobs WHERE session_id = ? AND render_id = ? AND state != 'done'",
+            (session_id, render_id),
+        )
+        settled: tuple[str, ...] = ()
+        for job in self._parse(rows):
+            try:
+                job = self.claim(job.job_id)
+            except JobTaken:
+                continue
+            self.update(job, state="done", output=output, size=size, error=None, exit_code=None, owner=None)
+            settled += (job.job_id,)
+        return settled
+
     def release(self, job: Job) -> Job:
         """Give a job up (it stays as it is, for a later run to take over)."""
         return self.update(job, owner=None)

@@ -347,7 +347,8 @@ class SkillSession:
             self.on_progress(Stage(stage="render", message="Starting the export"))
             render_id = await self.client.start_export()
         else:
-            self.on_progress(Stage(stage="render", message=f"Resuming render {render_id}"))
+            # Also the path of a render this run just started: "waiting", not "resuming", fits both.
+            self.on_progress(Stage(stage="render", message=f"Waiting for render {render_id}"))
         self._remember(pending_render=render_id, pending_output=str(dest))
         started = time.monotonic()
 

@@ -78,6 +78,15 @@ def test_the_shipped_registry_works_with_an_allowlist() -> None:
     assert [row["name"] for row in json.loads(out.stdout)] == ["video-leonardo"]
 
 
+def test_a_misspelled_allowlist_name_is_warned_about_with_the_names_to_use() -> None:
+    out = _cli("list", "--json", env={"NEMO_SKILLS_PLUGINS": "nemo_video_gn"})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == []
+    assert "NEMO_SKILLS_PLUGINS names 'nemo_video_gn', but no installed plugin has that name" in out.stderr
+    assert "nemo_video_gen" in out.stderr and "video_leonardo" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
 def test_a_plugin_that_fails_to_load_is_skipped_with_a_warning(tmp_path: Path) -> None:
     (tmp_path / "broken_plugin.py").write_text('raise ImportError("needs libfoo")\n', encoding="utf-8")
     dist = tmp_path / "broken_plugin-0.1.dist-info"

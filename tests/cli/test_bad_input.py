@@ -68,6 +68,9 @@ def _cases() -> Iterator[Case]:
         yield Case(f"resume-deadline-{value}", ["resume", "--deadline", value], 2, says="deadline")
     for value in ("0", "65", "x", "-3"):
         yield Case(f"concurrency-{value}", ["run", "auto", "--each", "--concurrency", value], 2)
+    yield Case(
+        "concurrency-without-batch", ["run", "auto", "x", "--concurrency", "8"], 2, says="--batch or --each"
+    )
     tokens = {
         "non-ascii": "t\u00f8k\u00e9n" + SECRET,
         "crlf": SECRET + "\r\nX-Evil: 1",
@@ -108,7 +111,13 @@ def _cases() -> Iterator[Case]:
         "prompt-1mb-stdin", ["run", "auto", "-", "--backend", BACKEND], 2, stdin=big, says="characters"
     )
     yield Case("prompt-binary-stdin", ["run", "auto", "-", "--backend", BACKEND], 2, stdin=os.urandom(4096))
-    yield Case("prompt-bad-utf8-stdin", ["run", "auto", "-"], 2, stdin=b"caf\xe9 \xff\xfe", says="UTF-8")
+    yield Case(
+        "prompt-bad-utf8-stdin",
+        ["run", "auto", "-"],
+        2,
+        stdin=b"caf\xe9 \xff\xfe",
+        says="text. Save it as UTF-8",
+    )
     yield Case("prompt-nul-stdin", ["run", "auto", "-", "--backend", BACKEND], 2, stdin=b"a\x00b", says="NUL")
     yield Case("prompt-too-long-arg", ["run", "auto", "word " * 5000, "--backend", BACKEND], 2)
     yield Case("empty-prompt", ["run", "auto", "", "--backend", BACKEND], 2)
@@ -355,6 +364,12 @@ def _cases() -> Iterator[Case]:
     for value in ("0", "-1", "nan", "inf", "abc", "9999999"):
         yield Case(f"serve-local-keep-hours-{value}", ["serve-local", "--keep-hours", value], 2, says="keep")
     yield Case("serve-local-keep-hours-env", ["serve-local"], 2, env={"NEMO_SKILLS_KEEP_HOURS": "soon"})
+    yield Case(
+        "serve-local-keep-hours-and-keep-renders",
+        ["serve-local", "--keep-hours", "2", "--keep-renders"],
+        2,
+        says="give one of them",
+    )
     yield Case(
         "serve-local-data-dir-is-file",
         ["serve-local", "--data-dir", "notes.txt"],

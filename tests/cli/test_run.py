@@ -479,5 +479,8 @@ def test_progress_json_lines_on_stderr_result_alone_on_stdout(
     assert {"stage", "upload", "still_working", "render", "download"} <= kinds
     stages = [e["stage"] for e in events if e["kind"] == "stage"]
     assert stages.index("connect") < stages.index("upload") < stages.index("chat") < stages.index("render")
+    # A render this run started is never reported as resumed.
+    messages = [e["message"] for e in events if e["kind"] == "stage" and e["stage"] == "render"]
+    assert messages[0] == "Starting the export" and not any("Resuming" in m for m in messages), messages
     uploads = [e for e in events if e["kind"] == "upload"]
     assert uploads[-1]["done"] == uploads[-1]["total"] == (sample_media / "photo.jpg").stat().st_size

@@ -187,6 +187,8 @@ def test_a_server_or_skill_nemo_skills_did_not_write_is_never_replaced_without_f
     config.write_text(json.dumps({"mcpServers": {"nemo-skills": {"command": "mine"}}}), encoding="utf-8")
     code, _, err = nemo(capsys, "install", "cursor")
     assert code == ExitCode.BAD_INPUT and "did not add" in err
+    # One line, the reason and the next step as two sentences.
+    assert err.count("Error:") == 1 and "did not add. Remove or rename it" in err
     assert json.loads(config.read_text())["mcpServers"]["nemo-skills"] == {"command": "mine"}
     assert nemo(capsys, "install", "cursor", "--force")[0] == 0
     assert json.loads(config.read_text())["mcpServers"]["nemo-skills"]["command"] != "mine"
@@ -273,3 +275,27 @@ def test_cli_skills_warn_when_nemo_skills_is_not_on_path(
     monkeypatch.setenv("PATH", str(home / "empty"))
     _code, out, _err = nemo(capsys, "install", "cursor", "--mode", "api", "--no-mcp")
     assert "not on PATH" not in out
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["cursor", "--workspace", "{home}/ws"], "--workspace is for openclaw"),
+        (["claude-code", "--workspace", "{home}/ws", "--dry-run"], "--workspace is for openclaw"),
+        (["cursor", "--no-skills", "--no-mcp"], "nothing to install into cursor"),
+        (["claude-desktop", "--no-mcp"], "it takes no skills folder"),
+        (["openclaw", "--no-skills"], "the MCP server needs --mcp"),
+    ],
+)
+def test_flags_that_would_install_nothing_or_be_ignored_are_refused(
+    args: list[str], says: str, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = nemo(capsys, "install", *[a.replace("{home}", str(home)) for a in args])
+    assert code == ExitCode.BAD_INPUT and says in err and out == ""
+    assert list(home.rglob("*")) == []
+
+
+def test_an_unknown_host_is_named_as_host(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = nemo(capsys, "install", "vscode")
+    assert code == ExitCode.BAD_INPUT
+    assert "Invalid value for 'HOST': 'vscode' is not one of 'openclaw'" in err

@@ -22,6 +22,11 @@ from nemo_skills.host.tool_results import without_export_prompt
         ),
         ("已添加字幕。点击导出按钮即可。", "已添加字幕。"),
         ("Added music at 35% volume.", "Added music at 35% volume."),
+        (
+            "Done! A 5-second scene. Open the timeline panel to preview it, then click the Export button when "
+            "you're happy.\n\nTimeline (1 track): 1. Video: snow (0-5s)",
+            "Done! A 5-second scene.\n\nTimeline (1 track): 1. Video: snow (0-5s)",
+        ),
     ],
 )
 def test_the_export_prompt_goes_once_the_export_ran(backend_says: str, after_export: str) -> None:

@@ -176,3 +176,30 @@ def test_a_download_that_keeps_failing_is_finished_later_without_a_new_export(
     assert result["job_id"] == error["job_id"] and result["render_id"] == error["render_id"]
     assert probe(tmp_path / "rain.mp4").duration_ms == 2000
     assert renders_made(backend) == 1
+
+
+@pytest.mark.parametrize("finish", ["resume", "export"])
+def test_a_job_whose_render_is_saved_by_the_session_commands_is_listed_done(
+    tmp_path: Path, backend_factory: Callable[..., Any], finish: str
+) -> None:
+    backend = backend_factory(
+        data_dir=tmp_path / "backend", resolution=144, fps=12, faults=Faults(render_delay=1.5)
+    )
+    late = nemo("run", "nemo-video-gen", REQUEST, "-o", "rain.mp4", "--deadline", "0.2", "--backend",
+                backend.base_url, "--json", cwd=tmp_path)  # fmt: skip
+    assert late.returncode == 9, late.stderr
+    error = only_json(late.stdout)
+    # What the deadline's own message tells a user to run, or `resume` for the session's render.
+    args = ["--session", error["session_id"], "--backend", backend.base_url, "--json"]
+    if finish == "export":
+        args += ["--render", error["render_id"], "-o", "rain.mp4"]
+    done = nemo(finish, *args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert only_json(done.stdout)["render_id"] == error["render_id"]
+
+    listed = only_json(nemo("jobs", "--json", cwd=tmp_path).stdout)["jobs"]
+    assert [(j["job_id"], j["state"], j["output"]) for j in listed] == [
+        (error["job_id"], "done", str(tmp_path / "rain.mp4"))
+    ]
+    assert nemo("jobs", "--unfinished", "--json", cwd=tmp_path).stdout.count("job_") == 0
+    assert renders_made(backend) == 1

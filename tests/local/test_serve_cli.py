@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,19 @@ def test_serve_local_prints_its_url_serves_and_exits_0_on_signal(sig: signal.Sig
     assert proc.returncode == 0, err
     assert "rule-based" in err and "Traceback" not in err
     assert (tmp_path / "data" / "backend.db").is_file()
+
+
+def test_a_busy_port_is_bad_input_with_the_way_out() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([*SERVE, "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        f"Error: cannot serve on 127.0.0.1:{port}: Address already in use. "
+        "Pick another --port, or --port 0 for a free one. (see: nemo-skills serve-local --help)"
+    ]
 
 
 def test_serve_local_refuses_non_loopback_hosts() -> None:
