@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nemo_skills.draft import Draft
 from nemo_skills.local.private import private_file
+from nemo_skills.local.renderer.children import spawn
 from nemo_skills.local.renderer.ffmpeg import ffmpeg_exe, find_cjk_font, find_font, has_filter
 from nemo_skills.local.renderer.render_plan import (
     CJK_FONT_FILE,
@@ -105,13 +106,12 @@ def _run(
 ) -> None:
     errors = workdir / "ffmpeg-errors.txt"
     with errors.open("w+", encoding="utf-8", errors="replace") as err:
-        proc = subprocess.Popen(
+        proc = spawn(
             [ffmpeg_exe(), *plan.args],
             cwd=workdir,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=err,
-            text=True,
         )
         if on_process is not None:
             on_process(proc)
