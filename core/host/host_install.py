@@ -128,14 +128,20 @@ def _load_config(path: Path) -> tuple[dict[str, Any], str | None]:
     return data, text
 
 
-def _write_config(path: Path, data: dict[str, Any], before: str | None) -> Path | None:
-    """Write the merged config, keeping the previous content (and file mode) in PATH.bak."""
+def _write_config(
+    path: Path, data: dict[str, Any], before: str | None, *, keep_backup: bool = False
+) -> Path | None:
+    """Write the merged config, keeping the previous content (and file mode) in PATH.bak.
+
+    With `keep_backup`, a PATH.bak already there is left alone: it holds the file from before the install.
+    """
     mode = (path.stat().st_mode & 0o777) if before is not None else 0o600
     backup = None
     try:
         if before is not None:
             backup = path.with_name(path.name + BACKUP_SUFFIX)
-            atomic_write_text(backup, before, mode=mode)
+            if not (keep_backup and backup.exists()):
+                atomic_write_text(backup, before, mode=mode)
         atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", mode=mode)
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
@@ -298,7 +304,7 @@ def _uninstall_mcp(record: _Record, report: InstallReport) -> None:
         if record.created_file and not data:
             path.unlink()  # the install created it, and nothing else was added since
         else:
-            backup = _write_config(path, data, before)
+            backup = _write_config(path, data, before, keep_backup=True)
     report.mcp = McpChange(path=path, action="remove", fragment=fragment, backup=backup)
 
 

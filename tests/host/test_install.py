@@ -96,6 +96,8 @@ def test_merge_keeps_other_servers_backs_up_and_uninstall_restores_the_file(
     code, _out, err = nemo(capsys, "install", host, "--uninstall")
     assert code == 0, err
     assert json.loads(config.read_text()) == json.loads(original)
+    # The backup still holds the file as it was before the install, byte for byte.
+    assert (config.parent / (config.name + ".bak")).read_text(encoding="utf-8") == original
     if host in SKILL_DIRS:
         assert list((home / SKILL_DIRS[host]).iterdir()) == []
 
