@@ -22,6 +22,7 @@ from nemo_skills.host.tools import TOOLS_BY_NAME
 from nemo_skills.jobs.backends import LOCAL_RUN_CREDITS
 from nemo_skills.local import Faults
 from nemo_skills.local.renderer.probe import probe
+from tests.conftest import BUILTIN_SKILLS
 from tests.host.mcp_http import mcp_http_server
 
 TOOL_NAMES = {
@@ -34,13 +35,7 @@ TOOL_NAMES = {
     "get_credits",
     "list_skills",
 }
-SKILLS = {
-    "nemo-video-gen",
-    "generator-by-link",
-    "ai-video-maker-sora",
-    "free-generator-editor",
-    "video-leonardo",
-}
+SKILLS = BUILTIN_SKILLS
 # Tiny polling intervals: the tests wait on renders without slowing the suite.
 FAST_CLIENT = json.dumps(
     {"poll_initial": 0.02, "poll_max": 0.1, "still_working_interval": 30, "settle_interval": 0.05}

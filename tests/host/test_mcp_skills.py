@@ -18,16 +18,11 @@ from mcp.shared.exceptions import MCPError
 from pydantic import TypeAdapter
 
 from nemo_skills.api import generate_skill_md
+from tests.conftest import BUILTIN_SKILLS
 from tests.host.mcp_http import mcp_http_server
 
 EXTENSION = "io.modelcontextprotocol/skills"
-SKILLS = {
-    "nemo-video-gen",
-    "generator-by-link",
-    "ai-video-maker-sora",
-    "free-generator-editor",
-    "video-leonardo",
-}
+SKILLS = BUILTIN_SKILLS
 UNUSED_BACKEND = "http://127.0.0.1:9"  # listing and reading skills never reach the backend
 RAW = TypeAdapter(dict[str, Any])
 

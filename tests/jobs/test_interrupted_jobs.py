@@ -125,16 +125,21 @@ def test_killed_batch_finishes_what_is_missing_and_exports_each_item_once(
     assert renders_made(backend) == 4
 
 
-def test_a_render_past_its_deadline_is_finished_by_resume_job(
-    tmp_path: Path, backend_factory: Callable[..., Any]
-) -> None:
+def past_its_deadline(tmp_path: Path, backend_factory: Callable[..., Any]) -> tuple[Any, dict[str, Any]]:
+    """A run whose render outlasts its --deadline (exit 9): the backend and the run's --json error."""
     backend = backend_factory(
         data_dir=tmp_path / "backend", resolution=144, fps=12, faults=Faults(render_delay=1.5)
     )
     late = nemo("run", "nemo-video-gen", REQUEST, "-o", "rain.mp4", "--deadline", "0.2", "--backend",
                 backend.base_url, "--json", cwd=tmp_path)  # fmt: skip
     assert late.returncode == 9, late.stderr
-    error = only_json(late.stdout)
+    return backend, only_json(late.stdout)
+
+
+def test_a_render_past_its_deadline_is_finished_by_resume_job(
+    tmp_path: Path, backend_factory: Callable[..., Any]
+) -> None:
+    backend, error = past_its_deadline(tmp_path, backend_factory)
     assert error["job_id"] and error["session_id"] and error["render_id"]
 
     done = nemo("resume", error["job_id"], "--json", cwd=tmp_path)
@@ -182,13 +187,7 @@ def test_a_download_that_keeps_failing_is_finished_later_without_a_new_export(
 def test_a_job_whose_render_is_saved_by_the_session_commands_is_listed_done(
     tmp_path: Path, backend_factory: Callable[..., Any], finish: str
 ) -> None:
-    backend = backend_factory(
-        data_dir=tmp_path / "backend", resolution=144, fps=12, faults=Faults(render_delay=1.5)
-    )
-    late = nemo("run", "nemo-video-gen", REQUEST, "-o", "rain.mp4", "--deadline", "0.2", "--backend",
-                backend.base_url, "--json", cwd=tmp_path)  # fmt: skip
-    assert late.returncode == 9, late.stderr
-    error = only_json(late.stdout)
+    backend, error = past_its_deadline(tmp_path, backend_factory)
     # What the deadline's own message tells a user to run, or `resume` for the session's render.
     args = ["--session", error["session_id"], "--backend", backend.base_url, "--json"]
     if finish == "export":
