@@ -14,6 +14,7 @@ from nemo_skills.cli.options import backend_option
 from nemo_skills.cli.output import state
 
 if TYPE_CHECKING:
+    from nemo_skills.catalog.registry import Catalog
     from nemo_skills.host.toolbox import Toolbox
 
 
@@ -93,8 +94,13 @@ def mcp_cmd(
             )
             return Toolbox(settings)
 
+        def served_skills() -> Catalog:
+            from nemo_skills.catalog.registry import get_catalog
+
+            return get_catalog(registry)
+
         async def serve() -> None:
-            async with ToolboxOnDemand(make_toolbox) as toolbox:
+            async with ToolboxOnDemand(make_toolbox, catalog=served_skills) as toolbox:
                 if sock is None:
                     await serve_stdio(toolbox)
                 else:

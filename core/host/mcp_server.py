@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from mcp.server import ServerRequestContext
     from mcp.server.lowlevel import Server
 
+    from nemo_skills.catalog.registry import Catalog
     from nemo_skills.host.mcp_skills import SkillDocs
     from nemo_skills.host.tool_spec import ToolSpec
     from nemo_skills.host.toolbox import Toolbox
@@ -64,11 +65,17 @@ class ToolboxOnDemand:
     """
 
     def __init__(
-        self, make: Callable[[], Toolbox], specs: Iterable[ToolSpec[Any, Any]] | None = None
+        self,
+        make: Callable[[], Toolbox],
+        specs: Iterable[ToolSpec[Any, Any]] | None = None,
+        *,
+        catalog: Callable[[], Catalog] | None = None,
     ) -> None:
         # Without specs, the toolbox `make` returns has the packaged tools (`tools.TOOLS`).
         self.listing: ToolListing = packaged_listing() if specs is None else listing_of(specs)
         self._make: Callable[[], Toolbox] | None = make
+        # The skills served, when they can be had without the toolbox: hosts list resources at start-up.
+        self._catalog = catalog
         self._toolbox: Toolbox | None = None
         self._docs: SkillDocs | None = None
         self._owned = True
@@ -98,7 +105,8 @@ class ToolboxOnDemand:
         from nemo_skills.host.mcp_skills import SkillDocs
 
         if self._docs is None:
-            self._docs = SkillDocs((await self.get()).catalog)
+            catalog = self._catalog() if self._catalog is not None else (await self.get()).catalog
+            self._docs = SkillDocs(catalog)
         return self._docs
 
     async def __aenter__(self) -> ToolboxOnDemand:

@@ -64,7 +64,8 @@ async def test_a_toolbox_that_cannot_be_made_is_a_tool_error_not_a_crash() -> No
 
 
 def test_start_up_loads_neither_the_http_client_nor_the_sessions(tmp_path: Path) -> None:
-    # The server answers initialize and tools/list, then reports which modules it had loaded at exit.
+    # The server answers what a host asks at start-up (initialize, tools/list, resources/list), then reports
+    # which modules it had loaded at exit.
     requests = [
         {
             "jsonrpc": "2.0",
@@ -78,6 +79,7 @@ def test_start_up_loads_neither_the_http_client_nor_the_sessions(tmp_path: Path)
         },
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}},
+        {"jsonrpc": "2.0", "id": 3, "method": "resources/list", "params": {}},
     ]
     probe = (
         "import atexit, sys\n"
@@ -103,14 +105,15 @@ def test_start_up_loads_neither_the_http_client_nor_the_sessions(tmp_path: Path)
     try:
         server.stdin.write("".join(json.dumps(r) + "\n" for r in requests))
         server.stdin.flush()
-        # Both answers before the pipe closes: at end of input the server stops, answered or not.
-        answers: list[dict[str, Any]] = [json.loads(server.stdout.readline()) for _ in range(2)]
+        # Every answer before the pipe closes: at end of input the server stops, answered or not.
+        answers: list[dict[str, Any]] = [json.loads(server.stdout.readline()) for _ in range(3)]
         server.stdin.close()
         server.wait(timeout=120)
     finally:
         server.kill()
-    assert [a.get("id") for a in answers] == [1, 2]
-    assert len(answers[1]["result"]["tools"]) == 8
+    assert sorted(a.get("id") for a in answers) == [1, 2, 3]
+    by_id = {a["id"]: a for a in answers}
+    assert len(by_id[2]["result"]["tools"]) == 8 and len(by_id[3]["result"]["resources"]) == 5
     loaded = set(err_path.read_text(encoding="utf-8").split("LOADED ", 1)[1].split())
     assert "nemo_skills.host.mcp_server" in loaded
     assert not {"httpx", "nemo_skills.client.async_client", "nemo_skills.host.toolbox"} & loaded
