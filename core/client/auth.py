@@ -286,8 +286,6 @@ class Authenticator:
             if self.source in (TokenSource.EXPLICIT, TokenSource.ENV):
                 where = "NEMO_TOKEN" if self.source is TokenSource.ENV else "The token given to the client"
                 raise AuthError(f"{where} was rejected by the backend (invalid or expired).")
-            if self.source is TokenSource.ANONYMOUS:
-                self._cache.drop(self._base_url)
             await self._obtain(force=True)
 
     async def _obtain(self, *, force: bool) -> None:
@@ -310,6 +308,10 @@ class Authenticator:
         cached = self._cache.get(self._base_url)
         rejected = self._current.get_secret_value() if force and self._current is not None else None
         if force and cached is not None and cached.token.get_secret_value() == rejected:
+            # Dropped here, under the lock, and only when it is the rejected one: dropping it before
+            # would also drop a fresh token another process stored meanwhile.
+            if self.source is TokenSource.ANONYMOUS:
+                self._cache.drop(self._base_url)
             cached = None
         if cached is not None and time.time() < cached.expires_at - self._margin:
             self._current, self._expires_at = cached.token, cached.expires_at

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from nemo_skills import protocol
 from nemo_skills.catalog.registry import get_catalog
 from nemo_skills.client.attribution import detect_platform
-from nemo_skills.client.auth import TokenCache, token_expiry
-from nemo_skills.errors import InputError, LocalStateError
+from nemo_skills.client.auth import CachedToken, TokenCache, token_expiry
+from nemo_skills.errors import InputError, LocalStateError, RateLimitedError
 from tests.client_fakes import FakeGateway, fail, on
 
 
@@ -224,3 +225,27 @@ async def test_an_early_refresh_refused_with_429_keeps_the_still_valid_token(tmp
     async with gw.client(config_dir=tmp_path) as client:
         assert (await client.credits()).total == 100
     assert gw.requests[-1].headers["Authorization"] == f"Bearer {gw.token}"
+
+
+async def test_a_rejected_token_is_replaced_by_the_one_another_process_just_stored(tmp_path: Path) -> None:
+    from nemo_skills.client.auth import Authenticator
+
+    issued: list[str] = []
+
+    async def fetch(client_id: str) -> tuple[str, float]:
+        # One token per client at a time: a second fetch while the first stands is refused.
+        if issued:
+            raise RateLimitedError("one token per client at a time")
+        issued.append("tok-fresh")
+        return "tok-fresh", time.time() + 3600
+
+    first = Authenticator("http://gw.test", fetch, cache=TokenCache(tmp_path), env_token=False)
+    second = Authenticator("http://gw.test", fetch, cache=TokenCache(tmp_path), env_token=False)
+    TokenCache(tmp_path).put(
+        "http://gw.test", CachedToken(token=SecretStr("tok-old"), expires_at=time.time() + 3600)
+    )
+    assert await first.token() == await second.token() == "tok-old"
+
+    await second.refresh(rejected="tok-old")  # another process is told first, and stores a fresh token
+    await first.refresh(rejected="tok-old")
+    assert await first.token() == "tok-fresh" and issued == ["tok-fresh"]
