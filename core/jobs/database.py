@@ -12,13 +12,13 @@ import contextlib
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 from nemo_skills.errors import LocalStateError
 from nemo_skills.files.atomic import data_dir
+from nemo_skills.files.sqlite_files import BUSY_TIMEOUT_MS, is_not_a_database, set_aside
 
 fcntl: ModuleType | None
 try:
@@ -27,14 +27,9 @@ except ImportError:  # pragma: no cover - Windows: no flock
     fcntl = None
 
 DB_FILE = "nemo-skills.db"
-# SQLite's result codes for a file that is not a sound database (as opposed to busy or locked).
-SQLITE_CORRUPT = 11
-SQLITE_NOTADB = 26
 # Identifies the file as ours (PRAGMA application_id): ASCII "NEMO".
 APPLICATION_ID = 0x4E454D4F
 SCHEMA_VERSION = 1
-# How long a writer waits for another process's transaction before giving up.
-BUSY_TIMEOUT_MS = 30_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -81,12 +76,8 @@ def default_path() -> Path:
 
 def _quarantine(path: Path, why: str) -> StateStoreError:
     """Rename a file that is not our database out of the way, keeping it, and say so."""
-    backup = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
-    for suffix in ("-wal", "-shm"):
-        with contextlib.suppress(OSError):
-            path.with_name(path.name + suffix).unlink()
     try:
-        path.rename(backup)
+        backup = set_aside(path)
     except OSError as exc:
         return StateStoreError(
             f"{path} is not a nemo-skills database ({why}) and could not be moved aside: {exc.strerror}.",
@@ -105,15 +96,6 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.row_factory = sqlite3.Row
     return conn
-
-
-def _is_not_a_database(exc: sqlite3.DatabaseError) -> bool:
-    """Whether an error says the file itself is not a (sound) SQLite database, not that it is busy."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code in (SQLITE_CORRUPT, SQLITE_NOTADB)
-    text = str(exc).lower()
-    return "not a database" in text or "malformed" in text
 
 
 @contextlib.contextmanager
@@ -154,7 +136,7 @@ def _initialise(path: Path) -> None:
         except sqlite3.DatabaseError as exc:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
-            if _is_not_a_database(exc):
+            if is_not_a_database(exc):
                 raise _quarantine(path, str(exc)) from exc
             # Busy, locked, out of space: the file may be fine, so it is left alone.
             raise StateStoreError(f"cannot use {path}: {exc}", action="Try the command again.") from exc

@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from nemo_skills.errors import LocalStateError
+from nemo_skills.files.sqlite_files import BUSY_TIMEOUT_MS, is_not_a_database, set_aside
 from nemo_skills.local.private import private_file
 
 DB_FILE = "backend.db"
-BUSY_TIMEOUT_MS = 30_000
 SCHEMA_VERSION = 1
 
 SCHEMA = """
@@ -41,6 +42,21 @@ CREATE TABLE IF NOT EXISTS owners (owner TEXT PRIMARY KEY, host TEXT NOT NULL, p
 """
 
 
+def _set_aside(path: Path, exc: sqlite3.DatabaseError) -> LocalStateError:
+    """Move a damaged or foreign database file out of the way, keeping it, and say so."""
+    try:
+        backup = set_aside(path)
+    except OSError as err:
+        return LocalStateError(
+            f"{path} is not a local backend database ({exc}) and could not be moved aside: {err.strerror}.",
+            action="Move or delete the file, then run the command again.",
+        )
+    return LocalStateError(
+        f"{path} was not a local backend database ({exc}); it was kept as {backup.name}.",
+        action="Run the command again: the local backend starts a new database (credits and sessions anew).",
+    )
+
+
 class Database:
     """Connections to one SQLite file, one per thread, and transactions over them."""
 
@@ -56,12 +72,18 @@ class Database:
         for item in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
             if item == path or item.exists():
                 private_file(item)
-        with self.write() as conn:
-            for statement in filter(str.strip, SCHEMA.split(";")):
-                conn.execute(statement)
-            conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
-            )
+        try:
+            with self.write() as conn:
+                for statement in filter(str.strip, SCHEMA.split(";")):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+                )
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            if not is_not_a_database(exc):
+                raise  # busy, locked, out of space: the file may be fine
+            raise _set_aside(path, exc) from exc
 
     def __repr__(self) -> str:
         return f"Database({str(self.path)!r})"
