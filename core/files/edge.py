@@ -8,7 +8,6 @@ terminal or flood it.
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import PurePath
 from urllib.parse import urlsplit
@@ -126,14 +125,6 @@ def check_name(value: str, what: str) -> str:
             f"{what} {shorten_path(value)} is not valid UTF-8, so it cannot be recorded or sent.",
             action="Use a name that is valid UTF-8 (rename the file, or copy it to such a name).",
         )
-    return value
-
-
-def check_number(value: float, what: str, *, low: float = 0.0, high: float = math.inf) -> float:
-    """A finite number with low < value <= high."""
-    if not math.isfinite(value) or not low < value <= high:
-        bound = "" if math.isinf(high) else f" and at most {high:g}"
-        raise InputError(f"{what} must be a finite number above {low:g}{bound} (got {value!r}).")
     return value
 
 

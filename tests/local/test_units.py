@@ -40,7 +40,8 @@ def test_probe_reads_sample_media(sample_media: Path) -> None:
 
 def test_parse_progress() -> None:
     assert parse_progress("out_time_us=2500000", 5.0) == 0.5
-    assert parse_progress("out_time_ms=10000000", 5.0) == 1.0
+    assert parse_progress("out_time_us=10000000", 5.0) == 1.0
+    assert parse_progress("out_time_ms=2500000", 5.0) is None  # the same tick again, under another name
     assert parse_progress("out_time_us=N/A", 5.0) is None
     assert parse_progress("progress=end", 5.0) == 1.0
     assert parse_progress("frame=12", 5.0) is None

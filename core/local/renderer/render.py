@@ -31,9 +31,13 @@ class RenderFailed(RuntimeError):
 
 
 def parse_progress(line: str, total: float) -> float | None:
-    """The fraction done from one `-progress` line (out_time_us / out_time_ms are microseconds)."""
+    """The fraction done from one `-progress` line.
+
+    Only `out_time_us`: ffmpeg also prints the same microseconds as `out_time_ms`, and each tick taken
+    is a write to the shared database.
+    """
     key, _, value = line.strip().partition("=")
-    if key in ("out_time_us", "out_time_ms") and value.strip().lstrip("-").isdigit() and total > 0:
+    if key == "out_time_us" and value.strip().lstrip("-").isdigit() and total > 0:
         return max(0.0, min(int(value) / 1_000_000 / total, 1.0))
     if key == "progress" and value.strip() == "end":
         return 1.0

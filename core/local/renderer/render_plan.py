@@ -22,6 +22,7 @@ from nemo_skills.draft import Draft, Segment
 from nemo_skills.local.records import MediaRecord
 from nemo_skills.local.renderer import effects
 from nemo_skills.local.renderer.captions import needs_cjk, wrap
+from nemo_skills.local.renderer.ffmpeg import CJK_FONT_PACKAGE, ENV_CJK_FONT
 from nemo_skills.protocol import TrackType
 
 SIZES = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
@@ -32,8 +33,8 @@ MAX_RENDER_SECONDS = 600.0
 FONT_FILE = "font.ttf"
 CJK_FONT_FILE = "font-cjk.ttf"
 NO_CJK_FONT_NOTE = (
-    "no CJK font found: Chinese, Japanese or Korean captions show as boxes; install the fonts-wqy-microhei "
-    "package (apt) or set NEMO_SKILLS_CJK_FONT to a font file"
+    f"no CJK font found: Chinese, Japanese or Korean captions show as boxes; install the {CJK_FONT_PACKAGE} "
+    f"package (apt) or set {ENV_CJK_FONT} to a font file"
 )
 
 MediaLookup = Callable[[str], tuple[Path, MediaRecord] | None]
