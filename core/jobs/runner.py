@@ -285,9 +285,8 @@ class _JobRun:
         if render_id is None:
             render_id = new_render_id()
             self.save(state="rendering", render_id=render_id)
-            used = await session.start_render(render_id, on_render_id=self._record_render_id)
-            if used != self.job.render_id:
-                self.save(render_id=used)
+            # Every replacement id is recorded by _record_render_id before it is requested.
+            await session.start_render(render_id, on_render_id=self._record_render_id)
         elif not await session.render_known(render_id):
             # Recorded, but the request never reached the backend: ask for it now, under the same id.
             await session.start_render(render_id, on_render_id=self._record_render_id)

@@ -217,7 +217,6 @@ class SkillSession:
         """Upload the request's media and URLs; returns the names to mention in the prompt."""
         names: list[str] = []
         for path in prepared.media:
-            check_media(path, self.skill)
             names.extend(await self.upload_file(path))
         if prepared.urls:
             self.on_progress(Stage(stage="upload", message=f"Adding {len(prepared.urls)} link(s)"))
