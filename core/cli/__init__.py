@@ -55,7 +55,6 @@ class CliState:
     """Options every subcommand can read from the click context."""
 
     registry: Path | None = None
-    debug: bool = False
 
 
 class LazyGroup(click.Group):
@@ -118,11 +117,12 @@ class LazyGroup(click.Group):
     "--debug",
     is_flag=True,
     envvar="NEMO_SKILLS_DEBUG",
+    expose_value=False,  # run_cli reads it from argv and the environment, before any command runs
     help="On an unexpected failure, show the traceback too (env: NEMO_SKILLS_DEBUG=1).",
 )
 @click.version_option(package_name="nemo-skills", prog_name="nemo-skills")
 @click.pass_context
-def cli(ctx: click.Context, registry: Path | None, debug: bool) -> None:
+def cli(ctx: click.Context, registry: Path | None) -> None:
     """Route requests to NemoVideo skills, run them, and make videos.
 
     Start offline with the local backend:
@@ -130,7 +130,7 @@ def cli(ctx: click.Context, registry: Path | None, debug: bool) -> None:
     \b
       nemo-skills run auto "a 5-second sunset over a city skyline" --backend local -o sunset.mp4
     """
-    ctx.obj = CliState(registry=registry, debug=debug)
+    ctx.obj = CliState(registry=registry)
 
 
 def main(argv: list[str] | None = None) -> None:
