@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 import sys
 import traceback
 from typing import Any
@@ -21,6 +20,7 @@ from nemo_skills.errors import (
     error_code_of,
     protocol_code_of,
 )
+from nemo_skills.files.edge import redact as edge_redact
 from nemo_skills.files.edge import safe_text, shorten
 
 _json_printed = False
@@ -56,16 +56,8 @@ def secrets_in_env() -> list[str]:
 
 
 def redact(text: str) -> str:
-    """Text with every known secret and any bearer credential replaced by ***."""
-    for secret in secrets_in_env():
-        text = text.replace(secret, "***")
-        # A header error may quote it escaped (repr of bytes).
-        text = text.replace(safe_text(secret, keep_newlines=False), "***")
-        text = text.replace(repr(secret.encode("utf-8", "replace"))[2:-1], "***")
-    return _BEARER.sub("Bearer ***", text)
-
-
-_BEARER = re.compile(r"Bearer\s+[^\s'\"]+", re.IGNORECASE)
+    """Text with every secret in the environment and any bearer credential replaced by ***."""
+    return edge_redact(text, secrets_in_env())
 
 
 def _folder_setting_is_a_file() -> str | None:

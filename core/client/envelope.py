@@ -32,6 +32,7 @@ from nemo_skills.errors import (
     SessionNotFoundError,
     UnsupportedFileError,
 )
+from nemo_skills.files.edge import redact
 
 # Server text shown to users is cut to this length: an HTML error page is not a message.
 MAX_SERVER_TEXT = 300
@@ -55,14 +56,6 @@ class CallContext:
     bind_id: str | None = None
     token_endpoint: bool = False
     secrets: tuple[str, ...] = field(default=(), repr=False)
-
-
-def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """The text with every secret replaced by asterisks."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
 
 
 def _server_text(value: object, ctx: CallContext) -> str:

@@ -9,6 +9,7 @@ terminal or flood it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
@@ -36,6 +37,19 @@ def safe_text(text: str, *, keep_newlines: bool = True) -> str:
         text = _undecodable_shown(text)
     pattern = _CONTROL if keep_newlines else _CONTROL_ALL
     return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+_BEARER = re.compile(r"Bearer\s+[^\s'\"]+", re.IGNORECASE)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Text with every secret, as given or as an error may quote it escaped, and any bearer credential as ***."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+            text = text.replace(safe_text(secret, keep_newlines=False), "***")
+            text = text.replace(repr(secret.encode("utf-8", "replace"))[2:-1], "***")
+    return _BEARER.sub("Bearer ***", text)
 
 
 def _undecodable_shown(text: str) -> str:

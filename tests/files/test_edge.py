@@ -28,3 +28,13 @@ def test_a_name_that_is_not_utf8_is_refused_showing_its_end() -> None:
         check_name(path, "the file name")
     assert check_name("/ok/caf\u00e9.mp4", "the file name") == "/ok/caf\u00e9.mp4"
     assert shorten_path(path).startswith("...") and len(shorten_path(path)) == 80
+
+
+def test_redact_hides_a_secret_as_given_escaped_or_in_a_bearer_header() -> None:
+    from nemo_skills.files.edge import redact
+
+    secret = "abc\r\nX-Evil: 1"
+    shown = redact(
+        f"Illegal header value {secret.encode()!r}; raw {secret}; Authorization: Bearer tok-123", [secret]
+    )
+    assert "abc" not in shown and "tok-123" not in shown and shown.count("***") == 3
