@@ -154,8 +154,6 @@ def named_skill(text: str, skills: dict[str, Skill]) -> Skill | None:
 
 def _without_urls(text: str) -> str:
     # A link's slug ("/why-video-leonardo-is-great") does not name the skill to use.
-    if "://" not in text:  # every link has it: most requests skip the search
-        return text
     for url in find_links(text):
         text = text.replace(url, " ")
     return text
@@ -218,7 +216,7 @@ def route_input(request: RouteRequest, skills: dict[str, Skill]) -> list[Claim] 
     """Claim the input by the built-in policy; other able skills get a low score."""
     known = _skill_set(skills)
     text = request.text
-    # Every link has "://": without it and without given URLs, there is no link to look for.
+    # Every link has "://" (see find_links): without it and without given URLs, there is no link.
     if not request.files and not request.urls and "://" not in text:
         # Text alone, the common request: the skill it names, else the text rules.
         named = known.named(text)
@@ -229,7 +227,7 @@ def route_input(request: RouteRequest, skills: dict[str, Skill]) -> list[Claim] 
         else:
             return None
         return [alone, *known.capable(_TEXT_ONLY, alone.skill)]
-    urls = request.all_urls if request.urls or "://" in text else []
+    urls = request.all_urls
     winner = _policy(request, known, urls)
     if winner is None:
         return None

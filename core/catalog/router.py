@@ -199,8 +199,7 @@ def route_request(request: RouteRequest, *, catalog: Catalog | None = None) -> R
             else ("no usable input")
         )
         raise NoUsableInputError(f"{what}: {detail}Accepted: {accepted_inputs_text()}.")
-    # Every link has "://": without it and without given URLs, there is no link to look for.
-    urls = request.all_urls if request.urls or "://" in request.text else []
+    urls = request.all_urls
     return _result(
         {
             "skill": top.skill,
