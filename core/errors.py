@@ -27,10 +27,12 @@ a script reads as `error.code` under --json (the list is in docs/cli.md).
     │   ├── PlanTierError               HTTP 402: export blocked by plan tier      (exit 5)
     │   ├── RateLimitedError            HTTP 429                                    (exit 6)
     │   └── BackendError                anything else, or a body that makes no sense (exit 7)
+    │       └── ReplyNotAppliedError    the reply broke off or ended empty; the state shows no change
     ├── RenderError                     an export that did not produce a file       (exit 8)
     │   ├── RenderFailedError           the backend says the render failed
     │   ├── SaveError                   rendered, but the file could not be written (disk full)
     │   └── RenderTimeoutError          the deadline passed; carries the render id  (exit 9)
+    ├── JobStillRunning                 a bounded wait ended before the job did; it goes on (exit 9)
     └── InterruptedByUser               Ctrl-C                                      (exit 130)
 """
 
@@ -67,7 +69,7 @@ class ExitCode:
         RATE_LIMITED: "rate limited, still after one retry (429)",
         BACKEND: "backend failure (unexpected answer, lost session, connection error)",
         RENDER_FAILED: "the render failed, or its file could not be saved",
-        DEADLINE: "deadline passed while rendering; the render id is kept to resume",
+        DEADLINE: "a deadline or --timeout passed first; the job or render goes on, to wait for or resume",
         INTERRUPTED: "interrupted (Ctrl-C)",
     }
 
@@ -217,6 +219,9 @@ class ApiError(NemoSkillsError):
 
     exit_code = ExitCode.BACKEND
     error_code = "backend_error"
+    # Class defaults, so an error restored from the job journal (see restore_error) reads like a raised one.
+    code: int | None = None
+    status: int | None = None
 
     def __init__(
         self,
@@ -260,6 +265,8 @@ class NoCreditsError(ApiError):
     exit_code = ExitCode.NO_CREDITS
     error_code = "no_credits"
     default_action = "Top up credits in your account."
+    bind_id: str | None = None
+    anonymous: bool = True
 
     def __init__(
         self,
@@ -300,6 +307,7 @@ class RateLimitedError(ApiError):
     exit_code = ExitCode.RATE_LIMITED
     error_code = "rate_limited"
     default_action = "Wait a little and try again (anonymous tokens: 1 per client per 7 days)."
+    retry_after: float | None = None
 
     def __init__(
         self,
@@ -317,6 +325,21 @@ class BackendError(ApiError):
     """The backend failed, or answered with something that is not its protocol."""
 
     error_code = "backend_error"
+
+
+class ReplyNotAppliedError(BackendError):
+    """The reply stream broke off or ended without text, and the settled state shows no change.
+
+    `cut` is True when the stream was cut (connection dropped, silence, the reply's cap) rather than
+    ended by the backend: the generation may then still be running, so nothing may be sent again yet.
+    """
+
+    error_code = "not_applied"
+    cut: bool = False
+
+    def __init__(self, message: str, *, action: str | None = None, cut: bool = False) -> None:
+        super().__init__(message, action=action)
+        self.cut = cut
 
 
 class RenderError(NemoSkillsError):
@@ -350,6 +373,13 @@ class RenderTimeoutError(RenderError):
     error_code = "deadline"
 
 
+class JobStillRunning(NemoSkillsError):
+    """A bounded wait for a job ended before the job did; the job goes on in its worker."""
+
+    exit_code = ExitCode.DEADLINE
+    error_code = "still_running"
+
+
 class InterruptedByUser(NemoSkillsError):
     """The user pressed Ctrl-C; whatever can be resumed has been kept."""
 
@@ -370,6 +400,19 @@ def error_codes() -> dict[str, type[NemoSkillsError]]:
             found.setdefault(cls.error_code, cls)
         pending.extend(cls.__subclasses__())
     return found
+
+
+def restore_error(code: str, message: str, *, action: str | None = None) -> NemoSkillsError:
+    """The error a job recorded (its `error_code`, message and action), raised again by whoever waits.
+
+    The class is the most general one carrying the code, so the exit code and `error.code` match what
+    the worker that ran the job would have reported; an unknown code restores as a plain failure.
+    """
+    cls = error_codes().get(code, NemoSkillsError)
+    # Subclasses take their own constructor arguments; the base fields are all a report reads.
+    restored = cls.__new__(cls)
+    NemoSkillsError.__init__(restored, message, action=action)
+    return restored
 
 
 def error_code_of(exc: BaseException) -> str:

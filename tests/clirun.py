@@ -16,6 +16,8 @@ FAST_CLIENT = {
     "rate_limit_wait": 0.1,
     "download_retry_wait": 0.05,
     "settle_interval": 0.05,
+    "pending_reply_poll": 0.1,
+    "job_poll": 0.05,
 }
 
 

@@ -35,6 +35,10 @@ COMMANDS: dict[str, str | tuple[str, str]] = {
     "export": ("nemo_skills.cli.sessions:export_cmd", "Render a session to MP4 and download it."),
     "resume": ("nemo_skills.cli.sessions:resume_cmd", "Finish interrupted jobs, or the last run's render."),
     "jobs": ("nemo_skills.cli.jobs:jobs_cmd", "List jobs: what each asked for and how far it got."),
+    "wait": (
+        "nemo_skills.cli.jobs:wait_cmd",
+        "Wait for jobs (started with run --detach, or cut off) to finish.",
+    ),
     "serve-local": ("nemo_skills.cli.serve_local:serve_local_cmd", "Serve the API offline on loopback."),
 }
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import click
 
-from nemo_skills.cli.options import json_option
+from nemo_skills.cli.options import id_callback, json_option, progress_option, run_reported
 from nemo_skills.cli.output import print_json
-from nemo_skills.jobs.journal import JOB_STATES, UNFINISHED, Journal, owner_alive
+from nemo_skills.jobs.journal import JOB_STATES, UNFINISHED, Journal
 
 
 def _age(seconds: float) -> str:
@@ -36,11 +37,13 @@ def jobs_cmd(states: tuple[str, ...], unfinished: bool, limit: int, as_json: boo
     """List the jobs this user ran, newest first: state, skill, output or error.
 
     Every `run` (and each item of a batch) is a job in the journal in the user data
-    folder. An unfinished job (interrupted, or past its --deadline) is finished by
-    `nemo-skills resume JOB`, or by running the same command again.
+    folder. A running job (*) is followed with `nemo-skills wait JOB`; an interrupted
+    one is finished by `nemo-skills resume JOB`, or by running the same command again.
     """
     wanted = tuple(dict.fromkeys([*states, *(UNFINISHED if unfinished else ())]))
-    jobs = Journal().list(states=wanted, limit=limit)
+    journal = Journal()
+    jobs = journal.list(states=wanted, limit=limit)
+    running = {job.job_id for job in jobs if journal.running(job)}
     if as_json:
         print_json(
             {
@@ -48,7 +51,7 @@ def jobs_cmd(states: tuple[str, ...], unfinished: bool, limit: int, as_json: boo
                     {
                         **job.model_dump(mode="json", exclude={"draft_before", "owner", "resume_from"}),
                         "label": job.label,
-                        "running": not job.finished and owner_alive(job.owner),
+                        "running": job.job_id in running,
                     }
                     for job in jobs
                 ]
@@ -61,7 +64,7 @@ def jobs_cmd(states: tuple[str, ...], unfinished: bool, limit: int, as_json: boo
     now = time.time()
     click.echo(f"{'JOB':<17} {'STATE':<11} {'AGE':>4}  {'SKILL':<21} REQUEST")
     for job in jobs:
-        state = job.state + ("*" if not job.finished and owner_alive(job.owner) else "")
+        state = job.state + ("*" if job.job_id in running else "")
         click.echo(
             f"{job.job_id:<17} {state:<11} {_age(now - job.created):>4}  {job.skill or '-':<21} {job.label}"
         )
@@ -69,5 +72,49 @@ def jobs_cmd(states: tuple[str, ...], unfinished: bool, limit: int, as_json: boo
             click.echo(f"{'':<17} -> {job.output}")
         elif job.error:
             click.echo(f"{'':<17} !! {job.error.splitlines()[0]}")
-    if any(not j.finished and not owner_alive(j.owner) for j in jobs):
-        click.echo("\nFinish an unfinished job with: nemo-skills resume JOB   (* = running now)")
+    if running:
+        click.echo("\nFollow a running job (*) with: nemo-skills wait JOB")
+    if any(not j.finished and j.job_id not in running for j in jobs):
+        click.echo("Finish an interrupted job with: nemo-skills resume JOB")
+
+
+@click.command("wait")
+@click.argument("job_ids", nargs=-1, required=True, metavar="JOB...", callback=id_callback)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="Stop waiting after this long (all jobs together): exit 9, the jobs go on.",
+)
+@json_option
+@progress_option
+def wait_cmd(job_ids: tuple[str, ...], timeout: float | None, as_json: bool, progress_mode: str) -> None:
+    """Wait for jobs to finish, showing their progress; print what `run` prints for each.
+
+    Exits 0 when every job is done, with the job's own exit code when one failed, and 9
+    when --timeout passes first (the jobs go on; wait again). A job whose worker is gone
+    (the machine restarted, say) gets a new one, which goes on from where the job stopped.
+    """
+    import time
+
+    from nemo_skills.cli.run import follow_job, print_result
+
+    ends = None if timeout is None else time.monotonic() + timeout
+    results: list[Any] = []
+    for job_id in dict.fromkeys(job_ids):
+        left = None if ends is None else max(0.0, ends - time.monotonic())
+
+        def follow(report: Any, job_id: str = job_id, left: float | None = left) -> Any:
+            return follow_job(job_id, report, left)
+
+        results.append(run_reported(follow, progress_mode, as_json=as_json, job_id=job_id))
+    if as_json:
+        print_json(results[0] if len(results) == 1 else {"jobs": results})
+        return
+    for n, result in enumerate(results):
+        if n:
+            click.echo("")
+        if len(results) > 1:
+            click.echo(f"Job {result.job_id}:")
+        print_result(result, result.backend)

@@ -34,13 +34,6 @@ if TYPE_CHECKING:
     default=None,
     help="Folder for exported MP4s (default: the 'videos' folder in the user data folder).",
 )
-@click.option(
-    "--deadline",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    metavar="SECONDS",
-    help="Seconds an export waits before returning its render id (default: the client's render deadline).",
-)
 @click.option("-v", "--verbose", is_flag=True, help="Log each tool call on stderr.")
 @click.pass_context
 def mcp_cmd(
@@ -48,13 +41,15 @@ def mcp_cmd(
     backend: str,
     http_port: int | None,
     output_dir: Path | None,
-    deadline: float | None,
     verbose: bool,
 ) -> None:
-    """Serve the tools (route_input, run_skill, chat, upload, get_state, export, get_credits, list_skills)
-    and each skill's SKILL.md over MCP.
+    """Serve the tools (route_input, run_skill, wait_job, list_jobs, chat, upload, get_state, export,
+    get_credits, list_skills) and each skill's SKILL.md over MCP.
 
-    Add it to an MCP host's configuration as the command `nemo-skills mcp`.
+    Add it to an MCP host's configuration as the command `nemo-skills mcp`. run_skill and export
+    answer within their `wait_seconds` (default 20): a video that takes longer comes back as a
+    running job, fetched with wait_job. The job runs in a worker process of its own, so it
+    finishes even when the host cuts the call or restarts this server.
     """
     from nemo_skills.errors import InputError
 
@@ -89,7 +84,6 @@ def mcp_cmd(
                 backend=server,
                 registry=registry,
                 options=options,
-                export_deadline=deadline,
                 **({"output_dir": output_dir} if output_dir is not None else {}),
             )
             return Toolbox(settings)

@@ -90,6 +90,11 @@ Exit codes:
     show_default=True,
     help="With --batch/--each: how many requests run at once (1: one after another).",
 )
+@click.option(
+    "--detach",
+    is_flag=True,
+    help="Start the job and return at once with its id; follow it with `nemo-skills wait JOB`.",
+)
 @deadline_option
 @json_option
 @progress_option
@@ -109,6 +114,7 @@ def run_cmd(
     batch_file: Path | None,
     each: bool,
     concurrency: int,
+    detach: bool,
     deadline: float | None,
     as_json: bool,
     progress_mode: str,
@@ -119,6 +125,11 @@ def run_cmd(
     exports and downloads the MP4. TEXT `-` is read from stdin. Sessions are
     remembered: continue one with --session ID or --continue (SKILL may then be
     left out: `run --continue "add a title"` keeps the session's skill).
+
+    The job runs in a worker process of its own, so it goes on when this command is
+    cut off (Ctrl-C, a closed terminal, a host's time limit): running the same command
+    again while it is unfinished follows that job instead of paying for it twice.
+    --detach returns at once with the job id; --deadline stops waiting (exit 9).
     """
     check_session_flags(session_id, continue_last)
     if (
@@ -133,6 +144,12 @@ def run_cmd(
     given = ctx.get_parameter_source("concurrency") is click.core.ParameterSource.COMMANDLINE
     if given and batch_file is None and not each:
         raise click.UsageError("--concurrency applies to --batch or --each; one request runs alone.")
+    if detach and (batch_file is not None or each):
+        raise click.UsageError("--detach starts one request; a batch runs here (run it again to resume it).")
+    if detach and deadline is not None:
+        raise click.UsageError(
+            "--detach does not wait, so --deadline has nothing to bound; use wait --timeout."
+        )
     if text == "-":
         text = _read_stdin()
     if batch_file is not None or each:
@@ -155,7 +172,7 @@ def run_cmd(
             progress_mode=progress_mode,
         )
         return
-    from nemo_skills.jobs.runner import RunRequest, run_job
+    from nemo_skills.jobs.runner import RunRequest
 
     request = RunRequest(
         skill=skill,
@@ -168,10 +185,12 @@ def run_cmd(
         backend=backend,
         session_id=session_id,
         continue_last=continue_last,
-        deadline=deadline,
     )
+    if detach:
+        _detach(ctx, request, as_json=as_json)
+        return
     result = run_reported(
-        lambda report: run_job(request, on_progress=report, catalog=catalog_for(ctx)),
+        lambda report: follow_request(request, report, catalog_for(ctx), deadline),
         progress_mode,
         as_json=as_json,
         skill=skill,
@@ -180,7 +199,71 @@ def run_cmd(
     if as_json:
         print_json(result)
         return
-    _print_result(result, backend)
+    print_result(result, backend)
+
+
+def _detach(ctx: click.Context, request: Any, *, as_json: bool) -> None:
+    from nemo_skills.jobs.attach import stage_of, submit_job
+
+    job, joined = submit_job(request, catalog=catalog_for(ctx))
+    if as_json:
+        print_json(
+            {
+                "job_id": job.job_id,
+                "status": "running",
+                "stage": stage_of(job),
+                "joined": joined,
+                "skill": job.skill,
+                "output": job.output,
+            }
+        )
+        return
+    what = "Following job" if joined else "Started job"
+    click.echo(f"{what} {job.job_id} ({job.skill}: {job.label}).")
+    if job.output:
+        click.echo(f"It will be saved as {job.output}.")
+    click.echo(f"Wait for it with: nemo-skills wait {job.job_id}")
+
+
+async def follow_request(request: Any, report: Any, catalog: Any, deadline: float | None) -> Any:
+    """Submit a request (or join the same one asked earlier) and follow its job to the end."""
+    from nemo_skills.jobs.attach import submit_job
+    from nemo_skills.jobs.progress_events import Notice
+
+    job, joined = submit_job(request, catalog=catalog, on_progress=report)
+    if joined:
+        report(
+            Notice(
+                message=f"Following job {job.job_id}, asked for earlier ({job.state}); nothing is sent twice."
+            )
+        )
+    return await follow_job(job.job_id, report, deadline)
+
+
+async def follow_job(job_id: str, report: Any, timeout: float | None) -> Any:
+    """Wait for a job and return its RunResult; its error when it failed; JobStillRunning past `timeout`."""
+    import asyncio
+
+    from nemo_skills.errors import InterruptedByUser, JobStillRunning
+    from nemo_skills.jobs.attach import job_outcome, stage_of, wait_for_job
+
+    wait_cmd = f"nemo-skills wait {job_id}"
+    try:
+        job = await wait_for_job(job_id, timeout=timeout, on_progress=report)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        stopped = InterruptedByUser(
+            f"Stopped waiting; job {job_id} goes on in the background.", action=f"Follow it with: {wait_cmd}"
+        )
+        stopped.job_id = job_id
+        raise stopped from None
+    if not job.finished:
+        running = JobStillRunning(
+            f"Job {job_id} is still running after {timeout:.3g} s ({stage_of(job)}); it goes on.",
+            action=f"Wait for it with: {wait_cmd}",
+        )
+        running.job_id, running.session_id, running.render_id = job_id, job.session_id, job.render_id
+        raise running
+    return job_outcome(job)
 
 
 def _check_flags(
@@ -207,7 +290,8 @@ def _read_stdin() -> str:
         ) from None
 
 
-def _print_result(result: Any, backend: str) -> None:
+def print_result(result: Any, backend: str) -> None:
+    """What `run` (and `wait`) print for a finished job: the skill, the session, the reply, the file."""
     if result.routed:
         click.echo(f"Skill: {result.skill} (auto: {result.reason})")
     click.echo(f"Session: {result.session_id}")

@@ -122,6 +122,14 @@ def _registered(values: tuple[str, ...]) -> dict[str, float]:
 @click.option(
     "--keep-renders", is_flag=True, help="Never delete renders (no cleaning of old renders at all)."
 )
+@click.option(
+    "--request-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Append one JSON line per HTTP request to FILE: time, method, path and status (no query "
+    "string, header or token). Several backends may share one FILE.",
+)
 @_fault_options
 def serve_local_cmd(
     host: str,
@@ -138,6 +146,7 @@ def serve_local_cmd(
     render_workers: int,
     keep_hours: float,
     keep_renders: bool,
+    request_log: Path | None,
     **fault_flags: Any,
 ) -> None:
     """Serve the NemoVideo API offline on loopback, rendering real MP4s with ffmpeg.
@@ -190,6 +199,7 @@ def serve_local_cmd(
             resolution=resolution,
             render_workers=render_workers,
             keep_hours=None if keep_renders else keep_hours,
+            request_log=request_log,
         )
     except ValidationError as exc:
         err = exc.errors()[0]

@@ -303,6 +303,12 @@ def export_cmd(
 @skill_option
 @_output_option
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
+@click.option(
+    "--resend",
+    is_flag=True,
+    help="With JOB ids: send again a request whose outcome is unknown (its reply was cut and the session "
+    "shows no change). Nothing is ever resent without it.",
+)
 @backend_option
 @deadline_option
 @json_option
@@ -316,6 +322,7 @@ def resume_cmd(
     skill_name: str | None,
     output: Path | None,
     force: bool,
+    resend: bool,
     backend: str,
     deadline: float | None,
     as_json: bool,
@@ -323,8 +330,9 @@ def resume_cmd(
 ) -> None:
     """Finish interrupted work: the jobs named (see `nemo-skills jobs`), or the last run's render.
 
-    With JOB ids, each job goes on from where it stopped: a request already sent is not sent
-    again, a render already asked for is waited for and downloaded, never exported twice.
+    With JOB ids, each job goes on from where it stopped, in a worker of its own (a job
+    already running is followed): a request already sent is not sent again, a render
+    already asked for is waited for and downloaded, never exported twice.
     Without, finishes the render a run left behind (Ctrl-C or --deadline), like
     `export --render <pending render id>`; default: the last session used on this backend.
     """
@@ -332,8 +340,12 @@ def resume_cmd(
     if job_ids:
         if session_id or continue_last or output is not None:
             raise InputError("give JOB ids, or --session/--continue/-o for a session's render, not both.")
-        _resume_jobs(ctx, list(job_ids), deadline=deadline, as_json=as_json, progress_mode=progress_mode)
+        _resume_jobs(
+            ctx, list(job_ids), deadline=deadline, resend=resend, as_json=as_json, progress_mode=progress_mode
+        )
         return
+    if resend:
+        raise click.UsageError("--resend applies to JOB ids: name the job whose request to send again.")
     _export_command(
         ctx,
         backend=backend,
@@ -350,12 +362,18 @@ def resume_cmd(
 
 
 def _resume_jobs(
-    ctx: click.Context, job_ids: list[str], *, deadline: float | None, as_json: bool, progress_mode: str
+    ctx: click.Context,
+    job_ids: list[str],
+    *,
+    deadline: float | None,
+    resend: bool,
+    as_json: bool,
+    progress_mode: str,
 ) -> None:
     from nemo_skills.jobs.batch_runner import resume_jobs
 
     result = run_reported(
-        lambda report: resume_jobs(job_ids, on_progress=report, catalog=catalog_for(ctx), deadline=deadline),
+        lambda report: resume_jobs(job_ids, on_progress=report, deadline=deadline, resend=resend),
         progress_mode,
         as_json=as_json,
         job_ids=job_ids,

@@ -176,6 +176,7 @@ class ReplyAccumulator:
         self.texts: list[str] = []
         self.partials: list[str] = []
         self.errors: list[str] = []
+        self.cut = False
         self.tool_calls: list[ToolCall] = []
         self.state_delta: dict[str, Any] = {}
 
@@ -189,6 +190,7 @@ class ReplyAccumulator:
             self.partials.append(event.text)
         elif isinstance(event, StreamError):
             self.errors.append(event.message)
+            self.cut = self.cut or event.cut
         elif isinstance(event, ToolCall):
             self.tool_calls.append(event)
         elif isinstance(event, StateChange):

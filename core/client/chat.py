@@ -35,7 +35,7 @@ from nemo_skills.client.settle import (
     unreadable_message,
 )
 from nemo_skills.draft import Draft, diff_drafts
-from nemo_skills.errors import BackendError, NemoSkillsError
+from nemo_skills.errors import BackendError, NemoSkillsError, ReplyNotAppliedError
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +124,17 @@ async def _read(source: AsyncIterator[ServerSentEvent], options: ClientOptions, 
                 if inbox.waiter is not None:
                     inbox.wake()
     except httpx.TimeoutException:
-        inbox.put([StreamError(message=f"The backend went silent for over {options.sse_read_timeout:g} s.")])
+        inbox.put(
+            [
+                StreamError(
+                    message=f"The backend went silent for over {options.sse_read_timeout:g} s.", cut=True
+                )
+            ]
+        )
     except httpx.TransportError as exc:
-        inbox.put([StreamError(message=f"The connection dropped mid-reply ({type(exc).__name__}).")])
+        inbox.put(
+            [StreamError(message=f"The connection dropped mid-reply ({type(exc).__name__}).", cut=True)]
+        )
     except Exception as exc:  # not a broken stream: the consumer sees it raised, where it reads
         inbox.end(exc)
         return
@@ -147,7 +155,9 @@ async def _time_silence(
             continue
         if now >= deadline:
             reader.cancel()  # nothing after the cap's error
-            inbox.put([StreamError(message=f"No complete reply within {options.sse_max_seconds:g} s.")])
+            inbox.put(
+                [StreamError(message=f"No complete reply within {options.sse_max_seconds:g} s.", cut=True)]
+            )
             inbox.end()
             return
         inbox.news_at = now
@@ -204,7 +214,7 @@ async def finish_reply(
             error=acc.error,
         )
     if not changes:
-        raise BackendError(not_applied_message(acc.error), action=RESEND_ACTION)
+        raise ReplyNotAppliedError(not_applied_message(acc.error), action=RESEND_ACTION, cut=acc.cut)
     return Reply(
         text=notice + applied_note(acc.error) + _changes_text(changes),
         changes=changes,

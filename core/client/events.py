@@ -66,6 +66,8 @@ class StreamError(BaseModel):
 
     kind: Literal["error"] = "error"
     message: str
+    # Cut by the connection, a silence or the reply's cap (not ended by the backend): it may still be working.
+    cut: bool = False
 
 
 class SessionReplaced(BaseModel):

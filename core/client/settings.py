@@ -27,6 +27,14 @@ class ClientOptions(BaseModel):
     settle_max_seconds: float = Field(
         default=60.0, ge=0, description="Longest wait for the draft to stop changing after such a stream."
     )
+    pending_reply_poll: float = Field(
+        default=5.0,
+        gt=0,
+        description="Pause between state reads while a request whose reply was cut may still be generating.",
+    )
+    job_poll: float = Field(
+        default=0.25, gt=0, description="Pause between looks at the journal while waiting on a job's worker."
+    )
     poll_initial: float = Field(
         default=1.0, ge=0, description="First wait with nothing to go by, and after a failed status read."
     )

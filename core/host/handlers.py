@@ -7,26 +7,30 @@ carrying the seeds' messages, and the host adapter decides how to show them.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nemo_skills.catalog.router import route
 from nemo_skills.errors import InputError
-from nemo_skills.host.progress_pump import Plan, ProgressSender, forwarder, progress_pump
+from nemo_skills.host.progress_pump import Plan, ProgressPump, ProgressSender, forwarder, progress_pump
 from nemo_skills.host.tool_args import (
     ChatArgs,
     ExportArgs,
     GetCreditsArgs,
     GetStateArgs,
+    ListJobsArgs,
     ListSkillsArgs,
     RouteInputArgs,
     RunSkillArgs,
     UploadArgs,
+    WaitJobArgs,
 )
 from nemo_skills.host.tool_results import (
     ChatOutput,
     CreditsOutput,
-    ExportOutput,
+    JobInfo,
+    JobList,
     RouteOutput,
     RunSkillOutput,
     SkillInfo,
@@ -36,15 +40,24 @@ from nemo_skills.host.tool_results import (
     without_export_prompt,
 )
 from nemo_skills.jobs.inputs import prepare_input
+from nemo_skills.jobs.progress_events import ProgressCallback
 from nemo_skills.jobs.sessions import SessionLookup
 
 if TYPE_CHECKING:
     from nemo_skills.host.tool_context import ToolContext
+    from nemo_skills.jobs.runner import JobPlan, RunRequest
 
 # Where each job stage sits on the 0-100 progress scale, per tool.
-RUN_PLAN: Plan = {"route": (0, 2), "connect": (2, 5), "upload": (5, 20), "chat": (20, 45)}
+RUN_PLAN: Plan = {
+    "route": (0, 2),
+    "connect": (2, 5),
+    "upload": (5, 20),
+    "chat": (20, 45),
+    "render": (47, 95),
+    "download": (95, 100),
+    "done": (100, 100),
+}
 EXPORT_PLAN: Plan = {"connect": (0, 2), "render": (2, 90), "download": (90, 100), "done": (100, 100)}
-RUN_EXPORT_PLAN: Plan = {"connect": (45, 47), "render": (47, 95), "download": (95, 100), "done": (100, 100)}
 CHAT_PLAN: Plan = {"connect": (0, 5), "chat": (5, 100)}
 UPLOAD_PLAN: Plan = {"connect": (0, 5), "upload": (5, 100)}
 
@@ -67,55 +80,142 @@ async def list_skills(ctx: ToolContext, args: ListSkillsArgs, report: ProgressSe
 
 
 async def run_skill(ctx: ToolContext, args: RunSkillArgs, report: ProgressSender | None) -> RunSkillOutput:
-    """Route, upload, send the prompt and (unless told not to) export the MP4, in one session."""
-    # The job runner (and the HTTP client under it) loads when a tool runs, not when schemas are printed.
-    from nemo_skills.jobs.runner import AUTO, RunRequest, run_job
+    """Route, upload, send the prompt and (unless told not to) export the MP4: one job, waited on a while."""
+    # The job layer (and the HTTP client under it) loads when a tool runs, not when schemas are printed.
+    from nemo_skills.jobs.runner import AUTO, RunRequest
 
     files = [Path(f) for f in args.files]
+    label = args.prompt or (files[0].stem if files else "") or (args.skill or "")
+    if args.export:
+        # A bad output path fails before anything is sent, as a bad file does.
+        ctx.output_path(args.output, label, overwrite=args.overwrite)
     request = RunRequest(
         skill=args.skill or AUTO,
         text=args.prompt,
         files=files,
         urls=args.urls,
-        export=False,  # exported below, through a session kept open for later calls
+        export=args.export,
+        output=Path(args.output) if args.output else None,
+        force=args.overwrite,
+        backend=ctx.settings.backend.label,
         session_id=args.session_id,
+        cwd=ctx.settings.output_dir,
     )
-    label = args.prompt or (files[0].stem if files else "") or (args.skill or "")
-    # A bad output path fails before anything is sent, as a bad file does inside run_job.
-    dest = ctx.output_path(args.output, label, overwrite=args.overwrite) if args.export else None
+    return await _start_and_wait(ctx, request, label, args.overwrite, args.output, args.wait_seconds, report)
+
+
+async def _start_and_wait(
+    ctx: ToolContext,
+    request: RunRequest,
+    label: str,
+    overwrite: bool,
+    output: str | None,
+    wait_seconds: float,
+    report: ProgressSender | None,
+) -> RunSkillOutput:
+    from nemo_skills.jobs.attach import submit_job
+
+    def choose(plan: JobPlan) -> Path | None:
+        return ctx.output_path(output, label, overwrite=overwrite) if request.export else None
+
     async with progress_pump(report) as pump:
-        result = await run_job(
+        on_progress = forwarder(pump, RUN_PLAN if request.send else EXPORT_PLAN)
+        job, _ = submit_job(
             request,
-            on_progress=forwarder(pump, RUN_PLAN),
             catalog=ctx.catalog,
             store=ctx.store,
             options=ctx.settings.options,
-            backend=ctx.settings.backend,
+            registry=ctx.settings.registry,
+            choose_output=choose,
+            on_progress=on_progress,
         )
-        out = RunSkillOutput(
-            skill=result.skill,
-            session_id=result.session_id,
-            session_replaced=result.session_replaced,
-            route_reason=result.reason,
-            reply=result.text,
-            changes=result.changes,
-            timeline=result.timeline,
-            status="not_exported",
-            message="Not exported yet; call export when the timeline is ready.",
+        return await _wait(ctx, job.job_id, wait_seconds, on_progress, pump)
+
+
+async def _wait(
+    ctx: ToolContext, job_id: str, wait_seconds: float, on_progress: ProgressCallback, pump: ProgressPump
+) -> RunSkillOutput:
+    """A job's result once done, else its status after `wait_seconds` (the job goes on)."""
+    from nemo_skills.jobs.attach import job_outcome, stage_of, wait_for_job
+
+    job = await wait_for_job(
+        job_id,
+        timeout=wait_seconds,
+        on_progress=on_progress,
+        journal=ctx.journal,
+        options=ctx.settings.options,
+    )
+    if not job.finished:
+        return RunSkillOutput(
+            skill=job.skill or job.spec.skill,
+            session_id=job.session_id,
+            status="running",
+            job_id=job.job_id,
+            stage=stage_of(job),
+            progress=pump.value,
+            message=f"Still working ({stage_of(job)}). The job goes on: call wait_job with "
+            f'job_id="{job.job_id}" to get the video. Do not start it again.',
         )
-        entry = await ctx.sessions.get(result.skill, result.session_id)
-        if dest is None:
-            return out
-        async with entry.lock:
-            entry.session.on_progress = forwarder(pump, RUN_EXPORT_PLAN)
-            exported = await ctx.export(entry.session, dest, args.deadline_seconds, None)
-        ctx.sessions.track(entry)
-        update = exported.model_dump(exclude={"skill"})
-        if update.get("session_replaced") is None:
-            update["session_replaced"] = out.session_replaced
-        # Once the export ran, "say 'export' when you're happy" is advice the user cannot follow.
-        update["reply"] = without_export_prompt(out.reply)
-        return out.model_copy(update=update)
+    result = job_outcome(job)
+    ctx.sessions.note(result.skill, result.session_id)
+    out = RunSkillOutput(
+        skill=result.skill,
+        session_id=result.session_id,
+        session_replaced=result.session_replaced,
+        route_reason=result.reason,
+        reply=result.text,
+        changes=result.changes,
+        timeline=result.timeline,
+        job_id=job.job_id,
+        status="not_exported",
+        message="Not exported yet; call export when the timeline is ready.",
+    )
+    if result.output is None:
+        return out
+    path = Path(result.output)
+    size = result.size or 0
+    return out.model_copy(
+        update={
+            "status": "completed",
+            "render_id": result.render_id,
+            "path": str(path),
+            "url": path.resolve().as_uri(),
+            "size": result.size,
+            "message": f"Saved {path} ({size / (1024 * 1024):.1f} MB).",
+            # Once the export ran, "say 'export' when you're happy" is advice the user cannot follow.
+            "reply": without_export_prompt(out.reply),
+        }
+    )
+
+
+async def wait_job(ctx: ToolContext, args: WaitJobArgs, report: ProgressSender | None) -> RunSkillOutput:
+    """Wait a while longer for a job run_skill or export started; its result, or its status again."""
+    async with progress_pump(report) as pump:
+        return await _wait(ctx, args.job_id, args.wait_seconds, forwarder(pump, RUN_PLAN), pump)
+
+
+async def list_jobs(ctx: ToolContext, args: ListJobsArgs, report: ProgressSender | None) -> JobList:
+    """Recent jobs, newest first: state, skill, request, and the MP4 or the error."""
+    from nemo_skills.jobs.journal import UNFINISHED
+
+    now = time.time()
+    jobs = ctx.journal.list(states=UNFINISHED if args.unfinished else (), limit=args.limit)
+    return JobList(
+        jobs=[
+            JobInfo(
+                job_id=job.job_id,
+                state=job.state,
+                running=ctx.journal.running(job),
+                skill=job.skill,
+                request=job.label,
+                session_id=job.session_id,
+                path=job.output if job.state == "done" else None,
+                error=job.error,
+                age_seconds=round(now - job.created, 1),
+            )
+            for job in jobs
+        ]
+    )
 
 
 async def chat(ctx: ToolContext, args: ChatArgs, report: ProgressSender | None) -> ChatOutput:
@@ -185,26 +285,36 @@ async def get_state(ctx: ToolContext, args: GetStateArgs, report: ProgressSender
     return out
 
 
-async def export(ctx: ToolContext, args: ExportArgs, report: ProgressSender | None) -> ExportOutput:
-    """Render and download a session's timeline, or fetch an earlier render past its deadline."""
-    async with progress_pump(report) as pump:
-        entry = await ctx.sessions.get(args.skill, args.session_id)
-        async with entry.lock:
-            session = entry.session
-            record = session.record()
-            label = (record.title if record is not None and record.title else "") or session.skill.name
-            # A render an interrupted export left goes where that export was headed.
-            pending = SessionLookup.pending(
-                record, render_id=args.render_id, output=Path(args.output) if args.output else None
-            )
-            output = str(pending.output) if pending.output is not None else None
-            dest = ctx.output_path(output, label, overwrite=args.overwrite or pending.replace)
-            session.on_progress = forwarder(pump, EXPORT_PLAN)
-            if args.render_id is not None:
-                await session.confirm_render(args.render_id)
-            out = await ctx.export(session, dest, args.deadline_seconds, args.render_id)
-        ctx.sessions.track(entry)
-        return out
+async def export(ctx: ToolContext, args: ExportArgs, report: ProgressSender | None) -> RunSkillOutput:
+    """Render and download a session's timeline (or fetch a render started earlier): a job, waited on a while."""
+    from nemo_skills.jobs.runner import RunRequest
+
+    entry = await ctx.sessions.get(args.skill, args.session_id)
+    async with entry.lock:
+        session = entry.session
+        record = session.record()
+        label = (record.title if record is not None and record.title else "") or session.skill.name
+        # A render an interrupted export left goes where that export was headed.
+        pending = SessionLookup.pending(
+            record, render_id=args.render_id, output=Path(args.output) if args.output else None
+        )
+        output = str(pending.output) if pending.output is not None else None
+        overwrite = args.overwrite or pending.replace
+        ctx.output_path(output, label, overwrite=overwrite)
+        if args.render_id is not None:
+            await session.confirm_render(args.render_id)
+        request = RunRequest(
+            skill=session.skill.name,
+            send=False,
+            session_id=session.session_id,
+            output=Path(output) if output else None,
+            force=overwrite,
+            render_id=args.render_id,
+            backend=ctx.settings.backend.label,
+            cwd=ctx.settings.output_dir,
+        )
+    ctx.sessions.track(entry)
+    return await _start_and_wait(ctx, request, label, overwrite, output, args.wait_seconds, report)
 
 
 async def get_credits(ctx: ToolContext, args: GetCreditsArgs, report: ProgressSender | None) -> CreditsOutput:

@@ -3,10 +3,11 @@
 Built on the official `mcp` SDK's low-level server (the `[mcp]` extra), imported
 only here and in `mcp_skills`. The tool list and the server's instructions are read from the
 toolbox's `ToolSpec`s, and calls are answered by the same `Toolbox`; a failed
-call comes back as a tool error carrying the seeds' message, never as a
-crashed server. The SKILL.md files are resources and, through the MCP skills
-extension (`mcp_skills`), entries of `skills/list`. Logs go to stderr: on stdio,
-stdout is the transport.
+call comes back as a tool error, never as a crashed server: its text names the
+error code and carries the seeds' message, and it has no structured content
+(clients check that against the tool's output schema). The SKILL.md files are
+resources and, through the MCP skills extension (`mcp_skills`), entries of
+`skills/list`. Logs go to stderr: on stdio, stdout is the transport.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ SKILL_MD_MIME = "text/markdown"
 
 INSTRUCTIONS_INTRO = "Video tools for the NemoVideo skills."
 INSTRUCTIONS_RESOURCES = "Each skill's SKILL.md is a resource at skill://<name>/SKILL.md."
+INSTRUCTIONS_LONG_WORK = (
+    "A video takes minutes, longer than a host lets a tool call run: run_skill and export answer within "
+    'wait_seconds (default 20). When a result says status "running", call wait_job with its job_id, again '
+    'until status is "completed". The job goes on between calls, even if a call is cut or this server '
+    "restarts; calling run_skill again with the same request joins the running job and never pays twice."
+)
 
 
 def _package_version() -> str:
@@ -54,7 +61,7 @@ def _package_version() -> str:
 
 def server_instructions(tool_lines: Iterable[str]) -> str:
     """The server's instructions to a host: what it serves, one line per tool, and where SKILL.md files are."""
-    return "\n".join([INSTRUCTIONS_INTRO, *tool_lines, INSTRUCTIONS_RESOURCES])
+    return "\n".join([INSTRUCTIONS_INTRO, *tool_lines, INSTRUCTIONS_LONG_WORK, INSTRUCTIONS_RESOURCES])
 
 
 class ToolboxOnDemand:
@@ -202,15 +209,29 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand) -> Server[Any]:
     return server
 
 
+def error_text(code: str, message: str, protocol_code: int | None = None) -> str:
+    """A tool error as the host reads it: `Error (code): message`, with the backend's code when it gave one.
+
+    The first line names the stable code (docs/cli.md, Error codes) so a model or a script can match on it;
+    the message keeps its own lines (the seeds' action follows it on the next one).
+    """
+    where = f"{code}, protocol code {protocol_code}" if protocol_code is not None else code
+    return f"Error ({where}): {message}"
+
+
 def _error(exc: BaseException, text: str) -> types.CallToolResult:
     import mcp.types as types
 
     from nemo_skills.host.tool_results import ToolError
 
     error = ToolError.from_exception(exc, text)
+    # No structuredContent: a client that checks it against the tool's outputSchema (the TypeScript SDK
+    # does, even when isError is set) would throw on an error object, and the model would never read the
+    # failure. Everything an error carries is in the text instead.
     return types.CallToolResult(
-        content=[types.TextContent(type="text", text=text)],
-        structured_content={"error": error.model_dump(mode="json")},
+        content=[
+            types.TextContent(type="text", text=error_text(error.code, error.message, error.protocol_code))
+        ],
         is_error=True,
     )
 

@@ -45,6 +45,11 @@ class ProgressPump:
         self._end = TOTAL
         self._last = -1.0
 
+    @property
+    def value(self) -> float:
+        """The last value reported (0 before any)."""
+        return max(self._last, 0.0)
+
     def step(self, start: float, end: float, message: str | None = None) -> None:
         """Begin a step owning [start, end] of the scale; reports its start."""
         self._start, self._end = float(start), float(max(start, end))
@@ -70,9 +75,11 @@ class ProgressPump:
 
     def _emit(self, value: float, message: str | None) -> None:
         # The MCP spec asks for a progress value that increases with every notification.
-        if value <= self._last or self._send is None:
+        if value <= self._last:
             return
         self._last = value
+        if self._send is None:
+            return
         try:
             self._send.send_nowait((value, message))
         except (anyio.WouldBlock, anyio.ClosedResourceError, anyio.BrokenResourceError):

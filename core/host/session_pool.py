@@ -67,6 +67,11 @@ class SessionPool:
         """The session used last, if any is open."""
         return self._open.get(self._latest) if self._latest else None
 
+    def note(self, skill: str, session_id: str) -> None:
+        """Make a session a job used (in its worker) the skill's current one and the latest, unopened."""
+        self._by_skill[skill] = session_id
+        self._latest = session_id
+
     async def get(self, skill: str | None, session_id: str | None) -> PooledSession:
         """The session a call means: the one named, else the skill's current one, else the latest."""
         async with self._connecting:
@@ -94,8 +99,11 @@ class SessionPool:
             current = self._by_skill.get(chosen.name)
             if current in self._open:
                 return self._open[current]
-            return await self._connect(chosen, None)
+            return await self._connect(chosen, current)
         latest = self.latest()
+        if latest is None and self._latest is not None:
+            # Noted from a job, not opened here yet.
+            return await self._find_or_connect(None, self._latest)
         if latest is None:
             raise InputError("no session yet.", action="Call run_skill first, or name a skill.")
         return latest

@@ -7,6 +7,8 @@ checked against cannot drift.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 _SKILL_HELP = (
@@ -15,6 +17,20 @@ _SKILL_HELP = (
 )
 _FILES_HELP = "Local files {what}: absolute paths (relative ones are taken from the server's working folder)."
 _SESSION_HELP = "Session id returned by an earlier call; continues that session's timeline."
+DEFAULT_WAIT_SECONDS = 20.0
+MAX_WAIT_SECONDS = 600.0
+WaitSeconds = Annotated[
+    float,
+    Field(
+        ge=0,
+        le=MAX_WAIT_SECONDS,
+        description="Seconds to wait for the job before answering (default 20); keep it under the host's "
+        "own time limit for a call (often 30-60 s). If the job is not finished by then, the result has status "
+        '"running" and a job_id: call wait_job with it. The job goes on either way, and asking the same thing '
+        "again joins it instead of paying twice.",
+    ),
+]
+"""The `wait_seconds` argument of the tools that start or follow a job."""
 
 
 class ToolArgs(BaseModel):
@@ -50,11 +66,7 @@ class RunSkillArgs(ToolArgs):
         description="MP4 name inside the server's output folder (no absolute path outside it, no '..'); "
         "by default a new file there.",
     )
-    deadline_seconds: float | None = Field(
-        default=None,
-        gt=0,
-        description="Stop waiting for the render after this long and return its render id instead.",
-    )
+    wait_seconds: WaitSeconds = DEFAULT_WAIT_SECONDS
     overwrite: bool = Field(default=False, description="Replace an existing file at output.")
     session_id: str | None = Field(default=None, description=_SESSION_HELP)
 
@@ -93,13 +105,10 @@ class ExportArgs(ToolArgs):
         description="MP4 name inside the server's output folder (no absolute path outside it, no '..'); "
         "by default a new file there.",
     )
-    deadline_seconds: float | None = Field(
-        default=None,
-        gt=0,
-        description="Stop waiting after this long and return the render id; call export again with it.",
-    )
+    wait_seconds: WaitSeconds = DEFAULT_WAIT_SECONDS
     render_id: str | None = Field(
-        default=None, description="Render id from an earlier export that passed its deadline: fetch it."
+        default=None,
+        description="Render id of a render started earlier (say by `nemo-skills export`): fetch it.",
     )
     overwrite: bool = Field(default=False, description="Replace an existing file at output.")
 
@@ -112,3 +121,19 @@ class GetCreditsArgs(ToolArgs):
 
 class ListSkillsArgs(ToolArgs):
     """Arguments of list_skills (none)."""
+
+
+class WaitJobArgs(ToolArgs):
+    """Arguments of wait_job."""
+
+    job_id: str = Field(
+        min_length=1, max_length=64, description='The job_id of a "running" result of run_skill or export.'
+    )
+    wait_seconds: WaitSeconds = DEFAULT_WAIT_SECONDS
+
+
+class ListJobsArgs(ToolArgs):
+    """Arguments of list_jobs."""
+
+    limit: int = Field(default=10, ge=1, le=100, description="At most this many jobs, newest first.")
+    unfinished: bool = Field(default=False, description="Only jobs still running or interrupted.")

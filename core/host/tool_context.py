@@ -13,13 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nemo_skills.catalog.registry import Catalog, get_catalog
 from nemo_skills.client.settings import ClientOptions
-from nemo_skills.errors import InputError, RenderTimeoutError
+from nemo_skills.errors import InputError
 from nemo_skills.files.atomic import data_dir
 from nemo_skills.files.edge import relative_name, shorten
 from nemo_skills.files.naming import VIDEO_SUFFIX, OutputExistsError, resolve_output, slugify
 from nemo_skills.host.session_pool import SessionPool
-from nemo_skills.host.tool_results import ExportOutput
 from nemo_skills.jobs.backends import Backend
+from nemo_skills.jobs.journal import Journal
 from nemo_skills.jobs.session_store import SessionStore
 from nemo_skills.jobs.skill_session import SkillSession
 
@@ -37,9 +37,6 @@ class ToolboxSettings(BaseModel):
     output_dir: Path = Field(
         default_factory=lambda: data_dir() / VIDEOS_DIR,
         description="Folder for MP4s without an explicit output, and for relative output paths.",
-    )
-    export_deadline: float | None = Field(
-        default=None, gt=0, description="Default seconds an export waits before returning its render id."
     )
 
 
@@ -79,6 +76,7 @@ class ToolContext:
     def __init__(self, settings: ToolboxSettings, *, store: SessionStore | None = None) -> None:
         self.settings = settings
         self.store = store if store is not None else SessionStore()
+        self._journal: Journal | None = None
         self.sessions = SessionPool(
             settings.backend, lambda: self.catalog, store=self.store, options=settings.options
         )
@@ -86,6 +84,13 @@ class ToolContext:
     async def aclose(self) -> None:
         """Close every open session's connections."""
         await self.sessions.aclose()
+
+    @property
+    def journal(self) -> Journal:
+        """The job journal, in the same database as the session store."""
+        if self._journal is None:
+            self._journal = Journal(self.store.db)
+        return self._journal
 
     @property
     def catalog(self) -> Catalog:
@@ -108,35 +113,3 @@ class ToolContext:
         while path.exists():
             path, n = folder / f"{stem}-{n}{VIDEO_SUFFIX}", n + 1
         return path
-
-    async def export(
-        self, session: SkillSession, dest: Path, deadline: float | None, render_id: str | None
-    ) -> ExportOutput:
-        """Render and download a session's timeline; past the deadline, the render id to fetch it later."""
-        deadline = deadline if deadline is not None else self.settings.export_deadline
-        try:
-            result = await session.export(dest, deadline=deadline, render_id=render_id)
-        except RenderTimeoutError as exc:
-            rid = exc.render_id or render_id
-            return ExportOutput(
-                skill=session.skill.name,
-                session_id=session.session_id,
-                session_replaced=self.replaced(session),
-                status="rendering",
-                render_id=rid,
-                message=(
-                    f"Render {rid} is still running past the deadline. Call export again with "
-                    f'render_id="{rid}" and session_id="{session.session_id}" to fetch the MP4.'
-                ),
-            )
-        return ExportOutput(
-            skill=session.skill.name,
-            session_id=session.session_id,
-            session_replaced=self.replaced(session),
-            status="completed",
-            render_id=result.render_id,
-            path=str(result.path),
-            url=Path(result.path).resolve().as_uri(),
-            size=result.size,
-            message=f"Saved {result.path} ({result.size / (1024 * 1024):.1f} MB).",
-        )

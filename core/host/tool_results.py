@@ -13,7 +13,7 @@ from nemo_skills.catalog.skill import Skill
 from nemo_skills.client.models import Credits
 from nemo_skills.errors import NemoSkillsError, error_code_of, protocol_code_of
 
-RenderState = Literal["completed", "rendering", "not_exported"]
+RenderState = Literal["completed", "running", "not_exported"]
 
 
 class ToolOutput(BaseModel):
@@ -137,9 +137,17 @@ class StateOutput(SessionOutput):
 
 
 class ExportOutput(SessionOutput):
-    """export's result: the MP4 on disk, or the render id to fetch it later."""
+    """export's result: the MP4 on disk, or the job still making it (call wait_job)."""
 
+    session_id: str | None = Field(  # type: ignore[assignment]
+        default=None, description="The session, once the job has one."
+    )
     status: RenderState
+    job_id: str | None = Field(
+        default=None, description='The job; with status "running", pass it to wait_job.'
+    )
+    stage: str | None = Field(default=None, description="Where a running job is.")
+    progress: float | None = Field(default=None, description="How far a running job is, 0-100.")
     render_id: str | None = None
     path: str | None = Field(default=None, description="The MP4 on disk, once completed.")
     url: str | None = Field(
@@ -213,6 +221,37 @@ class ToolError(BaseModel):
         return cls(
             code=error_code_of(exc), protocol_code=protocol_code_of(exc), message=message, action=action
         )
+
+
+class JobInfo(BaseModel):
+    """One job, as list_jobs shows it."""
+
+    job_id: str
+    state: str = Field(description="queued, sent, rendering, downloading, done or failed.")
+    running: bool = Field(description="A worker is on it now.")
+    skill: str | None = None
+    request: str = Field(description="The first words of the request, or its files and links.")
+    session_id: str | None = None
+    path: str | None = Field(default=None, description="The MP4, once done.")
+    error: str | None = None
+    age_seconds: float
+
+
+class JobList(ToolOutput):
+    """list_jobs' result, newest first."""
+
+    jobs: list[JobInfo]
+
+    def text(self) -> str:
+        """One line per job."""
+        if not self.jobs:
+            return "No jobs yet."
+        lines = []
+        for job in self.jobs:
+            state = job.state + (" (running)" if job.running else "")
+            where = f" -> {job.path}" if job.path else (f": {job.error}" if job.error else "")
+            lines.append(f"{job.job_id} {state} {job.skill or '-'} {job.request!r}{where}")
+        return "\n".join(lines)
 
 
 AnyOutput = ToolOutput | RouteOutput | CreditsOutput

@@ -18,15 +18,17 @@ from nemo_skills.host.tool_args import (
     ExportArgs,
     GetCreditsArgs,
     GetStateArgs,
+    ListJobsArgs,
     ListSkillsArgs,
     RouteInputArgs,
     RunSkillArgs,
     UploadArgs,
+    WaitJobArgs,
 )
 from nemo_skills.host.tool_results import (
     ChatOutput,
     CreditsOutput,
-    ExportOutput,
+    JobList,
     RouteOutput,
     RunSkillOutput,
     SkillList,
@@ -51,11 +53,35 @@ TOOLS: tuple[ToolSpec[Any, Any], ...] = (
         name="run_skill",
         description="Make a video: route the input to a skill (or use the one named), upload the files and URLs, "
         "send the prompt, and render the result to an MP4. Returns the editor's reply, the timeline "
-        "summary and the MP4 path (or a render id when the deadline passed first).",
+        'summary and the MP4 path; a video not finished within wait_seconds comes back as status "running" '
+        "with a job_id for wait_job. Calling it again with the same request joins the running job: "
+        "it never pays twice.",
         args=RunSkillArgs,
         result=RunSkillOutput,
         handler=handlers.run_skill,
-        instruction="makes a video end to end (upload, prompt, render to MP4) and opens a session.",
+        instruction="makes a video end to end (upload, prompt, render to MP4) and opens a session; "
+        'answers within wait_seconds, with status "running" and a job_id when the video takes longer.',
+    ),
+    ToolSpec(
+        name="wait_job",
+        description="Wait up to wait_seconds for a job that run_skill or export answered as running, and return "
+        'its result: status "completed" with the MP4 path (the same fields as run_skill), or status '
+        '"running" again; then call wait_job again. The job goes on between calls, even across server restarts.',
+        args=WaitJobArgs,
+        result=RunSkillOutput,
+        handler=handlers.wait_job,
+        instruction="waits a bounded time for a running job and returns its video, or its status again.",
+        read_only=True,
+    ),
+    ToolSpec(
+        name="list_jobs",
+        description="List recent video jobs, newest first: state, skill, request, and the MP4 or the error.",
+        args=ListJobsArgs,
+        result=JobList,
+        handler=handlers.list_jobs,
+        instruction="lists recent jobs and where each is.",
+        read_only=True,
+        offline=True,
     ),
     ToolSpec(
         name="chat",
@@ -86,10 +112,10 @@ TOOLS: tuple[ToolSpec[Any, Any], ...] = (
     ToolSpec(
         name="export",
         description="Render a session's timeline to a 1080p MP4 and download it (export is free). Sends progress "
-        "while rendering; past the deadline it returns the render id, and a later call with that "
-        "render_id fetches the result.",
+        'while rendering; a render not finished within wait_seconds comes back as status "running" with a '
+        "job_id for wait_job.",
         args=ExportArgs,
-        result=ExportOutput,
+        result=RunSkillOutput,
         handler=handlers.export,
         instruction="renders the same session to an MP4 (free).",
     ),

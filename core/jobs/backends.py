@@ -91,6 +91,19 @@ def backend_label(spec: str | None) -> str:
     return LOCAL if resolved is None else resolved.label
 
 
+def check_backend(spec: str | None) -> None:
+    """Raise now what starting the backend would (a bad URL, the [local] extra missing), not in a worker."""
+    if resolve_backend(spec) is not None:
+        return
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        from nemo_skills.local.http.server import MISSING_EXTRA_HINT
+
+        raise InputError(f"the local backend cannot start: {exc}", action=MISSING_EXTRA_HINT) from None
+
+
 @contextmanager
 def open_backend(spec: str | None) -> Iterator[Backend]:
     """The backend for `spec` ('local', 'cloud' or a URL), started for the duration when local."""

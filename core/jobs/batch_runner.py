@@ -21,6 +21,7 @@ from nemo_skills.errors import (
     AuthError,
     InputError,
     InterruptedByUser,
+    JobStillRunning,
     JobTaken,
     NemoSkillsError,
     NoCreditsError,
@@ -28,6 +29,7 @@ from nemo_skills.errors import (
     RateLimitedError,
 )
 from nemo_skills.files.edge import shorten
+from nemo_skills.jobs.attach import job_outcome, note_ids, stage_of, wait_for_job
 from nemo_skills.jobs.backends import CLOUD, Backend, backend_label, client_options_from_env, open_backend
 from nemo_skills.jobs.batch import BatchItem
 from nemo_skills.jobs.journal import Job, JobSpec, Journal, new_batch_id, owner_alive
@@ -44,6 +46,7 @@ from nemo_skills.jobs.runner import (
     record_plan,
 )
 from nemo_skills.jobs.session_store import SessionStore
+from nemo_skills.jobs.worker import start_worker
 
 DEFAULT_CONCURRENCY = 4
 MAX_CONCURRENCY = 64
@@ -355,43 +358,74 @@ async def resume_jobs(
     job_ids: list[str],
     *,
     on_progress: ProgressCallback | None = None,
-    catalog: Catalog | None = None,
-    store: SessionStore | None = None,
-    options: ClientOptions | None = None,
     journal: Journal | None = None,
+    options: ClientOptions | None = None,
     deadline: float | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    resend: bool = False,
 ) -> BatchResult:
-    """Finish journaled jobs (interrupted or failed) from where each stopped; done jobs are reported as is."""
+    """Finish journaled jobs (interrupted or failed) from where each stopped; done jobs are reported as is.
+
+    Each unfinished job goes to a worker (or keeps the one it has) and is waited on, like `run`
+    and `wait` do; `deadline` bounds the wait (the jobs go on). `resend` sends again a request
+    whose outcome is unknown: the one explicit way to retry it.
+    """
     report = on_progress or ignore
-    catalog, store, journal = job_stores(catalog, store, journal)
+    journal = journal if journal is not None else Journal()
+    opts = options if options is not None else client_options_from_env()
     jobs: list[Job] = []
     for job_id in dict.fromkeys(job_ids):
         job = journal.get(job_id)
         if job is None:
             raise InputError(f"no job {job_id} in the journal.", action="List jobs with: nemo-skills jobs")
         jobs.append(job)
-    backends = {job.spec.backend for job in jobs}
-    if len(backends) > 1:
-        raise InputError(
-            "these jobs ran on different backends (" + ", ".join(sorted(backends)) + ").",
-            action="Resume the jobs of one backend at a time.",
-        )
-    planned: list[_Planned] = []
-    for index, job in enumerate(jobs, 1):
-        item = BatchItem(
-            line=0, text=job.spec.text, files=[Path(f) for f in job.spec.files], urls=job.spec.urls
-        )
-        entry = _Planned(item=item, index=index)
+    total = len(jobs)
+
+    async def one(index: int, job: Job) -> BatchItemResult:
+        item = BatchItemResult(index=index, line=0, label=job.label, ok=True, job_id=job.job_id)
+
+        def update(state: str, detail: str = "") -> None:
+            report(
+                JobUpdate(
+                    job_id=job.job_id, index=index, total=total, label=job.label, state=state, detail=detail
+                )
+            )
+
         if job.state == "done":
-            entry.done = job
-        elif owner_alive(job.owner):
-            entry.error = JobTaken(f"job {job.job_id} is being worked on by another process ({job.owner}).")
-        else:
-            entry.job = job
-        planned.append(entry)
-    request = BatchRequest(items=[p.item for p in planned], deadline=deadline, concurrency=concurrency)
-    opts = options if options is not None else client_options_from_env()
-    (label,) = backends
-    with open_backend(label) as started:
-        return await _run_planned(started, request, planned, "resume", catalog, store, journal, opts, report)
+            item.skipped, item.output = True, Path(job.output) if job.output else None
+            update("skipped", f"already done: {job.output or 'no export'}")
+            return item
+        job = journal.reopen(job, resend=resend)
+        start_worker(journal, job.job_id, options=opts)
+        update(job.state if job.state != "queued" else "running")
+        job = await wait_for_job(
+            job.job_id,
+            timeout=deadline,
+            on_progress=for_job(job.job_id, report),
+            journal=journal,
+            options=opts,
+        )
+        try:
+            if not job.finished:
+                raise JobStillRunning(
+                    f"job {job.job_id} is still running ({stage_of(job)}); it goes on.",
+                    action=f"Wait for it with: nemo-skills wait {job.job_id}",
+                )
+            item.result = job_outcome(job)
+        except NemoSkillsError as exc:
+            note_ids(exc, job)
+            item.ok, item.error, item.error_code, item.exit_code = (
+                False,
+                exc.user_message(),
+                exc.error_code,
+                exc.exit_code,
+            )
+            update("failed", exc.message)
+            return item
+        item.output, item.render_id = item.result.output, item.result.render_id
+        item.skill, item.session_id = item.result.skill, item.result.session_id
+        update("done", str(item.output or ""))
+        return item
+
+    items = await asyncio.gather(*(one(i, job) for i, job in enumerate(jobs, 1)))
+    backends = sorted({job.spec.backend for job in jobs})
+    return BatchResult(batch_id="resume", backend=", ".join(backends), concurrency=total, items=list(items))

@@ -58,6 +58,17 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_key ON jobs (job_key, created);
 CREATE INDEX IF NOT EXISTS jobs_by_update ON jobs (updated);
+CREATE TABLE IF NOT EXISTS job_events (
+    job_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at REAL NOT NULL,
+    event TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+);
+CREATE TABLE IF NOT EXISTS job_beats (
+    job_id TEXT PRIMARY KEY,
+    beat REAL NOT NULL
+);
 """
 
 

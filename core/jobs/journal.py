@@ -5,8 +5,10 @@ database before the step it guards begins: the chat request is marked `sent` bef
 id is recorded before the export request, so after a crash, Ctrl-C or `kill -9` the same command (or
 `nemo-skills resume JOB`) can tell what is missing and never pays for an export twice.
 
-A job being worked on carries its owner (host and process id); another process takes over only a job whose
-owner is gone, so two identical commands at once do not both finish the same job.
+A job being worked on carries its owner (host and process id) and a heartbeat its owner renews; another
+process takes over only a job whose owner is gone, so two identical commands at once do not both finish the
+same job. The owner writes what it is doing as progress events beside the job, and the job's result when it
+is done: the journal is the whole contract between a job's worker and whoever waits on it (`jobs.attach`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import secrets
 import socket
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -27,13 +29,21 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from nemo_skills.errors import InputError
 from nemo_skills.errors import JobTaken as JobTaken
 from nemo_skills.files.edge import check_name, check_prompt
+from nemo_skills.files.processes import pid_alive
 from nemo_skills.jobs.database import Database
+from nemo_skills.jobs.results import RunResult
 
 JobState = Literal["queued", "sent", "rendering", "downloading", "done", "failed"]
 JOB_STATES: tuple[JobState, ...] = ("queued", "sent", "rendering", "downloading", "done", "failed")
 UNFINISHED: tuple[JobState, ...] = ("queued", "sent", "rendering", "downloading")
 JOB_ID_PREFIX = "job_"
 MAX_JOBS_KEPT = 5000
+# A worker renews its job's heartbeat this often; a job whose heartbeat is older than BEAT_STALE is
+# abandoned even when its owner's pid now names another process.
+BEAT_SECONDS = 10.0
+BEAT_STALE = 120.0
+# Progress events kept per job: enough for a waiter that polls a few times a second to miss none.
+EVENTS_KEPT = 200
 
 
 class JobSpec(BaseModel):
@@ -51,6 +61,12 @@ class JobSpec(BaseModel):
     position: int | None = Field(
         default=None, description="1-based place in its batch: the same request twice in a batch is two jobs."
     )
+    contents: list[str] = Field(
+        default_factory=list,
+        description="SHA-256 of each file's contents: the same request names the same bytes, not only paths.",
+    )
+    send: bool = Field(default=True, description="Send the request; False only exports the session.")
+    render_id: str | None = Field(default=None, description="An export job's render, started earlier.")
 
     # Bytes that are not UTF-8 (from argv or a file name) cannot be stored: the user reads an InputError.
     @field_validator("text")
@@ -95,6 +111,12 @@ class Job(BaseModel):
     error: str | None = None
     exit_code: int | None = None
     resume_from: JobState | None = Field(default=None, description="The state a failed job had reached.")
+    error_code: str | None = Field(default=None, description="The failure's stable code (see errors).")
+    action: str | None = Field(default=None, description="What the user can do about the failure.")
+    sent_at: float | None = Field(default=None, description="When the request was sent (Unix time).")
+    sent_by: str | None = Field(default=None, description="host:pid of the process that sent it.")
+    registry: str | None = Field(default=None, description="The registry.yaml a worker loads skills from.")
+    result: RunResult | None = Field(default=None, description="What the job produced, once done.")
     owner: str | None = Field(default=None, description="host:pid of the process working on it.")
     created: float = Field(default_factory=time.time)
     updated: float = Field(default_factory=time.time)
@@ -127,7 +149,12 @@ def new_batch_id() -> str:
 
 def this_owner() -> str:
     """The owner tag of this process."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return owner_tag(os.getpid())
+
+
+def owner_tag(pid: int) -> str:
+    """The owner tag of a process of this host."""
+    return f"{socket.gethostname()}:{pid}"
 
 
 def owner_alive(owner: str | None) -> bool:
@@ -138,12 +165,9 @@ def owner_alive(owner: str | None) -> bool:
     if host != socket.gethostname():
         return True
     try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, ValueError):
+        return pid_alive(int(pid))
+    except ValueError:
         return True
-    return True
 
 
 class Journal:
@@ -188,16 +212,135 @@ class Journal:
                 continue
         return jobs
 
-    def add(self, spec: JobSpec, *, batch_id: str | None = None, index: int | None = None) -> Job:
-        """Record a new queued job, owned by this process."""
-        job = Job(job_id=new_job_id(), batch_id=batch_id, index=index, spec=spec, owner=this_owner())
+    def add(
+        self,
+        spec: JobSpec,
+        *,
+        batch_id: str | None = None,
+        index: int | None = None,
+        owner: str | Literal["me"] | None = "me",
+    ) -> Job:
+        """Record a new queued job, owned by this process (or by `owner`: None leaves it to a worker)."""
+        job = self._new(spec, batch_id=batch_id, index=index, owner=owner)
         with self.db.transaction() as conn:
-            self._write(conn, job)
-            conn.execute(
-                "DELETE FROM jobs WHERE job_id NOT IN (SELECT job_id FROM jobs ORDER BY updated DESC LIMIT ?)",
-                (MAX_JOBS_KEPT,),
-            )
+            self._insert(conn, job)
         return job
+
+    def _new(
+        self, spec: JobSpec, *, batch_id: str | None, index: int | None, owner: str | Literal["me"] | None
+    ) -> Job:
+        tag = this_owner() if owner == "me" else owner
+        return Job(job_id=new_job_id(), batch_id=batch_id, index=index, spec=spec, owner=tag)
+
+    def _insert(self, conn: sqlite3.Connection, job: Job) -> None:
+        self._write(conn, job)
+        pruned = conn.execute(
+            "DELETE FROM jobs WHERE job_id NOT IN (SELECT job_id FROM jobs ORDER BY updated DESC LIMIT ?)",
+            (MAX_JOBS_KEPT,),
+        ).rowcount
+        if pruned:
+            for table in ("job_events", "job_beats"):
+                conn.execute(f"DELETE FROM {table} WHERE job_id NOT IN (SELECT job_id FROM jobs)")
+
+    def add_or_join(self, spec: JobSpec, prepare: Callable[[Job], Job]) -> tuple[Job, bool]:
+        """A new job for `spec`, or the unfinished one of the same request (True: joined, not added).
+
+        The look-up and the insert are one transaction, so two identical requests at once make one job.
+        `prepare` fills in a new job (its plan) before it is stored; it runs inside the transaction.
+        """
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT record FROM jobs WHERE job_key = ? ORDER BY created DESC, rowid DESC LIMIT 1",
+                (spec.key(),),
+            ).fetchone()
+            found = self._parse([row]) if row is not None else []
+            if found and found[0].state in UNFINISHED:
+                return found[0], True
+            job = prepare(self._new(spec, batch_id=None, index=None, owner=None))
+            self._insert(conn, job)
+            return job, False
+
+    def reopen(self, job: Job, *, resend: bool = False) -> Job:
+        """A failed job set back to where it stopped, its error cleared, for a worker to take up.
+
+        `resend` sends again a request whose outcome is unknown (the user's explicit retry); a job
+        a live process works on is left as it is.
+        """
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT record FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone()
+            current = self._parse([row])[0] if row is not None else job
+            resume_at = current.resume_from if current.state == "failed" else current.state
+            unknown = resend and resume_at == "sent" and not self._running(conn, current)
+            if current.state != "failed" and not unknown:
+                return current
+            current = current.model_copy(
+                update={
+                    "state": "queued" if unknown else (current.resume_from or "queued"),
+                    "draft_before": None if unknown else current.draft_before,
+                    "sent_at": None if unknown else current.sent_at,
+                    "error": None,
+                    "error_code": None,
+                    "action": None,
+                    "exit_code": None,
+                    "owner": None,
+                    "updated": time.time(),
+                }
+            )
+            self._write(conn, current)
+            conn.execute("DELETE FROM job_events WHERE job_id = ?", (job.job_id,))
+            return current
+
+    def hand_over(self, job_id: str, start: Callable[[], str]) -> Job | None:
+        """Give an unfinished job nobody works on to a new owner; `start()` starts it and returns its tag.
+
+        None when the job is finished or a live process works on it (then nothing is started).
+        """
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT record FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            if row is None:
+                return None
+            job = Job.model_validate_json(row["record"])
+            if job.finished or self._running(conn, job):
+                return None
+            job = job.model_copy(update={"owner": start(), "updated": time.time()})
+            self._write(conn, job)
+            conn.execute("INSERT OR REPLACE INTO job_beats VALUES (?, ?)", (job_id, time.time()))
+            return job
+
+    def _running(self, conn: sqlite3.Connection, job: Job) -> bool:
+        if job.finished or not owner_alive(job.owner):
+            return False
+        row = conn.execute("SELECT beat FROM job_beats WHERE job_id = ?", (job.job_id,)).fetchone()
+        return row is None or time.time() - float(row["beat"]) < BEAT_STALE
+
+    def running(self, job: Job) -> bool:
+        """Whether a live process works on the job now (its owner runs and its heartbeat is fresh)."""
+        with self.db.transaction() as conn:
+            return self._running(conn, job)
+
+    def beat(self, job_id: str) -> None:
+        """Renew the heartbeat of a job this process works on."""
+        with self.db.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO job_beats VALUES (?, ?)", (job_id, time.time()))
+
+    def post(self, job_id: str, event: str) -> None:
+        """Append a progress event (JSON) of a job, for whoever waits on it; old ones are dropped."""
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT MAX(seq) FROM job_events WHERE job_id = ?", (job_id,)).fetchone()
+            seq = int(row[0] or 0) + 1
+            conn.execute("INSERT INTO job_events VALUES (?, ?, ?, ?)", (job_id, seq, time.time(), event))
+            if seq > EVENTS_KEPT:
+                conn.execute(
+                    "DELETE FROM job_events WHERE job_id = ? AND seq <= ?", (job_id, seq - EVENTS_KEPT)
+                )
+            conn.execute("INSERT OR REPLACE INTO job_beats VALUES (?, ?)", (job_id, time.time()))
+
+    def events_after(self, job_id: str, seq: int) -> list[tuple[int, str]]:
+        """A job's progress events after `seq`, oldest first, as (seq, JSON)."""
+        rows = self.db.read(
+            "SELECT seq, event FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq", (job_id, seq)
+        )
+        return [(int(r["seq"]), str(r["event"])) for r in rows]
 
     def get(self, job_id: str) -> Job | None:
         """A job by id, or None."""
@@ -239,6 +382,8 @@ class Journal:
                 )
             job = job.model_copy(update={"owner": me, "updated": time.time()})
             self._write(conn, job)
+            # A heartbeat left by an earlier owner must not make this one look gone.
+            conn.execute("DELETE FROM job_beats WHERE job_id = ?", (job_id,))
             return job
 
     def update(self, job: Job, **changes: object) -> Job:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +27,19 @@ from nemo_skills.catalog.skill import Skill
 from nemo_skills.client.base_client import new_render_id
 from nemo_skills.client.models import ExportResult, Reply, SessionState
 from nemo_skills.client.settings import ClientOptions
-from nemo_skills.errors import InterruptedByUser, NemoSkillsError, RenderFailedError, RenderTimeoutError
+from nemo_skills.errors import (
+    InterruptedByUser,
+    NemoSkillsError,
+    RenderFailedError,
+    RenderTimeoutError,
+    ReplyNotAppliedError,
+)
 from nemo_skills.files.naming import resolve_output
 from nemo_skills.jobs.backends import CLOUD, Backend, backend_label, client_options_from_env, open_backend
 from nemo_skills.jobs.inputs import PreparedInput, build_prompt, prepare_input
-from nemo_skills.jobs.journal import Job, JobSpec, Journal, owner_alive
+from nemo_skills.jobs.journal import Job, JobSpec, Journal, owner_alive, this_owner
 from nemo_skills.jobs.progress_events import Notice, ProgressCallback, ProgressEvent, Stage, ignore
+from nemo_skills.jobs.results import RunResult as RunResult
 from nemo_skills.jobs.session_store import SessionStore
 from nemo_skills.jobs.sessions import SessionLookup
 from nemo_skills.jobs.skill_session import SkillSession
@@ -56,26 +64,8 @@ class RunRequest(BaseModel):
     continue_last: bool = Field(default=False, description="Continue the last session of the skill.")
     deadline: float | None = Field(default=None, gt=0, description="Seconds to wait for the render.")
     cwd: Path | None = Field(default=None, description="Folder for automatic output names (default: cwd).")
-
-
-class RunResult(BaseModel):
-    """What a job produced."""
-
-    job_id: str | None = Field(default=None, description="The job's id in the journal.")
-    skill: str
-    routed: bool = Field(default=False, description="The router picked the skill.")
-    reason: str | None = Field(default=None, description="Why the router picked it.")
-    session_id: str
-    session_replaced: str | None = Field(default=None, description="A lost session this run replaced.")
-    backend: str = Field(description="'local', 'cloud' or the server URL.")
-    text: str = Field(description="The final reply.")
-    changes: list[str] = Field(default_factory=list)
-    timeline: str = Field(description="The timeline summary after the reply.")
-    uploaded: list[str] = Field(default_factory=list)
-    output: Path | None = None
-    render_id: str | None = None
-    size: int | None = None
-    resumed: bool = Field(default=False, description="An interrupted job was finished instead of started.")
+    send: bool = Field(default=True, description="Send the request; False only exports the session.")
+    render_id: str | None = Field(default=None, description="With send=False: a render started earlier.")
 
 
 def pick_skill(
@@ -116,7 +106,22 @@ def job_spec(request: RunRequest, backend_label_: str) -> JobSpec:
         backend=backend_label_,
         session_id=request.session_id,
         continue_last=request.continue_last,
+        contents=[file_digest(f if f.is_absolute() else base / f) for f in request.files],
+        send=request.send,
+        render_id=request.render_id,
     )
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes ('' when it cannot be read: checking the file says why, later)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def draft_fingerprint(state: SessionState) -> str:
@@ -161,6 +166,13 @@ def resumable(journal: Journal, spec: JobSpec) -> Job | None:
     return latest
 
 
+def read_input(skill: Skill, spec: JobSpec, catalog: Catalog) -> PreparedInput:
+    """A job's input checked and read for its skill (an export job sends nothing, so has none)."""
+    if not spec.send:
+        return PreparedInput()
+    return prepare_input(skill, spec.text, [Path(f) for f in spec.files], spec.urls, catalog=catalog)
+
+
 class JobPlan(BaseModel):
     """What a new job will do, settled before anything is sent: its skill (and why), input and output."""
 
@@ -180,12 +192,16 @@ def plan_job(
     cwd: Path | None,
     force: bool,
     taken: set[Path] | None = None,
+    name_output: bool = True,
 ) -> JobPlan:
-    """Check a request without sending anything (skill, files, output name); raises what a user reads."""
+    """Check a request without sending anything (skill, files, output name); raises what a user reads.
+
+    `name_output` False leaves the output to the caller (a host names files in its own folder).
+    """
     skill, reason = choose_skill(spec, catalog, store)
-    prepared = prepare_input(skill, spec.text, [Path(f) for f in spec.files], spec.urls, catalog=catalog)
+    prepared = read_input(skill, spec, catalog)
     output = None
-    if spec.export:
+    if spec.export and name_output:
         output = resolve_output(
             Path(spec.output) if spec.output else None,
             name_source(prepared),
@@ -225,13 +241,17 @@ class _JobRun:
         ctx, spec = self.ctx, self.job.spec
         if self.job.state == "failed":
             # Going again from where it failed; a failed render is asked for afresh.
-            self.save(state=self.job.resume_from or "queued", error=None, exit_code=None)
+            self.save(
+                state=self.job.resume_from or "queued",
+                error=None,
+                error_code=None,
+                action=None,
+                exit_code=None,
+            )
         if plan is None and self.job.skill in ctx.catalog and (self.job.output or not spec.export):
             # A resumed job follows its recorded plan; only the input is read again.
             skill = ctx.catalog.get(self.job.skill or "")
-            prepared = prepare_input(
-                skill, spec.text, [Path(f) for f in spec.files], spec.urls, catalog=ctx.catalog
-            )
+            prepared = read_input(skill, spec, ctx.catalog)
             output = Path(self.job.output) if self.job.output else None
             plan = JobPlan(skill=skill, reason=self.job.reason, prepared=prepared, output=output)
         elif plan is None:
@@ -260,20 +280,72 @@ class _JobRun:
     async def _send(self, session: SkillSession, skill: Skill, prepared: PreparedInput) -> Reply:
         if self.job.state == "sent":
             # Sent before an interruption: the state says whether it was applied. Never send it twice.
+            return await self._earlier_send(session)
+        uploaded = await session.upload(prepared)
+        before = await session.state()
+        self.save(
+            state="sent",
+            draft_before=draft_fingerprint(before),
+            uploaded=uploaded,
+            sent_at=time.time(),
+            sent_by=this_owner(),
+        )
+        try:
+            return await session.send(build_prompt(skill, prepared, uploaded))
+        except ReplyNotAppliedError as exc:
+            if not exc.cut:
+                # The backend ended the turn: nothing more will come of it; a rerun may send it again.
+                self.save(state="queued", draft_before=None, sent_at=None, sent_by=None)
+                raise
+            self.ctx.report(
+                Notice(
+                    level="warning",
+                    message="The reply stream was cut; the backend may still be working on the request, "
+                    "so it is not sent again. Waiting for the change to show in the session.",
+                )
+            )
+            return await self._earlier_send(session)
+
+    def _reply_may_run(self) -> bool:
+        """Whether the request sent earlier may still be generating on the backend."""
+        job, cap = self.job, self.ctx.options.sse_max_seconds
+        if job.sent_at is None or time.time() - job.sent_at >= cap:
+            return False
+        # The local backend started by `--backend local` lives in the process that sent the request.
+        return not (
+            self.ctx.backend.is_local
+            and job.sent_by not in (None, this_owner())
+            and not owner_alive(job.sent_by)
+        )
+
+    async def _earlier_send(self, session: SkillSession) -> Reply:
+        """The reply of a request sent earlier whose outcome is unknown: applied, or never sent again."""
+        announced = False
+        while True:
             now = await session.settled_state()
             if self.job.draft_before is not None and draft_fingerprint(now) != self.job.draft_before:
-                self.ctx.report(Notice(message="The request sent before the interruption was applied."))
+                self.ctx.report(Notice(message="The request sent earlier was applied."))
                 return Reply(
                     text="The request sent earlier was applied.", timeline=now.timeline, from_state=True
                 )
-            self.ctx.report(
-                Notice(message="The request sent before the interruption was not applied; sending it.")
-            )
-            return await session.send(build_prompt(skill, prepared, self.job.uploaded))
-        uploaded = await session.upload(prepared)
-        before = await session.state()
-        self.save(state="sent", draft_before=draft_fingerprint(before), uploaded=uploaded)
-        return await session.send(build_prompt(skill, prepared, uploaded))
+            if not self._reply_may_run():
+                break
+            if not announced:
+                announced = True
+                ago = time.time() - (self.job.sent_at or time.time())
+                self.ctx.report(
+                    Stage(
+                        stage="chat",
+                        message=f"Waiting for the request sent {ago:.0f} s ago: the backend may still be on it",
+                    )
+                )
+            await asyncio.sleep(self.ctx.options.pending_reply_poll)
+        error = ReplyNotAppliedError(
+            "The request sent earlier shows no change in the session, and its reply can no longer be "
+            "running; it was not sent again.",
+            action=f"Send it again with: nemo-skills resume {self.job.job_id} --resend",
+        )
+        raise error
 
     def _record_render_id(self, render_id: str) -> None:
         # Heard before the id is requested (a replacement for one the backend refused): durable first.
@@ -306,26 +378,24 @@ class _JobRun:
     ) -> RunResult:
         await self._open(session, prepared)
         reply: Reply | None = None
-        if self.job.state in ("queued", "sent"):
+        if self.job.state in ("queued", "sent") and self.job.spec.send:
             reply = await self._send(session, skill, prepared)
-            if not self.job.spec.export:
-                self.save(state="done")
-            elif self.job.state == "sent":
+            if self.job.spec.export:
                 self.save(state="rendering")
+        elif self.job.state == "queued":
+            # An export job: the session's timeline as it stands, or a render started earlier.
+            self.save(state="rendering", render_id=self.job.spec.render_id)
         state = await session.state()
         exported = (
-            await self._export(session, output) if output is not None and self.job.state != "done" else None
+            await self._export(session, output) if output is not None and self.job.spec.export else None
         )
-        if exported is not None:
-            self.save(
-                state="done", output=str(exported.path), size=exported.size, render_id=exported.render_id
-            )
         if reply is None:
-            reply = Reply(
-                text=f"Finished render {self.job.render_id} of the earlier request.", timeline=state.timeline
-            )
+            done = f"Finished render {self.job.render_id}." if self.job.render_id else "Nothing was sent."
+            if self.job.spec.send:
+                done = f"Finished render {self.job.render_id} of the earlier request."
+            reply = Reply(text=done, timeline=state.timeline)
         info = session.info
-        return RunResult(
+        result = RunResult(
             job_id=self.job.job_id,
             skill=skill.name,
             routed=reason is not None,
@@ -342,6 +412,17 @@ class _JobRun:
             size=exported.size if exported else None,
             resumed=self.resumed,
         )
+        if exported is not None:
+            self.save(
+                state="done",
+                output=str(exported.path),
+                size=exported.size,
+                render_id=exported.render_id,
+                result=result,
+            )
+        else:
+            self.save(state="done", result=result)
+        return result
 
 
 # Failures after which the same job can go on later from where it stopped (not marked failed).
@@ -377,6 +458,8 @@ async def execute(job: Job, ctx: JobContext, plan: JobPlan | None = None) -> Run
             state="failed",
             resume_from=run.job.state,
             error=exc.message,
+            error_code=exc.error_code,
+            action=exc.action,
             exit_code=int(exc.exit_code),
             owner=None,
         )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nemo_skills import protocol
 from nemo_skills.errors import InputError
@@ -84,3 +85,13 @@ class BackendSettings(BaseModel):
         default=3600.0, gt=0, allow_inf_nan=False, description="Seconds between two cleanings of old renders."
     )
     registry: str | None = Field(default=None, description="registry.yaml naming the skills' upload limits.")
+    request_log: Path | None = Field(
+        default=None,
+        description="Append one JSON line per HTTP request (time, method, path, status) to this file.",
+    )
+
+    @field_validator("request_log")
+    @classmethod
+    def _absolute_log(cls, value: Path | None) -> Path | None:
+        # Every line goes to the file meant at start, even if the process changes folder later.
+        return None if value is None else value.absolute()

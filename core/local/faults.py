@@ -15,6 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 # The share of edit streams that end without text when faults are on and no share is given.
 DEFAULT_EMPTY_REPLY_SHARE = 0.3
 
+# Fields that do not count as a fault being on: settings of other switches, and chat_delay, a pure
+# timing knob a test sets to catch a turn mid-way without also getting empty replies.
+_NOT_FAULTS = frozenset(
+    {"seed", "rate_limit_retry_after", "drop_stream_times", "drop_download_times", "chat_delay"}
+)
+
 
 class Faults(BaseModel):
     """Faults a local backend injects; the defaults inject none."""
@@ -59,15 +65,22 @@ class Faults(BaseModel):
     heartbeat_delay: float = Field(
         default=0.0, ge=0.0, description="Silence, without heartbeats, at the start of each slow step."
     )
+    chat_delay: float = Field(
+        default=0.0,
+        ge=0.0,
+        allow_inf_nan=False,
+        description="Seconds each chat turn that edits spends generating (heartbeats only) before its "
+        "first edit; the edit is applied even if the client disconnects meanwhile.",
+    )
     seed: int = Field(default=0, description="Seed that decides which edit streams end without text.")
 
     def any_enabled(self) -> bool:
-        """Whether any switch is on (the seed alone does not count)."""
+        """Whether any switch is on (the seed, the counts of other switches and chat_delay do not count)."""
         defaults = Faults()
         return any(
             getattr(self, name) != getattr(defaults, name)
             for name in type(self).model_fields
-            if name not in {"seed", "rate_limit_retry_after", "drop_stream_times", "drop_download_times"}
+            if name not in _NOT_FAULTS
         )
 
     @property

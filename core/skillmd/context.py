@@ -37,6 +37,32 @@ class Mode(StrEnum):
 # What OpenClaw runs for a `kind: uv` install entry, and what the cli-mode body tells an agent to run.
 INSTALL_COMMAND = "uv tool install nemo-skills"
 
+# How long each agent host lets one tool call or shell command run before cutting it off, in seconds. A video
+# takes longer than the shortest of these, so both modes tell the agent to start the work and wait in bounded
+# steps.
+HOST_TIME_LIMITS: tuple[tuple[str, int], ...] = (
+    ("OpenClaw", 30),
+    ("MCP clients", 60),
+    ("Claude Code's shell", 120),
+)
+
+# One bounded wait (`nemo-skills wait --timeout`, `curl --max-time`): a few seconds under the shortest limit
+# above, so the command itself has time to start and answer before the host cuts it.
+WAIT_STEP_SECONDS = min(seconds for _, seconds in HOST_TIME_LIMITS) - 5
+
+
+def _duration(seconds: int) -> str:
+    return f"{seconds // 60} minutes" if seconds >= 120 and seconds % 60 == 0 else f"{seconds} s"
+
+
+def time_limits_note() -> str:
+    """The sentence both modes open their time-limit section with: the hosts' limits against a video's time."""
+    limits = ", ".join(f"{host} after {_duration(seconds)}" for host, seconds in HOST_TIME_LIMITS)
+    return (
+        f"Agent hosts cut off a tool call or shell command after a fixed time ({limits}), "
+        "while a generation can take 1-3 minutes and a render 30-90 seconds."
+    )
+
 
 class Row(BaseModel):
     """One row of a table in the generated text."""
@@ -77,6 +103,9 @@ class SkillMdContext(BaseModel):
     still_working_minutes: int
     poll_seconds: int
     rate_limit_wait_seconds: int
+    time_limits_note: str
+    wait_step_seconds: int
+    still_running_exit: int
     accepted_formats: str
     upload_recommended: tuple[str, ...]
     document_recommended: tuple[str, ...]
@@ -301,6 +330,10 @@ def build_context(skill: Skill, *, format: Format, mode: Mode) -> SkillMdContext
         still_working_minutes=int(protocol.STILL_WORKING_SECONDS // 60),
         poll_seconds=int(protocol.RENDER_POLL_MAX_SECONDS),
         rate_limit_wait_seconds=int(protocol.RATE_LIMIT_WAIT_SECONDS),
+        time_limits_note=time_limits_note(),
+        wait_step_seconds=WAIT_STEP_SECONDS,
+        # The exit code of a bounded wait that ended before its job did (the job goes on).
+        still_running_exit=errors.ExitCode.DEADLINE,
         accepted_formats=errors.accepted_formats_text(),
         upload_recommended=upload_recommended,
         document_recommended=document_recommended,

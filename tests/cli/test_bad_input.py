@@ -377,6 +377,19 @@ def _cases() -> Iterator[Case]:
         files={"notes.txt": b"x"},
     )
     yield Case("serve-local-public-host", ["serve-local", "--host", "0.0.0.0"], 2, says="loopback")
+    for value in ("-1", "nan", "inf"):
+        yield Case(
+            f"serve-local-chat-delay-{value}", ["serve-local", "--chat-delay", value], 2, says="chat-delay"
+        )
+    yield Case(
+        "serve-local-request-log-no-folder",
+        ["serve-local", "--request-log", "missing/requests.jsonl"],
+        2,
+        says="request log",
+    )
+    yield Case(
+        "serve-local-request-log-is-folder", ["serve-local", "--request-log", "."], 2, says="request-log"
+    )
     # Corrupt state files.
     yield Case(
         "token-cache-is-folder",

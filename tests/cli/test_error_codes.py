@@ -52,11 +52,16 @@ def test_an_unreadable_document_is_named_bad_document(tmp_path: Path, local_back
     assert "notes.pdf" in error["message"] and "Traceback" not in done.stderr
 
 
-def test_a_job_another_process_works_on_is_named_job_busy(tmp_path: Path, local_backend: Any) -> None:
+def test_a_job_another_process_works_on_is_followed_not_taken_over(
+    tmp_path: Path, local_backend: Any
+) -> None:
     # This test process stands for the other one: it is alive, and it is not the CLI's process.
-    job = Journal().add(JobSpec(skill="auto", text="a sunrise", backend=local_backend.base_url))
-    done = nemo("resume", job.job_id, "--json", cwd=tmp_path)
-    assert done.returncode == 2, done.stderr
+    journal = Journal()
+    job = journal.add(JobSpec(skill="auto", text="a sunrise", backend=local_backend.base_url))
+    done = nemo("resume", job.job_id, "--deadline", "0.3", "--json", cwd=tmp_path)
+    assert done.returncode == 9, done.stderr
     (item,) = only_json(done.stdout)["items"]
-    assert (item["error_code"], item["exit_code"]) == ("job_busy", 2)
-    assert "another process" in item["error"]
+    assert (item["error_code"], item["exit_code"]) == ("still_running", 9)
+    assert f"nemo-skills wait {job.job_id}" in item["error"]
+    after = journal.get(job.job_id)
+    assert after is not None and after.owner == job.owner and after.state == "queued"

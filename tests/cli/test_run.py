@@ -396,7 +396,7 @@ def test_failed_render_exits_8(tmp_path: Path, backend_factory: Callable[..., An
     assert list(tmp_path.glob("*.mp4")) == []
 
 
-def test_deadline_keeps_the_render_and_prints_the_command_that_finishes_it(
+def test_deadline_stops_waiting_and_prints_the_command_that_follows_the_job(
     tmp_path: Path, backend_factory: Callable[..., Any]
 ) -> None:
     backend = backend_factory(faults=Faults(render_delay=1.5, empty_reply_share=0.0), **SMALL)
@@ -406,15 +406,15 @@ def test_deadline_keeps_the_render_and_prints_the_command_that_finishes_it(
     )  # fmt: skip
     assert done.returncode == 9, done.stderr
     assert not (tmp_path / "slow.mp4").exists()
-    command = next(line for line in done.stderr.splitlines() if "nemo-skills export" in line)
-    argv = shlex.split(command[command.index("nemo-skills export") :])
-    assert "--render" in argv and "--session" in argv
+    command = next(line for line in done.stderr.splitlines() if "nemo-skills wait" in line)
+    argv = shlex.split(command[command.index("nemo-skills wait") :])
     finish = nemo(*argv[1:], cwd=tmp_path)
     assert finish.returncode == 0, finish.stderr
     assert_video(tmp_path / "slow.mp4")
+    assert backend.chat_requests == 1
 
 
-def test_ctrl_c_during_the_render_keeps_it_for_resume(
+def test_ctrl_c_during_the_render_leaves_the_job_to_its_worker(
     tmp_path: Path, backend_factory: Callable[..., Any]
 ) -> None:
     backend = backend_factory(faults=Faults(render_delay=3.0, empty_reply_share=0.0), **SMALL)
@@ -432,14 +432,15 @@ def test_ctrl_c_during_the_render_keeps_it_for_resume(
     proc.send_signal(signal.SIGINT)
     rest = proc.stderr.read()
     assert proc.wait(timeout=60) == 130, "".join(seen) + rest
-    assert "still running" in rest and "nemo-skills export" in rest and "--render render_" in rest
-    assert list(tmp_path.iterdir()) == []  # no half-written MP4, under any name
+    assert "goes on in the background" in rest and "nemo-skills wait job_" in rest
+    job_id = rest[rest.index("nemo-skills wait job_") :].split()[2]
 
-    resumed = nemo("resume", "--backend", backend.base_url, "--json", cwd=tmp_path)
-    assert resumed.returncode == 0, resumed.stderr
-    result = only_json(resumed.stdout)
+    followed = nemo("wait", job_id, "--json", cwd=tmp_path)
+    assert followed.returncode == 0, followed.stderr
+    result = only_json(followed.stdout)
     assert result["output"] == str(tmp_path / "long.mp4")
     assert_video(tmp_path / "long.mp4")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.mp4"]  # no half-written MP4 left behind
 
 
 def test_ctrl_c_during_the_reply_still_gives_json_its_one_object(

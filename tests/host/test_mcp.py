@@ -34,11 +34,20 @@ TOOL_NAMES = {
     "export",
     "get_credits",
     "list_skills",
+    "wait_job",
+    "list_jobs",
 }
 SKILLS = BUILTIN_SKILLS
 # Tiny polling intervals: the tests wait on renders without slowing the suite.
 FAST_CLIENT = json.dumps(
-    {"poll_initial": 0.02, "poll_max": 0.1, "still_working_interval": 30, "settle_interval": 0.05}
+    {
+        "poll_initial": 0.02,
+        "poll_max": 0.1,
+        "still_working_interval": 30,
+        "settle_interval": 0.05,
+        "pending_reply_poll": 0.1,
+        "job_poll": 0.05,
+    }
 )
 
 Progress = list[tuple[float, float | None, str | None]]
@@ -66,6 +75,14 @@ async def mcp_session(backend_url: str, *args: str) -> AsyncIterator[ClientSessi
 
 def text_of(result: Any) -> str:
     return "\n".join(block.text for block in result.content if block.type == "text")
+
+
+def assert_tool_error(result: Any, code: str) -> None:
+    """A tool error every MCP SDK reads: no structured content (a client would check it against the tool's
+    output schema and throw), and the code on the text's first line."""
+    assert result.is_error, text_of(result)
+    assert result.structured_content is None
+    assert text_of(result).startswith(f"Error ({code}): "), text_of(result)
 
 
 def recorder(into: Progress) -> Any:
@@ -140,29 +157,39 @@ async def test_prompt_to_mp4_with_progress_then_the_session_continues(
         assert not credits.is_error and credits.structured_content["available"] >= 0
 
 
-async def test_export_past_its_deadline_returns_the_render_id_to_fetch_later(
+async def test_a_video_past_its_wait_is_a_running_job_that_wait_job_fetches(
     backend_factory: Any, tmp_path: Path
 ) -> None:
     slow = backend_factory(faults=Faults(render_delay=1.5))
     async with mcp_session(slow.base_url, "--output-dir", str(tmp_path)) as session:
         first = await session.call_tool(
-            "run_skill", {"prompt": "a 2-second city skyline at night", "deadline_seconds": 0.2}
+            "run_skill", {"prompt": "a 2-second city skyline at night", "wait_seconds": 0.2}
         )
         assert not first.is_error, text_of(first)
         pending = first.structured_content
-        assert pending["status"] == "rendering" and pending["path"] is None
-        render_id = pending["render_id"]
-        assert render_id and render_id in text_of(first)
+        assert pending["status"] == "running" and pending["path"] is None
+        job_id = pending["job_id"]
+        assert job_id and f'job_id="{job_id}"' in text_of(first) and "wait_job" in text_of(first)
 
-        fetched = await session.call_tool(
-            "export", {"render_id": render_id, "session_id": pending["session_id"], "deadline_seconds": 60}
-        )
-        assert not fetched.is_error, text_of(fetched)
-        done = fetched.structured_content
-        assert done["status"] == "completed" and done["render_id"] == render_id
+        done = pending
+        while done["status"] == "running":
+            fetched = await session.call_tool("wait_job", {"job_id": job_id, "wait_seconds": 5})
+            assert not fetched.is_error, text_of(fetched)
+            done = fetched.structured_content
+        assert done["status"] == "completed" and done["job_id"] == job_id
         # The file lands where the first call meant to put it.
         assert Path(done["path"]) == tmp_path / "a-2-second-city-skyline-at-night.mp4"
         assert probe(done["path"]).duration > 1.5
+
+        # An export of the same session past its wait is a job too.
+        started = await session.call_tool("export", {"wait_seconds": 0.1, "output": "again.mp4"})
+        assert not started.is_error, text_of(started)
+        assert started.structured_content["status"] == "running"
+        again = await session.call_tool(
+            "wait_job", {"job_id": started.structured_content["job_id"], "wait_seconds": 30}
+        )
+        assert again.structured_content["status"] == "completed"
+        assert Path(again.structured_content["path"]) == tmp_path / "again.mp4"
 
 
 async def test_bad_input_and_backend_errors_are_tool_errors_with_the_seeds_messages(
@@ -176,23 +203,20 @@ async def test_bad_input_and_backend_errors_are_tool_errors_with_the_seeds_messa
     async with mcp_session(broke.base_url) as session:
         for files in ([str(fake_jpg)], [str(program)]):
             result = await session.call_tool("run_skill", {"prompt": "a slideshow", "files": files})
-            assert result.is_error
+            assert_tool_error(result, "unsupported_file, protocol code 4001")
             assert "Supported formats: mp4, mov, avi, webm, mkv, jpg, png" in text_of(result)
-            assert result.structured_content is not None
-            assert result.structured_content["error"]["code"] == "unsupported_file"
-            assert result.structured_content["error"]["protocol_code"] == 4001
 
         unknown = await session.call_tool("chat", {"message": "hi", "skill": "video-picasso"})
-        assert unknown.is_error and "served skills: " in text_of(unknown)
+        assert_tool_error(unknown, "unknown_skill")
+        assert "unknown skill 'video-picasso'; served skills: " in text_of(unknown)
         bad_args = await session.call_tool("export", {"deadline_seconds": -1})
-        assert bad_args.is_error and "deadline_seconds" in text_of(bad_args)
+        assert_tool_error(bad_args, "bad_input")
+        assert "deadline_seconds" in text_of(bad_args)
 
         # 2001 from the backend: anonymous users are sent to the registration link.
         no_credits = await session.call_tool("run_skill", {"prompt": "a 3-second sunset", "export": False})
-        assert no_credits.is_error
+        assert_tool_error(no_credits, "no_credits")
         assert "nemovideo.ai/register?bind=" in text_of(no_credits)
-        assert no_credits.structured_content is not None
-        assert no_credits.structured_content["error"]["code"] == "no_credits"
 
         # The server kept serving through all of it.
         listed = await session.call_tool("list_skills", {})
@@ -253,8 +277,8 @@ async def test_an_unexpected_failure_is_a_tool_error_and_the_server_keeps_servin
     toolbox = Toolbox(ToolboxSettings(backend=unused), tools=tools)
     async with toolbox, Client(build_server(toolbox)) as client:
         failed = await client.call_tool("chat", {"message": "hi"})
-        assert failed.is_error
-        assert text_of(failed) == "chat failed unexpectedly (RuntimeError: disk on fire)."
+        assert_tool_error(failed, "internal")
+        assert text_of(failed) == "Error (internal): chat failed unexpectedly (RuntimeError: disk on fire)."
         listed = await client.call_tool("list_skills", {})
         assert not listed.is_error
         with pytest.raises(MCPError, match="unknown skill 'video-picasso'"):
@@ -274,8 +298,11 @@ async def test_the_instructions_give_each_tool_its_own_line() -> None:
     async with Toolbox(ToolboxSettings(backend=unused)) as toolbox, Client(build_server(toolbox)) as client:
         lines = (client.instructions or "").splitlines()
     assert lines[0] == "Video tools for the NemoVideo skills."
-    assert [line.split()[0] for line in lines[1:-1]] == [t.name for t in TOOLS_BY_NAME.values()]
-    assert "run_skill makes a video end to end (upload, prompt, render to MP4) and opens a session." in lines
+    assert [line.split()[0] for line in lines[1:-2]] == [t.name for t in TOOLS_BY_NAME.values()]
+    assert any(line.startswith("run_skill makes a video end to end") for line in lines)
+    assert any(line.startswith("wait_job waits a bounded time") for line in lines)
+    # How to do long work under a host's time limit: bounded waits, then wait_job; asking again pays once.
+    assert "call wait_job with its job_id" in lines[-2] and "never pays twice" in lines[-2]
     assert lines[-1] == "Each skill's SKILL.md is a resource at skill://<name>/SKILL.md."
 
 

@@ -25,6 +25,8 @@ TOOL_NAMES = {
     "export",
     "get_credits",
     "list_skills",
+    "wait_job",
+    "list_jobs",
 }
 
 
@@ -76,7 +78,7 @@ def test_schema_comes_from_the_pydantic_model() -> None:
     assert schema["required"] == ["prompt"]
     assert schema["additionalProperties"] is False
     # Field descriptions reach the host; pydantic's auto titles do not.
-    assert schema["properties"]["deadline_seconds"]["description"]
+    assert schema["properties"]["wait_seconds"]["description"]
     assert "title" not in schema["properties"]["prompt"]
 
 

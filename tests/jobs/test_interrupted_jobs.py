@@ -1,10 +1,11 @@
-"""A job killed (kill -9) at any step is finished by the same command, with exactly one export."""
+"""A job whose worker is killed (kill -9) at any step is finished by the same command, with one export."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,41 @@ def kill_when(proc: Any, seen: Callable[[dict[str, Any]], bool]) -> list[dict[st
     return events
 
 
+def worker_of(job_id: str) -> int:
+    """The pid of the worker process working on a job."""
+    from nemo_skills.jobs.journal import Journal
+
+    job = Journal().get(job_id)
+    assert job is not None and job.owner, f"job {job_id} has no worker"
+    return int(job.owner.rpartition(":")[2])
+
+
+def kill_worker_when(
+    proc: Any, seen: Callable[[dict[str, Any]], bool], ready: Callable[[], bool] = lambda: True
+) -> list[dict[str, Any]]:
+    """Read a `run`'s --progress json lines until one matches and `ready()` holds, then kill -9 its job's
+    worker and the run."""
+    assert proc.stderr is not None
+    events: list[dict[str, Any]] = []
+    for line in proc.stderr:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        events.append(event)
+        if seen(event):
+            for _ in range(500):
+                if ready():
+                    break
+                time.sleep(0.01)
+            os.kill(worker_of(event["job_id"]), signal.SIGKILL)
+            proc.kill()
+            break
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, f"the job ended before it could be killed: {events}"
+    return events
+
+
 def in_chat(event: dict[str, Any]) -> bool:
     return event.get("kind") == "stage" and event.get("stage") == "chat"
 
@@ -57,7 +93,11 @@ def test_killed_run_is_finished_by_the_same_command_with_one_export(
         data_dir=tmp_path / "backend", resolution=144, fps=12, step_delay=0.3, faults=Faults(render_delay=1.5)
     )
     args = ("run", "nemo-video-gen", REQUEST, "-o", "rain.mp4", "--backend", backend.base_url)
-    kill_when(start(*args, "--progress", "json", cwd=tmp_path), phase)
+    # Mid-chat, the worker dies once the backend has the request: before, whether it was sent is unknown,
+    # and the job would (rightly) wait out the reply's whole cap before it may send it again.
+    kill_worker_when(
+        start(*args, "--progress", "json", cwd=tmp_path), phase, lambda: backend.chat_requests > 0
+    )
     assert not (tmp_path / "rain.mp4").exists()
 
     jobs = only_json(nemo("jobs", "--json", cwd=tmp_path).stdout)["jobs"]
@@ -125,32 +165,44 @@ def test_killed_batch_finishes_what_is_missing_and_exports_each_item_once(
     assert renders_made(backend) == 4
 
 
-def past_its_deadline(tmp_path: Path, backend_factory: Callable[..., Any]) -> tuple[Any, dict[str, Any]]:
-    """A run whose render outlasts its --deadline (exit 9): the backend and the run's --json error."""
+def orphaned_mid_render(tmp_path: Path, backend_factory: Callable[..., Any]) -> tuple[Any, dict[str, Any]]:
+    """A detached job whose worker was killed while it rendered: the backend and the job (--json)."""
     backend = backend_factory(
         data_dir=tmp_path / "backend", resolution=144, fps=12, faults=Faults(render_delay=1.5)
     )
-    late = nemo("run", "nemo-video-gen", REQUEST, "-o", "rain.mp4", "--deadline", "0.2", "--backend",
-                backend.base_url, "--json", cwd=tmp_path)  # fmt: skip
-    assert late.returncode == 9, late.stderr
-    return backend, only_json(late.stdout)
+    started = nemo("run", "nemo-video-gen", REQUEST, "-o", "rain.mp4", "--detach", "--backend",
+                   backend.base_url, "--json", cwd=tmp_path)  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    job_id = only_json(started.stdout)["job_id"]
+    from nemo_skills.jobs.journal import Journal
+
+    journal = Journal()
+    # Killed once the backend reports on the render: it was asked for, and it is still going.
+    for _ in range(1500):
+        if any('"kind":"render"' in event for _, event in journal.events_after(job_id, 0)):
+            break
+        time.sleep(0.02)
+    os.kill(worker_of(job_id), signal.SIGKILL)
+    listed = only_json(nemo("jobs", "--json", cwd=tmp_path).stdout)["jobs"]
+    assert [(j["job_id"], j["state"], j["running"]) for j in listed] == [(job_id, "rendering", False)]
+    return backend, listed[0]
 
 
-def test_a_render_past_its_deadline_is_finished_by_resume_job(
+def test_a_job_whose_worker_died_mid_render_is_finished_by_resume_job(
     tmp_path: Path, backend_factory: Callable[..., Any]
 ) -> None:
-    backend, error = past_its_deadline(tmp_path, backend_factory)
-    assert error["job_id"] and error["session_id"] and error["render_id"]
+    backend, job = orphaned_mid_render(tmp_path, backend_factory)
+    assert job["job_id"] and job["session_id"] and job["render_id"]
 
-    done = nemo("resume", error["job_id"], "--json", cwd=tmp_path)
+    done = nemo("resume", job["job_id"], "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     item = only_json(done.stdout)["items"][0]
-    assert item["render_id"] == error["render_id"] and Path(item["output"]) == tmp_path / "rain.mp4"
+    assert item["render_id"] == job["render_id"] and Path(item["output"]) == tmp_path / "rain.mp4"
     assert probe(tmp_path / "rain.mp4").duration_ms == 2000
     assert renders_made(backend) == 1
 
     listed = only_json(nemo("jobs", "--json", cwd=tmp_path).stdout)["jobs"]
-    assert [(j["job_id"], j["state"]) for j in listed] == [(error["job_id"], "done")]
+    assert [(j["job_id"], j["state"]) for j in listed] == [(job["job_id"], "done")]
 
 
 def test_resume_of_an_unknown_job_is_one_clear_line(tmp_path: Path) -> None:
@@ -187,8 +239,8 @@ def test_a_download_that_keeps_failing_is_finished_later_without_a_new_export(
 def test_a_job_whose_render_is_saved_by_the_session_commands_is_listed_done(
     tmp_path: Path, backend_factory: Callable[..., Any], finish: str
 ) -> None:
-    backend, error = past_its_deadline(tmp_path, backend_factory)
-    # What the deadline's own message tells a user to run, or `resume` for the session's render.
+    backend, error = orphaned_mid_render(tmp_path, backend_factory)
+    # `export --render` of the job's render, or `resume` for the session's render.
     args = ["--session", error["session_id"], "--backend", backend.base_url, "--json"]
     if finish == "export":
         args += ["--render", error["render_id"], "-o", "rain.mp4"]

@@ -78,6 +78,10 @@ class TurnRunner:
         done: list[str] = []
         spent = 0.0
         try:
+            if self.faults.faults.chat_delay:
+                # The model's own time before it calls a tool; the queue outlives a gone client, so
+                # the edits below are applied (and charged) whether or not anyone still listens.
+                await self._slow_step(queue, self.faults.faults.chat_delay)
             for edit in plan.edits:
                 call_id = f"call_{uuid.uuid4().hex[:12]}"
                 await queue.put(adk.frame(events.function_call(call_id, edit.tool, edit.args)))

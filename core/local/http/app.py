@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from nemo_skills import protocol
 from nemo_skills.files.loopback import LoopbackHostGuard
 from nemo_skills.local.http import routes_chat, routes_gateway, routes_render, routes_upload
+from nemo_skills.local.http.access_log import RequestLogMiddleware
 from nemo_skills.local.http.context import AppContext
 from nemo_skills.local.http.responses import gateway_error, render_error
 from nemo_skills.local.problems import CODE_INTERNAL, ApiProblem
@@ -78,7 +79,10 @@ async def _crash(request: Request, exc: Exception) -> Response:
 
 
 def create_app(context: AppContext, bind_host: str | None = None) -> ASGIApp:
-    """The ASGI app of one backend; requests whose Host is not a loopback name get 421."""
+    """The ASGI app of one backend; requests whose Host is not a loopback name get 421.
+
+    With a request log in the settings, every request is logged, whatever answered it.
+    """
     p = protocol
     routes = [
         Route("/healthz", routes_gateway.health, methods=["GET"]),
@@ -97,4 +101,7 @@ def create_app(context: AppContext, bind_host: str | None = None) -> ASGIApp:
         exception_handlers={ApiProblem: _problem, HTTPException: _http_error, Exception: _crash},
     )
     app.state.ctx = context
-    return LoopbackHostGuard(RateLimitFault(app, context), bind_host)
+    guarded: ASGIApp = LoopbackHostGuard(RateLimitFault(app, context), bind_host)
+    if context.settings.request_log is None:
+        return guarded
+    return RequestLogMiddleware(guarded, context.settings.request_log)

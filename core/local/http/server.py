@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -16,6 +18,7 @@ from typing import Any
 from nemo_skills.errors import InputError
 from nemo_skills.local.config import BackendSettings
 from nemo_skills.local.faults import Faults, FaultState
+from nemo_skills.local.request_log import count_requests, open_request_log
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 START_TIMEOUT = 15.0
@@ -35,7 +38,7 @@ class LocalBackend:
     `upload_part_hours`, `expiry_interval`).
     Other keyword arguments are BackendSettings fields (heartbeat_interval,
     step_delay, starting_credits, registered_tokens, plan_blocks_export,
-    status_shape, auth_http_401, resolution, ...).
+    status_shape, auth_http_401, resolution, request_log, ...).
     """
 
     def __init__(
@@ -90,6 +93,7 @@ class LocalBackend:
         from nemo_skills.local.renderer.jobs import RenderQueue
         from nemo_skills.local.state import Store
 
+        self._check_request_log()
         if self._explicit_dir is None:
             self.data_dir = Path(tempfile.mkdtemp(prefix="nemo-local-"))
         assert self.data_dir is not None
@@ -186,6 +190,18 @@ class LocalBackend:
             context.store.close()
         self._remove_temp_dir()
 
+    def _check_request_log(self) -> None:
+        log_path = self.settings.request_log
+        if log_path is None:
+            return
+        try:
+            os.close(open_request_log(log_path))
+        except OSError as exc:
+            raise InputError(
+                f"cannot write the request log {log_path}: {exc.strerror or exc}",
+                action="Give a request log file in a folder that exists and that you can write to.",
+            ) from None
+
     def _remove_temp_dir(self) -> None:
         if self._explicit_dir is None and self.data_dir is not None:
             shutil.rmtree(self.data_dir, ignore_errors=True)
@@ -208,6 +224,15 @@ class LocalBackend:
     def chat_requests(self) -> int:
         """How many chat turns (POST /run_sse) this backend has started."""
         return int(self._require().chats)
+
+    def request_counts(self, *, status: int | None = None) -> Counter[str]:
+        """count_requests of this backend's request log (with every other backend writing to the same file).
+
+        Keys are "METHOD path-pattern", e.g. "POST /run_sse"; RuntimeError when no request_log was given.
+        """
+        if self.settings.request_log is None:
+            raise RuntimeError("this backend keeps no request log; start it with request_log=<file>")
+        return count_requests(self.settings.request_log, status=status)
 
     def sweep_renders(self, now: float | None = None) -> Any:
         """Clean old renders now (as if the time were `now`), as the periodic sweep does; what it removed."""

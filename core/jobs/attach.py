@@ -1,0 +1,174 @@
+"""Asking for a job and waiting on it: every caller (the CLI, `wait`, `resume`, the MCP tools) does it so.
+
+    job, joined = submit_job(RunRequest(skill="auto", text="a sunset", backend="local"))
+    job = await wait_for_job(job.job_id, timeout=20, on_progress=print)
+    result = job_outcome(job)      # the RunResult, or the job's error raised again
+
+`submit_job` checks a request (nothing is sent), then records a new job, or joins the unfinished job of
+the identical request (same skill, text, file contents, URLs, output and session target), and makes sure
+a worker (`jobs.worker`) is on it. `wait_for_job` follows the job in the journal for at most `timeout`
+seconds, passing its progress on, and starts a new worker when the one working on it is gone. A caller
+that gives up, is cut off or is killed loses nothing: asking again joins the same job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+
+from nemo_skills.catalog.registry import Catalog
+from nemo_skills.client.settings import ClientOptions
+from nemo_skills.errors import InputError, NemoSkillsError, restore_error
+from nemo_skills.jobs.backends import backend_label, check_backend, client_options_from_env
+from nemo_skills.jobs.journal import UNFINISHED, Job, Journal
+from nemo_skills.jobs.progress_events import ProgressCallback, ProgressEvent, Stage, for_job, ignore
+from nemo_skills.jobs.results import RunResult
+from nemo_skills.jobs.runner import JobPlan, RunRequest, job_spec, job_stores, plan_job
+from nemo_skills.jobs.session_store import SessionStore
+from nemo_skills.jobs.worker import start_worker
+
+# How often a waiter looks for a worker that is gone, at most.
+REVIVE_EVERY = 2.0
+
+_EVENT: TypeAdapter[ProgressEvent] = TypeAdapter(ProgressEvent)
+
+OutputChooser = Callable[[JobPlan], Path | None]
+"""Picks a new job's output from its plan (a host keeps outputs in its own folder)."""
+
+
+def submit_job(
+    request: RunRequest,
+    *,
+    catalog: Catalog | None = None,
+    store: SessionStore | None = None,
+    journal: Journal | None = None,
+    options: ClientOptions | None = None,
+    registry: Path | None = None,
+    choose_output: OutputChooser | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> tuple[Job, bool]:
+    """The job for a request, with a worker on it; True when it joined a job asked for earlier.
+
+    A new request is checked first (skill, files, output), so bad input fails here with nothing
+    recorded. The unfinished job of the identical request is joined as it is; a failed one goes on
+    from where it stopped.
+    """
+    catalog, store, journal = job_stores(catalog, store, journal)
+    check_backend(request.backend)
+    spec = job_spec(request, backend_label(request.backend))
+    latest = journal.latest_for(spec)
+    joined = True
+    if latest is not None and latest.state in UNFINISHED:
+        job = latest
+    elif latest is not None and latest.state == "failed":
+        job = journal.reopen(latest)
+    else:
+        plan = plan_job(
+            spec, catalog, store, cwd=request.cwd, force=request.force, name_output=choose_output is None
+        )
+        output = choose_output(plan) if choose_output is not None else plan.output
+        plan = plan.model_copy(update={"output": output})
+
+        def planned(new: Job) -> Job:
+            return new.model_copy(
+                update={
+                    "skill": plan.skill.name,
+                    "reason": plan.reason,
+                    "output": str(plan.output) if plan.output else None,
+                    "registry": str(registry) if registry is not None else None,
+                }
+            )
+
+        job, joined = journal.add_or_join(spec, planned)
+        if not joined and plan.reason is not None:
+            (on_progress or ignore)(Stage(stage="route", message=f"{plan.skill.name}: {plan.reason}"))
+    start_worker(journal, job.job_id, options=options)
+    return journal.get(job.job_id) or job, joined
+
+
+async def wait_for_job(
+    job_id: str,
+    *,
+    timeout: float | None = None,
+    on_progress: ProgressCallback | None = None,
+    journal: Journal | None = None,
+    options: ClientOptions | None = None,
+) -> Job:
+    """The job once finished, or as it stands when `timeout` seconds pass first (it goes on).
+
+    Its progress events reach `on_progress` as its worker records them. A job whose worker is gone
+    gets a new one (which goes on from where the job stopped).
+    """
+    journal = journal if journal is not None else Journal()
+    opts = options if options is not None else client_options_from_env()
+    report = for_job(job_id, on_progress or ignore)
+    ends = None if timeout is None else time.monotonic() + max(0.0, timeout)
+    seen, revived = 0, time.monotonic()
+    while True:
+        for seq, raw in journal.events_after(job_id, seen):
+            seen = seq
+            try:
+                report(_EVENT.validate_json(raw))
+            except ValidationError:
+                continue  # an event of another version: progress only
+        job = journal.get(job_id)
+        if job is None:
+            raise InputError(f"no job {job_id} in the journal.", action="List jobs with: nemo-skills jobs")
+        if job.finished:
+            return job
+        now = time.monotonic()
+        if now - revived >= REVIVE_EVERY:
+            revived = now
+            if not journal.running(job):
+                start_worker(journal, job_id, options=opts)
+        if ends is not None and now >= ends:
+            return job
+        pause = opts.job_poll if ends is None else min(opts.job_poll, max(0.0, ends - now))
+        await asyncio.sleep(pause)
+
+
+def job_outcome(job: Job) -> RunResult:
+    """What a finished job produced; a failed job's error raised again, as its worker met it."""
+    if job.state == "failed":
+        error = restore_error(job.error_code or "internal", job.error or "the job failed.", action=job.action)
+        note_ids(error, job)
+        raise error
+    if job.result is not None:
+        return job.result
+    # Done by an earlier version, or by `export`/`resume --session` saving its render: what the journal has.
+    return RunResult(
+        job_id=job.job_id,
+        skill=job.skill or job.spec.skill,
+        routed=job.reason is not None,
+        reason=job.reason,
+        session_id=job.session_id or "",
+        backend=job.spec.backend,
+        text="",
+        timeline="",
+        uploaded=job.uploaded,
+        output=Path(job.output) if job.output else None,
+        render_id=job.render_id,
+        size=job.size,
+    )
+
+
+def note_ids(error: NemoSkillsError, job: Job) -> None:
+    """Attach a job's ids to an error about it, so a report can say how to go on."""
+    error.job_id = job.job_id
+    error.session_id = error.session_id or job.session_id
+    error.render_id = error.render_id or job.render_id
+
+
+def stage_of(job: Job) -> str:
+    """Where a job is, in words: its state, and the render's id once it renders."""
+    if job.state == "queued":
+        return "queued" if job.session_id is None else "preparing"
+    if job.state == "sent":
+        return "generating (the request is with the backend)"
+    if job.state == "rendering":
+        return f"rendering {job.render_id}" if job.render_id else "starting the render"
+    return job.state
