@@ -172,7 +172,7 @@ def run_cmd(
             progress_mode=progress_mode,
         )
         return
-    from nemo_skills.jobs.runner import RunRequest
+    from nemo_skills.jobs.plan import RunRequest
 
     request = RunRequest(
         skill=skill,

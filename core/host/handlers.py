@@ -45,7 +45,7 @@ from nemo_skills.jobs.sessions import SessionLookup
 
 if TYPE_CHECKING:
     from nemo_skills.host.tool_context import ToolContext
-    from nemo_skills.jobs.runner import JobPlan, RunRequest
+    from nemo_skills.jobs.plan import JobPlan, RunRequest
 
 # Where each job stage sits on the 0-100 progress scale, per tool.
 RUN_PLAN: Plan = {
@@ -82,7 +82,7 @@ async def list_skills(ctx: ToolContext, args: ListSkillsArgs, report: ProgressSe
 async def run_skill(ctx: ToolContext, args: RunSkillArgs, report: ProgressSender | None) -> RunSkillOutput:
     """Route, upload, send the prompt and (unless told not to) export the MP4: one job, waited on a while."""
     # The job layer (and the HTTP client under it) loads when a tool runs, not when schemas are printed.
-    from nemo_skills.jobs.runner import AUTO, RunRequest
+    from nemo_skills.jobs.plan import AUTO, RunRequest
 
     files = [Path(f) for f in args.files]
     label = args.prompt or (files[0].stem if files else "") or (args.skill or "")
@@ -287,7 +287,7 @@ async def get_state(ctx: ToolContext, args: GetStateArgs, report: ProgressSender
 
 async def export(ctx: ToolContext, args: ExportArgs, report: ProgressSender | None) -> RunSkillOutput:
     """Render and download a session's timeline (or fetch a render started earlier): a job, waited on a while."""
-    from nemo_skills.jobs.runner import RunRequest
+    from nemo_skills.jobs.plan import RunRequest
 
     entry = await ctx.sessions.get(args.skill, args.session_id)
     async with entry.lock:

@@ -25,9 +25,9 @@ from nemo_skills.client.settings import ClientOptions
 from nemo_skills.errors import InputError, NemoSkillsError, restore_error
 from nemo_skills.jobs.backends import backend_label, check_backend, client_options_from_env
 from nemo_skills.jobs.journal import UNFINISHED, Job, Journal
+from nemo_skills.jobs.plan import JobPlan, RunRequest, job_spec, job_stores, plan_job
 from nemo_skills.jobs.progress_events import ProgressCallback, ProgressEvent, Stage, for_job, ignore
 from nemo_skills.jobs.results import RunResult
-from nemo_skills.jobs.runner import JobPlan, RunRequest, job_spec, job_stores, plan_job
 from nemo_skills.jobs.session_store import SessionStore
 from nemo_skills.jobs.worker import start_worker
 

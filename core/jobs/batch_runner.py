@@ -33,19 +33,11 @@ from nemo_skills.jobs.attach import job_outcome, note_ids, stage_of, wait_for_jo
 from nemo_skills.jobs.backends import CLOUD, Backend, backend_label, client_options_from_env, open_backend
 from nemo_skills.jobs.batch import BatchItem
 from nemo_skills.jobs.journal import Job, JobSpec, Journal, new_batch_id, owner_alive
+from nemo_skills.jobs.plan import AUTO, JobPlan, job_stores, plan_job, record_plan
 from nemo_skills.jobs.progress_events import JobUpdate, ProgressCallback, for_job, ignore
-from nemo_skills.jobs.runner import (
-    AUTO,
-    JobContext,
-    JobPlan,
-    RunResult,
-    execute,
-    job_stores,
-    note_job,
-    plan_job,
-    record_plan,
-)
+from nemo_skills.jobs.results import RunResult
 from nemo_skills.jobs.session_store import SessionStore
+from nemo_skills.jobs.steps import JobContext, execute, note_job
 from nemo_skills.jobs.worker import start_worker
 
 DEFAULT_CONCURRENCY = 4

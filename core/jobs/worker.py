@@ -32,8 +32,8 @@ from nemo_skills.files.processes import spawn_detached
 from nemo_skills.jobs.backends import ENV_CLIENT_OPTIONS, client_options_from_env, open_backend
 from nemo_skills.jobs.journal import BEAT_SECONDS, Job, Journal, owner_tag
 from nemo_skills.jobs.progress_events import ProgressEvent, RenderUpdate, ReplyText, Transfer
-from nemo_skills.jobs.runner import JobContext, execute
 from nemo_skills.jobs.session_store import SessionStore
+from nemo_skills.jobs.steps import JobContext, execute
 
 log = logging.getLogger(__name__)
 
