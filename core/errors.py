@@ -17,6 +17,7 @@ a script reads as `error.code` under --json (the list is in docs/cli.md).
     │   ├── UnknownRenderError          a render id the backend does not know
     │   ├── OutputExistsError           the output file exists and --force was not given
     │   ├── DocumentError               a document that cannot be read or used as a prompt
+    │   ├── NotAVideoError              a contact sheet asked of a file that is not a video
     │   └── JobTaken                    another running process is working on the job
     ├── LocalStateError                 a file or folder nemo-skills keeps is unusable (exit 1)
     ├── ApiError                        the backend answered with an error
@@ -33,6 +34,9 @@ a script reads as `error.code` under --json (the list is in docs/cli.md).
     │   ├── SaveError                   rendered, but the file could not be written (disk full)
     │   └── RenderTimeoutError          the deadline passed; carries the render id  (exit 9)
     ├── JobStillRunning                 a bounded wait ended before the job did; it goes on (exit 9)
+    ├── OverBudgetError                 starting the work would pass --max-credits    (exit 10)
+    ├── PreviewError                    a contact sheet of a video could not be made  (exit 1)
+    │   └── PreviewUnavailableError     the bundled ffmpeg that makes them is not installed
     └── InterruptedByUser               Ctrl-C                                      (exit 130)
 """
 
@@ -57,6 +61,7 @@ class ExitCode:
     BACKEND = 7
     RENDER_FAILED = 8
     DEADLINE = 9
+    OVER_BUDGET = 10
     INTERRUPTED = 130
 
     DESCRIPTIONS: ClassVar[dict[int, str]] = {
@@ -66,10 +71,11 @@ class ExitCode:
         AUTH: "authentication failed (token rejected twice, or no client id accepted)",
         NO_CREDITS: "no credits left (2001)",
         PLAN_TIER: "export blocked by the plan tier (402)",
-        RATE_LIMITED: "rate limited, still after one retry (429)",
+        RATE_LIMITED: "rate limited (429): asked to wait longer than allowed",
         BACKEND: "backend failure (unexpected answer, lost session, connection error)",
         RENDER_FAILED: "the render failed, or its file could not be saved",
         DEADLINE: "a deadline or --timeout passed first; the job or render goes on, to wait for or resume",
+        OVER_BUDGET: "--max-credits: starting (more) work would pass the budget; what was not started is listed",
         INTERRUPTED: "interrupted (Ctrl-C)",
     }
 
@@ -371,6 +377,33 @@ class RenderTimeoutError(RenderError):
 
     exit_code = ExitCode.DEADLINE
     error_code = "deadline"
+
+
+class NotAVideoError(InputError):
+    """The file is missing, or is not a video: not media at all, audio only, or a still image."""
+
+    error_code = "not_a_video"
+
+
+class PreviewError(NemoSkillsError):
+    """A contact sheet could not be made of a video ffmpeg reads (a broken file, a failing ffmpeg)."""
+
+    error_code = "preview_failed"
+
+
+class PreviewUnavailableError(PreviewError):
+    """The bundled ffmpeg (imageio-ffmpeg, the [local] extra) that makes contact sheets is missing."""
+
+    error_code = "preview_unavailable"
+    default_action = "Install it: pip install 'nemo-skills[local]'"
+
+
+class OverBudgetError(NemoSkillsError):
+    """Starting the work would pass the budget (--max-credits): it was not started; nothing running was cut."""
+
+    exit_code = ExitCode.OVER_BUDGET
+    error_code = "over_budget"
+    default_action = "Raise --max-credits, or run fewer requests."
 
 
 class JobStillRunning(NemoSkillsError):

@@ -21,6 +21,7 @@ from nemo_skills.catalog.claims import Claim, RouteRequest
 from nemo_skills.catalog.registry import Catalog, get_catalog
 from nemo_skills.catalog.skill import Skill
 from nemo_skills.errors import NoUsableInputError
+from nemo_skills.files.edge import mask_credentials
 from nemo_skills.files.links import find_links as find_urls
 
 
@@ -169,7 +170,8 @@ def _table(claims: list[Claim], catalog: Catalog) -> tuple[ScoreRow, ...]:
     for entry in catalog.entries:
         name = entry.skill.name
         won = best.get(name)
-        score, reason = (won.score, won.reason) if won is not None else (0.0, "no claim")
+        # A reason is shown (route, run, progress, MCP): a link a plugin quotes shows no user or password.
+        score, reason = (won.score, mask_credentials(won.reason)) if won is not None else (0.0, "no claim")
         table.append(_row({"skill": name, "score": score, "reason": reason, "priority": entry.priority}))
     # Entries come by priority, then name; a stable sort on the score keeps that order within a score.
     table.sort(key=_by_score, reverse=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from nemo_skills.cli.params import GivenPath
 from nemo_skills.errors import ExitCode
 
 # name -> "module:attr", or ("module:attr", one-line summary). The module is
@@ -113,7 +114,7 @@ class LazyGroup(click.Group):
 )
 @click.option(
     "--registry",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=GivenPath(dir_okay=False, path_type=Path),
     envvar="NEMO_SKILLS_REGISTRY",
     help="registry.yaml to use instead of the packaged one (env: NEMO_SKILLS_REGISTRY).",
 )

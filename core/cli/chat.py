@@ -25,6 +25,7 @@ from nemo_skills.cli.options import (
     session_options,
 )
 from nemo_skills.cli.output import catalog_for, one_line
+from nemo_skills.cli.params import GivenPath
 from nemo_skills.errors import ExitCode, InputError, NemoSkillsError
 from nemo_skills.files.edge import check_prompt, safe_text
 
@@ -217,7 +218,7 @@ class ChatLoop:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=GivenPath(path_type=Path),
     help="Where `export` saves the MP4 (default: a name from the first request, here).",
 )
 @click.option("--force", is_flag=True, help="Let `export` replace an existing file.")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from nemo_skills.cli.output import catalog_for, print_json
+from nemo_skills.cli.params import GivenPath
 from nemo_skills.errors import ExitCode
 from nemo_skills.skillmd.generate import Format, Mode, generate
 
@@ -23,7 +24,7 @@ class StaleFilesError(click.ClickException):
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=GivenPath(file_okay=False, path_type=Path),
     default=DEFAULT_OUT,
     show_default=True,
     help="Folder to write <skill>/SKILL.md into.",

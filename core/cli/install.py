@@ -8,6 +8,7 @@ import click
 
 from nemo_skills.cli.options import backend_option
 from nemo_skills.cli.output import catalog_for, print_json
+from nemo_skills.cli.params import GivenPath
 from nemo_skills.host.agent_hosts import AgentHost, layout
 from nemo_skills.host.host_install import describe, install, uninstall
 from nemo_skills.skillmd.generate import Mode
@@ -38,7 +39,7 @@ Exit codes:
 )
 @click.option(
     "--workspace",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=GivenPath(file_okay=False, path_type=Path),
     help="openclaw: write into WORKSPACE/skills instead of the managed skills folder.",
 )
 @click.option("--dry-run", is_flag=True, help="Change nothing; show what would change, JSON included.")
@@ -65,6 +66,11 @@ def install_cmd(
     as <file>.bak; --uninstall removes what install added, keeping anything changed since.
     """
     agent = AgentHost(host)
+    if not remove:
+        from nemo_skills.jobs.backends import resolve_backend
+
+        # Refused now, not when the host starts a server that cannot reach anything.
+        resolve_backend(backend)
     if workspace is not None and agent is not AgentHost.OPENCLAW:
         raise click.UsageError(f"--workspace is for openclaw; {host} reads its skills from one fixed folder.")
     if remove:

@@ -49,7 +49,10 @@ def jobs_cmd(states: tuple[str, ...], unfinished: bool, limit: int, as_json: boo
             {
                 "jobs": [
                     {
-                        **job.model_dump(mode="json", exclude={"draft_before", "owner", "resume_from"}),
+                        **job.model_dump(
+                            mode="json",
+                            exclude={"draft_before", "owner", "resume_from", "result", "registry"},
+                        ),
                         "label": job.label,
                         "running": job.job_id in running,
                     }

@@ -12,6 +12,7 @@ import click
 
 from nemo_skills.cli.options import backend_option
 from nemo_skills.cli.output import state
+from nemo_skills.cli.params import GivenPath
 
 if TYPE_CHECKING:
     from nemo_skills.catalog.registry import Catalog
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=GivenPath(file_okay=False, path_type=Path),
     default=None,
     help="Folder for exported MP4s (default: the 'videos' folder in the user data folder).",
 )
@@ -61,6 +62,7 @@ def mcp_cmd(
 
         raise InputError("the MCP server is not installed.", action=MCP_EXTRA_HINT) from exc
 
+    from nemo_skills.files.edge import mask_credentials_in_logs
     from nemo_skills.host.mcp_server import HTTP_PATH, ToolboxOnDemand, bind_http, serve_http, serve_stdio
     from nemo_skills.jobs.backends import client_options_from_env, open_backend
 
@@ -70,6 +72,7 @@ def mcp_cmd(
     logging.basicConfig(
         stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    mask_credentials_in_logs()
     if verbose:
         logging.getLogger("nemo_skills").setLevel(logging.INFO)
     options = client_options_from_env()

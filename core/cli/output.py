@@ -20,8 +20,8 @@ from nemo_skills.errors import (
     error_code_of,
     protocol_code_of,
 )
+from nemo_skills.files.edge import mask_credentials, safe_text, shorten
 from nemo_skills.files.edge import redact as edge_redact
-from nemo_skills.files.edge import safe_text, shorten
 
 _json_printed = False
 _SENTENCE_ENDS = (".", "!", "?", ":", ";", "。", "！", "？")
@@ -33,7 +33,7 @@ def error(message: str) -> None:
 
 
 def print_json(value: Any) -> None:
-    """Print one JSON document on stdout (pydantic models included)."""
+    """Print one JSON document on stdout (pydantic models included), URL credentials masked."""
     from pydantic import BaseModel
 
     global _json_printed
@@ -41,12 +41,24 @@ def print_json(value: Any) -> None:
         value = value.model_dump(mode="json")
     elif isinstance(value, list):
         value = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+    value = _masked(value)
     _json_printed = True
     text = json.dumps(value, ensure_ascii=False, indent=2)
     if text != safe_text(text):
         # Lone surrogates (undecodable bytes of a name) cannot be written as UTF-8: escape them.
         text = json.dumps(value, ensure_ascii=True, indent=2)
     click.echo(text)
+
+
+def _masked(value: Any) -> Any:
+    """A JSON value with every string's URL credentials masked (a job's links, a backend URL)."""
+    if isinstance(value, str):
+        return mask_credentials(value)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value
 
 
 def secrets_in_env() -> list[str]:

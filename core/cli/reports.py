@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from nemo_skills.cli.output import error
+from nemo_skills.errors import ExitCode, OverBudgetError
 from nemo_skills.files.edge import safe_text
 
 
@@ -34,11 +36,10 @@ def print_batch(result: Any) -> None:
         click.echo(safe_text(f"[{item.index}/{len(result.items)}] {item.label}"))
         if item.skipped:
             click.echo(f"Already done (job {item.job_id}): {item.output or 'no export'}")
-        elif item.ok and item.result is not None:
-            if item.result.routed:
-                click.echo(f"Skill: {item.result.skill} (auto: {item.result.reason})")
+        elif item.ok and (done := result.outcome(item)) is not None:
+            if done.routed:
+                click.echo(f"Skill: {done.skill} (auto: {done.reason})")
             click.echo(f"Session: {item.session_id}")
-            done = item.result
             exported = done.output is not None
             click.echo(reply_block(done.text, done.changes, done.timeline, exported=exported))
             if exported:
@@ -46,9 +47,10 @@ def print_batch(result: Any) -> None:
         else:
             click.echo(safe_text(f"Failed: {item.error}"))
     click.echo("")
+    spent = f" Credits spent: {result.credits_spent:g}." if result.credits_spent is not None else ""
     click.echo(
         f"Batch: {len(result.items)} request(s), {result.succeeded} done, {result.failed} failed "
-        f"(at most {result.concurrency} at once)."
+        f"(at most {result.concurrency} at once).{spent}"
     )
     for item in result.items:
         mark = "ok    " if item.ok else "FAILED"
@@ -61,7 +63,10 @@ def print_batch(result: Any) -> None:
         )
         job = f" [{item.job_id}]" if item.job_id else ""
         click.echo(safe_text(f"  {item.index:>2}. {mark} {where}{job}"))
-    if result.failed:
+    if getattr(result, "gallery", None) is not None:
+        click.echo(f"Gallery: {result.gallery}")
+    if any(not item.ok and item.exit_code != ExitCode.BAD_INPUT for item in result.items):
+        # Bad input fails the same way every time: a rerun only helps the others.
         click.echo("Run the same command again to finish what is missing: items already done are skipped.")
 
 
@@ -70,8 +75,9 @@ def batch_json(result: Any) -> dict[str, Any]:
     data: dict[str, Any] = result.model_dump(mode="json", exclude={"items": {"__all__": {"result"}}})
     data.update(succeeded=result.succeeded, failed=result.failed)
     for item, full in zip(data["items"], result.items, strict=True):
-        item["text"] = full.result.text if full.result else None
-        item["timeline"] = full.result.timeline if full.result else None
+        done = result.outcome(full)
+        item["text"] = done.text if done else None
+        item["timeline"] = done.timeline if done else None
     return data
 
 
@@ -84,4 +90,21 @@ def report_batch(ctx: click.Context, result: Any, *, as_json: bool) -> None:
     else:
         print_batch(result)
     if result.exit_code:
+        # A script that keeps only stderr, or a host that shows it, still learns why.
+        error(failure_line(result))
         ctx.exit(result.exit_code)
+
+
+def failure_line(result: Any) -> str:
+    """One line for a batch that did not make everything: how many failed, and the first failure."""
+    failed = [item for item in result.items if not item.ok]
+    held = [item for item in failed if item.error_code == OverBudgetError.error_code]
+    if held and len(held) == len(failed):
+        spent = f"{result.credits_spent:g}" if result.credits_spent is not None else "an unknown number"
+        return (
+            f"{len(held)} of {len(result.items)} request(s) not started: the budget (--max-credits) is "
+            f"{result.max_credits:g} credits and {spent} were spent."
+        )
+    first = failed[0]
+    why = (first.error or "failed").splitlines()[0]
+    return f"{len(failed)} of {len(result.items)} request(s) failed; the first, [{first.index}] {first.label}: {why}"

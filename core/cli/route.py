@@ -7,13 +7,14 @@ from pathlib import Path
 import click
 
 from nemo_skills.cli.output import catalog_for, print_json
+from nemo_skills.cli.params import GivenPath
 from nemo_skills.files.edge import safe_text
 
 
 @click.command("route")
 @click.argument("text", required=False, default="")
 @click.option(
-    "--file", "files", multiple=True, type=click.Path(path_type=Path), help="A local file (repeatable)."
+    "--file", "files", multiple=True, type=GivenPath(path_type=Path), help="A local file (repeatable)."
 )
 @click.option("--url", "urls", multiple=True, help="A URL (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: skill, reason, scores.")

@@ -19,9 +19,10 @@ from nemo_skills.cli.options import (
     session_options,
 )
 from nemo_skills.cli.output import catalog_for, print_json
+from nemo_skills.cli.params import GivenPath
 from nemo_skills.cli.reports import reply_block, report_batch
 from nemo_skills.errors import ExitCode, InputError
-from nemo_skills.files.edge import MAX_BATCH_LINES, MAX_PROMPT_CHARS, MAX_URL_CHARS
+from nemo_skills.files.edge import MAX_BATCH_LINES, MAX_PROMPT_CHARS, MAX_URL_CHARS, mask_credentials
 from nemo_skills.jobs.backends import CLOUD
 
 EPILOG = (
@@ -60,14 +61,14 @@ Exit codes:
     "--file",
     "files",
     multiple=True,
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=GivenPath(path_type=Path, dir_okay=False),
     help="A local image, clip, audio file or document (repeatable).",
 )
 @click.option("--url", "urls", multiple=True, help="A web page or YouTube URL (repeatable).")
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=GivenPath(path_type=Path),
     help="Where to save the MP4 (a folder for batches). Default: a name from the prompt, here.",
 )
 @backend_option
@@ -77,7 +78,7 @@ Exit codes:
 @click.option(
     "--batch",
     "batch_file",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    type=GivenPath(path_type=Path, dir_okay=False, exists=True),
     help="Run every request of a JSONL file (one per line): each its own job, session and MP4.",
 )
 @click.option(
@@ -89,6 +90,27 @@ Exit codes:
     default=4,
     show_default=True,
     help="With --batch/--each: how many requests run at once (1: one after another).",
+)
+@click.option(
+    "--max-credits",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="N",
+    help="A budget: start no request when what was spent, what running requests are expected to cost and "
+    "the next one's expected cost (the most one has cost) would pass N. Exit 10 when something was not "
+    "started; nothing running is cut.",
+)
+@click.option(
+    "--no-gallery",
+    is_flag=True,
+    help="With --batch/--each: do not write index.html (each item's contact sheet, video and outcome) "
+    "into the output folder.",
+)
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="Also write a contact sheet of the video (a JPEG grid of frames with their times) as NAME.jpg "
+    "beside the MP4.",
 )
 @click.option(
     "--detach",
@@ -114,6 +136,9 @@ def run_cmd(
     batch_file: Path | None,
     each: bool,
     concurrency: int,
+    max_credits: float | None,
+    no_gallery: bool,
+    preview: bool,
     detach: bool,
     deadline: float | None,
     as_json: bool,
@@ -144,6 +169,12 @@ def run_cmd(
     given = ctx.get_parameter_source("concurrency") is click.core.ParameterSource.COMMANDLINE
     if given and batch_file is None and not each:
         raise click.UsageError("--concurrency applies to --batch or --each; one request runs alone.")
+    if no_gallery and batch_file is None and not each:
+        raise click.UsageError("--no-gallery applies to --batch or --each: one request writes no gallery.")
+    if preview and (batch_file is not None or each):
+        raise click.UsageError(
+            "--preview is for one request; a batch makes each item's sheet for its gallery."
+        )
     if detach and (batch_file is not None or each):
         raise click.UsageError("--detach starts one request; a batch runs here (run it again to resume it).")
     if detach and deadline is not None:
@@ -167,6 +198,8 @@ def run_cmd(
             force=force,
             batch_file=batch_file,
             concurrency=concurrency,
+            gallery=not no_gallery,
+            max_credits=max_credits,
             deadline=deadline,
             as_json=as_json,
             progress_mode=progress_mode,
@@ -185,6 +218,7 @@ def run_cmd(
         backend=backend,
         session_id=session_id,
         continue_last=continue_last,
+        max_credits=max_credits,
     )
     if detach:
         _detach(ctx, request, as_json=as_json)
@@ -196,6 +230,8 @@ def run_cmd(
         skill=skill,
         session_id=session_id,
     )
+    if preview:
+        result = with_preview(result, as_json=as_json)
     if as_json:
         print_json(result)
         return
@@ -290,6 +326,32 @@ def _read_stdin() -> str:
         ) from None
 
 
+def with_preview(result: Any, *, as_json: bool) -> Any:
+    """The result with a contact sheet of its MP4 beside it (made once); the error a user reads if not."""
+    from nemo_skills.cli.options import json_error
+    from nemo_skills.errors import NemoSkillsError
+    from nemo_skills.files.previews import make_contact_sheet
+
+    if result.output is None:
+        return result
+    sheet = Path(result.output).with_suffix(".jpg")
+    try:
+        if not sheet.is_file():
+            make_contact_sheet(Path(result.output), sheet)
+    except NemoSkillsError as exc:
+        if as_json:
+            json_error(exc, job_id=result.job_id, session_id=result.session_id)
+        raise
+    return result.model_copy(update={"preview": sheet})
+
+
+def credits_line(spent: float | None, estimated: bool) -> str | None:
+    """How a job's (or a batch's) cost reads, or None when it was not measured."""
+    if spent is None:
+        return None
+    return f"Credits spent: {'about ' if estimated else ''}{spent:g}{' (an estimate)' if estimated else ''}"
+
+
 def print_result(result: Any, backend: str) -> None:
     """What `run` (and `wait`) print for a finished job: the skill, the session, the reply, the file."""
     if result.routed:
@@ -301,11 +363,16 @@ def print_result(result: Any, backend: str) -> None:
         size = f" ({human_bytes(result.size)})" if result.size else ""
         click.echo(f"Saved: {result.output}{size}")
     else:
-        flag = "" if backend == CLOUD else f" --backend {backend}"
+        flag = "" if backend == CLOUD else f" --backend {mask_credentials(backend)}"
         click.echo(
             f'Not exported. Refine with: nemo-skills run {result.skill} --continue{flag} "..."; '
             f"export with: nemo-skills export --session {result.session_id}{flag}"
         )
+    if result.preview is not None:
+        click.echo(f"Preview: {result.preview}")
+    spent = credits_line(result.credits_spent, result.credits_estimated)
+    if spent is not None:
+        click.echo(spent)
 
 
 def _run_batch(
@@ -326,6 +393,8 @@ def _run_batch(
     deadline: float | None,
     as_json: bool,
     progress_mode: str,
+    gallery: bool = True,
+    max_credits: float | None = None,
 ) -> None:
     from nemo_skills.jobs.batch import BatchItem, read_batch_file
     from nemo_skills.jobs.batch_runner import BatchRequest, run_batch
@@ -359,6 +428,8 @@ def _run_batch(
         backend=backend,
         deadline=deadline,
         concurrency=concurrency,
+        gallery=gallery,
+        max_credits=max_credits,
     )
     result = run_reported(
         lambda report: run_batch(request, on_progress=report, catalog=catalog_for(ctx)),

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from nemo_skills.cli.params import GivenPath
 from nemo_skills.errors import ExitCode
 from nemo_skills.local.config import DEFAULT_KEEP_HOURS, ENV_KEEP_HOURS, parse_keep_hours
 from nemo_skills.local.faults import Faults
@@ -77,7 +78,7 @@ def _registered(values: tuple[str, ...]) -> dict[str, float]:
 )
 @click.option(
     "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=GivenPath(file_okay=False, path_type=Path),
     default=None,
     help="Keep tokens, sessions, uploads and renders here (SQLite), shared safely with any other "
     "backend on the same folder, and reload them on the next start "
@@ -124,7 +125,7 @@ def _registered(values: tuple[str, ...]) -> dict[str, float]:
 )
 @click.option(
     "--request-log",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=GivenPath(dir_okay=False, path_type=Path),
     default=None,
     metavar="FILE",
     help="Append one JSON line per HTTP request to FILE: time, method, path and status (no query "

@@ -20,6 +20,7 @@ from nemo_skills.cli.options import (
     session_options,
 )
 from nemo_skills.cli.output import catalog_for, print_json
+from nemo_skills.cli.params import GivenPath
 from nemo_skills.cli.reports import report_batch
 from nemo_skills.client.models import Credits, SessionState
 from nemo_skills.errors import InputError, NemoSkillsError
@@ -168,9 +169,7 @@ async def _export(
         ) as session:
             session.attach(sid)
             try:
-                if render_id is not None:
-                    await session.confirm_render(render_id)
-                result = await session.export(dest, deadline=deadline, render_id=render_id)
+                result = await session.export(dest, deadline=deadline, render_id=render_id, confirm=True)
             except UnknownRenderError as exc:
                 refused = UnknownRenderError(
                     exc.message,
@@ -242,7 +241,7 @@ def _export_command(
 _output_option = click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=GivenPath(path_type=Path),
     help="Where to save the MP4. Default: a name from the session's first request, here.",
 )
 

@@ -40,6 +40,7 @@ from nemo_skills.client.models import (
 )
 from nemo_skills.client.requester import Requester
 from nemo_skills.client.upload import MultipartFile, UploadProgressCallback, check_upload, check_urls
+from nemo_skills.draft import Draft
 from nemo_skills.errors import (
     BackendError,
     InputError,
@@ -80,6 +81,8 @@ class AsyncNemoClient(BaseClient):
         )
         self.config = config
         self.session: SessionInfo | None = None
+        # When this client asked for each render: the first look at one waits until it could have news.
+        self._renders_started: dict[str, float] = {}
         # Anonymous tokens are cached per backend; a backend whose URL changes from run to run
         # (the local one, on a free port) passes a stable key instead.
         self._api = Requester(
@@ -134,7 +137,8 @@ class AsyncNemoClient(BaseClient):
         body = await self._api.call(
             "POST", protocol.PATH_CREATE_SESSION, json=protocol.session_body(language)
         )
-        self.session = answers.parse_session(envelope_data(body), replaced=replaced)
+        made = answers.parse_session(envelope_data(body), replaced=replaced)
+        self.session = made.model_copy(update={"created": True})
         return self.session
 
     async def connect(self, session_id: str | None = None, *, language_hint: str = "") -> SessionInfo:
@@ -173,8 +177,11 @@ class AsyncNemoClient(BaseClient):
 
     # -- chat -------------------------------------------------------------------------------------
 
-    async def chat(self, text: str) -> AsyncIterator[ChatEvent]:
+    async def chat(self, text: str, *, before: SessionState | None = None) -> AsyncIterator[ChatEvent]:
         """Send a message and yield the reply's events as they arrive; the last one is ReplyDone.
+
+        `before` is the session's state as the caller just read it (or knows it: a new session is
+        empty), so it is not read again; what changed is measured against it.
 
         A lost session (1002) is replaced by a new, empty one before sending, and a
         SessionReplaced event says so: earlier edits are not replayed.
@@ -183,8 +190,11 @@ class AsyncNemoClient(BaseClient):
             raise InputError("The message is empty.")
         started = time.monotonic()
 
+        known = (self.session.session_id, before) if self.session is not None and before is not None else None
+
         async def open_turn(sid: str) -> tuple[SessionState, httpx.Response]:
-            before = await self._state_of(sid)
+            # Only the session the caller read: a replacement (1002) is read afresh.
+            state = known[1] if known is not None and known[0] == sid else await self._state_of(sid)
             response, _ = await self._api.send(
                 "POST",
                 protocol.PATH_RUN_SSE,
@@ -193,9 +203,9 @@ class AsyncNemoClient(BaseClient):
                 stream=True,
                 timeout=self.sse_timeout(),
             )
-            return before, response
+            return state, response
 
-        (before, response), replaced = await self._in_session(open_turn, language_hint=text)
+        (start, response), replaced = await self._in_session(open_turn, language_hint=text)
         if replaced is not None:
             yield SessionReplaced(old_session_id=replaced, new_session_id=self._require_session())
         acc = ReplyAccumulator()
@@ -209,13 +219,22 @@ class AsyncNemoClient(BaseClient):
                     yield event
         finally:
             await response.aclose()
-        reply = await finish_reply(acc, before.draft, self._state_now, self.options, replaced=replaced)
+        reply = await finish_reply(acc, start.draft, self._state_now, self.options, replaced=replaced)
         yield ReplyDone(reply=reply)
 
-    async def send(self, text: str, *, on_event: Callable[[ChatEvent], None] | None = None) -> Reply:
-        """Send a message and return the user-facing reply (events go to `on_event` as they come)."""
+    async def send(
+        self,
+        text: str,
+        *,
+        on_event: Callable[[ChatEvent], None] | None = None,
+        before: SessionState | None = None,
+    ) -> Reply:
+        """Send a message and return the user-facing reply (events go to `on_event` as they come).
+
+        `before`: the session's state as the caller knows it, not read again (see `chat`).
+        """
         reply: Reply | None = None
-        async for event in self.chat(text):
+        async for event in self.chat(text, before=before):
             if on_event is not None:
                 on_event(event)
             if isinstance(event, ReplyDone):
@@ -283,7 +302,11 @@ class AsyncNemoClient(BaseClient):
     # -- export -----------------------------------------------------------------------------------
 
     async def start_export(
-        self, *, render_id: str | None = None, on_render_id: RenderIdCallback | None = None
+        self,
+        *,
+        render_id: str | None = None,
+        on_render_id: RenderIdCallback | None = None,
+        draft: Draft | None = None,
     ) -> str:
         """Start rendering the session's draft to MP4; returns the render id it was started under.
 
@@ -292,10 +315,12 @@ class AsyncNemoClient(BaseClient):
         options.render_id_retries times. `on_render_id` hears each id the client makes
         before it is requested, so a caller that records ids first records the replacement
         too. A request that fails on the way is repeated with the same id (the backend
-        takes the same id from the same session as the same render).
+        takes the same id from the same session as the same render). `draft` is the session's
+        draft as the caller just read it (else it is read here).
         """
         sid = await self._ensure_session()
-        draft = (await self._state_of(sid)).draft
+        # The caller's draft, when it has just read the state: a second read could not change the outcome.
+        draft = draft if draft is not None else (await self._state_of(sid)).draft
         if not draft.ready_to_export:
             raise NothingToExportError("The timeline is empty, so there is nothing to export yet.")
         # Exactly what the state gave (no filled-in defaults), as the seeds send it.
@@ -312,6 +337,7 @@ class AsyncNemoClient(BaseClient):
         while True:
             try:
                 await self._api.call("POST", protocol.PATH_RENDER, json=protocol.render_body(rid, sid, wire))
+                self._renders_started[rid] = time.monotonic()
                 return rid
             except BackendError as exc:
                 if render_id_taken(exc):
@@ -346,12 +372,15 @@ class AsyncNemoClient(BaseClient):
         Raises RenderFailedError when the render fails and RenderTimeoutError (with the
         render id, to resume later) when the deadline passes first.
         """
+        started = self._renders_started.get(render_id)
+        since = time.monotonic() - started if started is not None else None
         return await poll_render(
             render_id,
             lambda: self.render_status(render_id),
             self.options,
             deadline=deadline,
             on_progress=on_progress,
+            first_look=max(0.0, self.options.poll_initial - since) if since is not None else 0.0,
         )
 
     async def download(self, url: str, dest: Path, *, on_progress: DownloadCallback | None = None) -> Path:

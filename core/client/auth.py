@@ -16,12 +16,11 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
@@ -30,18 +29,12 @@ from nemo_skills import protocol
 from nemo_skills.errors import AuthError, BackendError, LocalStateError, NemoSkillsError
 from nemo_skills.files.atomic import atomic_write_text, config_dir
 from nemo_skills.files.edge import TOKEN_PATTERN, check_token
-
-fcntl: ModuleType | None
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no flock; a race then costs one refused fetch
-    fcntl = None
+from nemo_skills.files.locks import file_lock_async
 
 log = logging.getLogger(__name__)
 
 AUTH_FILE = "auth.json"
 LOCK_SUFFIX = ".lock"
-LOCK_POLL_SECONDS = 0.02
 SECRET_FILE_MODE = 0o600
 
 TokenProvider = Callable[[], Awaitable[str] | str]
@@ -104,29 +97,9 @@ class TokenCache:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write_text(self.path, json.dumps(data, indent=2) + "\n", mode=SECRET_FILE_MODE)
 
-    @asynccontextmanager
-    async def fetching(self) -> AsyncIterator[None]:
+    def fetching(self) -> AbstractAsyncContextManager[None]:
         """Hold the cache's cross-process lock while a token is looked up, fetched and stored."""
-        if fcntl is None:
-            yield
-            return
-        lock = fcntl
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path.with_name(self.path.name + LOCK_SUFFIX), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            # Polled, not waited for: the holder may be a task on this very event loop.
-            while True:
-                try:
-                    lock.flock(fd, lock.LOCK_EX | lock.LOCK_NB)
-                except BlockingIOError:
-                    await asyncio.sleep(LOCK_POLL_SECONDS)
-                    continue
-                except OSError as exc:
-                    log.debug("token cache %s not locked: %s", self.path, exc)
-                break
-            yield
-        finally:
-            os.close(fd)
+        return file_lock_async(self.path.with_name(self.path.name + LOCK_SUFFIX))
 
     def client_id(self) -> str:
         """The persisted client id, created on first use."""

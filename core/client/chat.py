@@ -212,6 +212,7 @@ async def finish_reply(
             actions=translated.actions,
             session_replaced=replaced,
             error=acc.error,
+            state=state,
         )
     if not changes:
         raise ReplyNotAppliedError(not_applied_message(acc.error), action=RESEND_ACTION, cut=acc.cut)
@@ -222,6 +223,7 @@ async def finish_reply(
         from_state=True,
         session_replaced=replaced,
         error=acc.error,
+        state=state,
     )
 
 
@@ -248,9 +250,11 @@ async def _text_reply(
     translated = gui.translate(text)
     timeline: str | None = None
     after = _draft_from_delta(acc.state_delta)
+    state: SessionState | None = None
     if {Action.STATE, Action.TIMELINE} & set(translated.actions):
         try:
-            after = (await fetch_state()).draft
+            state = await fetch_state()
+            after = state.draft
             timeline = after.summary()
         except NemoSkillsError as exc:
             log.info("could not fetch the state for the timeline summary: %s", exc)
@@ -260,4 +264,5 @@ async def _text_reply(
         timeline=timeline,
         actions=translated.actions,
         session_replaced=replaced,
+        state=state,
     )

@@ -20,7 +20,7 @@ import httpx
 
 from nemo_skills import protocol
 from nemo_skills.client.models import RenderProgress
-from nemo_skills.client.poll_policy import PollPolicy, PollSchedule
+from nemo_skills.client.poll_policy import PollPolicy
 from nemo_skills.client.settings import ClientOptions
 from nemo_skills.errors import ApiError, BackendError, RateLimitedError, RenderFailedError, RenderTimeoutError
 from nemo_skills.protocol import RenderStatus
@@ -142,13 +142,14 @@ async def poll_render(
     *,
     deadline: float | None = None,
     on_progress: Callable[[RenderProgress], None] | None = None,
-    policy: PollSchedule | None = None,
     clock: Clock = time.monotonic,
     sleep: Sleep | None = None,
+    first_look: float = 0.0,
 ) -> RenderProgress:
     """Poll until the render completes: RenderFailedError if it fails, RenderTimeoutError past the deadline.
 
-    The waits are `policy`'s (by default PollPolicy: timed by the reported progress).
+    The waits are PollPolicy's, timed by the reported progress; `first_look` delays the first one (a
+    render asked for a moment ago cannot be done yet: a look then costs a request and tells nothing).
     Transient failures of a status request (dropped connection, timeout, 5xx, 429) are
     retried until the deadline, when the RenderTimeoutError (with the render id) is raised
     from the last one. A Retry-After that reaches past the deadline is obeyed: the wait
@@ -157,7 +158,9 @@ async def poll_render(
     pause = sleep or asyncio.sleep
     limit = deadline if deadline is not None else options.render_deadline
     ends = clock() + limit
-    schedule = policy if policy is not None else PollPolicy(options, now=clock())
+    schedule = PollPolicy(options, now=clock())
+    if first_look > 0:
+        await pause(min(first_look, limit))
     while True:
         try:
             progress, hint = await fetch()

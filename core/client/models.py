@@ -6,9 +6,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nemo_skills.draft import Draft
+from nemo_skills.files.edge import mask_credentials
 
 
 class SessionInfo(BaseModel):
@@ -19,6 +20,9 @@ class SessionInfo(BaseModel):
     bind_id: str | None = Field(default=None, description="Id for the registration link of anonymous users.")
     replaced: str | None = Field(
         default=None, description="The lost session this one replaces (1002); its timeline is gone."
+    )
+    created: bool = Field(
+        default=False, description="Made by this client just now: its timeline is empty by construction."
     )
 
 
@@ -39,8 +43,8 @@ class SessionState(BaseModel):
 
     @property
     def timeline(self) -> str:
-        """The timeline summary in the seeds' format."""
-        return self.draft.summary()
+        """The timeline summary in the seeds' format (URL credentials in labels masked: it is shown)."""
+        return mask_credentials(self.draft.summary())
 
 
 class UploadedFile(BaseModel):
@@ -86,6 +90,24 @@ class Reply(BaseModel):
     session_replaced: str | None = Field(default=None, description="Lost session replaced before sending.")
     actions: list[Action] = Field(default_factory=list, description="Actions the reply's GUI talk asked for.")
     error: str | None = Field(default=None, description="A failure reported mid-stream, if any.")
+    state: SessionState | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="The session's state as read after the turn ended, when the reply needed a read.",
+    )
+
+    # A reply is shown (a terminal, JSON, an MCP host, the job journal) however the backend quoted a
+    # link: a URL's user and password never are.
+    @field_validator("text", "timeline", "error")
+    @classmethod
+    def _masked(cls, value: str | None) -> str | None:
+        return None if value is None else mask_credentials(value)
+
+    @field_validator("changes")
+    @classmethod
+    def _masked_changes(cls, value: list[str]) -> list[str]:
+        return [mask_credentials(change) for change in value]
 
 
 class RenderProgress(BaseModel):
@@ -96,6 +118,12 @@ class RenderProgress(BaseModel):
     progress: float | None = Field(default=None, description="0..1 when the backend reports it.")
     url: str | None = None
     message: str | None = None
+
+    @field_validator("message")
+    @classmethod
+    def _masked(cls, value: str | None) -> str | None:
+        # The backend's words about a render are shown; its download `url` is used, so it stays whole.
+        return None if value is None else mask_credentials(value)
 
     @property
     def done(self) -> bool:

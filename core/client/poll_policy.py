@@ -17,8 +17,6 @@ Times are readings of the caller's clock in seconds, so a fake clock drives it i
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from nemo_skills.client.settings import ClientOptions
 
 # Far from the finish, wait this share of the time still to go: the looks close in on it.
@@ -27,18 +25,6 @@ APPROACH_SHARE = 0.5
 OVERDUE_SHARE = 0.25
 # Moving samples needed before the estimate leaves out the last sample taken before the render moved.
 STEADY_SAMPLES = 3
-
-
-class PollSchedule(Protocol):
-    """Anything that says how long to wait after each look at a render."""
-
-    def after_status(self, now: float, progress: float | None, retry_after: float | None = None) -> float:
-        """Seconds to wait after a status read at `now` that showed `progress` (0..1, if reported)."""
-        ...
-
-    def after_failure(self, now: float, retry_after: float | None = None) -> float:
-        """Seconds to wait after a status request at `now` that failed on the way."""
-        ...
 
 
 class FinishEstimate:

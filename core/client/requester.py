@@ -18,7 +18,9 @@ from nemo_skills import protocol
 from nemo_skills.client.auth import Authenticator, TokenCache, TokenProvider, parse_token
 from nemo_skills.client.base_client import BaseClient
 from nemo_skills.client.envelope import CallContext, check_response, envelope_data
+from nemo_skills.client.pace import pace_for
 from nemo_skills.errors import AuthError, BackendError, MissingClientIdError, RateLimitedError
+from nemo_skills.files.edge import mask_credentials
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,8 @@ class Requester:
         (with an empty body dict); the caller closes it.
         """
         auth_retried = rate_retried = False
+        waited = 0.0
+        pace = pace_for(self.base.base_url)
         while True:
             token = await self.auth.token() if authenticated else None
             request = self.http.build_request(
@@ -107,27 +111,33 @@ class Requester:
                 headers={**self.base.headers(token), **(headers or {})},
                 timeout=timeout or self.base.timeout(),
             )
-            try:
-                response = await self.http.send(request, stream=True)
-                if stream and response.status_code == 200 and is_event_stream(response):
-                    return response, {}
-                # A body that breaks off is a connection failure too, not a traceback.
+            # The place is held until the answer is read, or until a reply stream's headers arrive.
+            async with pace.slot() as started:
                 try:
-                    await response.aread()
-                finally:
-                    await response.aclose()
-            except httpx.TimeoutException as exc:
-                raise BackendError(
-                    f"The backend at {self.base.base_url} did not answer in time ({exc})."
-                ) from exc
-            except httpx.TransportError as exc:
-                raise BackendError(f"Cannot reach the backend at {self.base.base_url}: {exc}.") from exc
-            except httpx.RequestError as exc:
-                raise BackendError(
-                    f"The backend at {self.base.base_url} sent an answer that cannot be read: {exc}."
-                ) from exc
+                    response = await self.http.send(request, stream=True)
+                    if stream and response.status_code == 200 and is_event_stream(response):
+                        await pace.answered()
+                        return response, {}
+                    # A body that breaks off is a connection failure too, not a traceback.
+                    try:
+                        await response.aread()
+                    finally:
+                        await response.aclose()
+                except httpx.TimeoutException as exc:
+                    raise BackendError(
+                        f"The backend at {mask_credentials(self.base.base_url)} did not answer in time ({exc})."
+                    ) from exc
+                except httpx.TransportError as exc:
+                    raise BackendError(
+                        f"Cannot reach the backend at {mask_credentials(self.base.base_url)}: {exc}."
+                    ) from exc
+                except httpx.RequestError as exc:
+                    raise BackendError(
+                        f"The backend at {mask_credentials(self.base.base_url)} sent an answer that cannot be read: {exc}."
+                    ) from exc
             try:
                 data = check_response(response, self.context(token_endpoint=token_endpoint))
+                await pace.answered()
                 if stream:
                     raise BackendError(f"The backend answered {path} without an event stream.")
                 return response, data
@@ -138,11 +148,36 @@ class Requester:
                 await self.auth.refresh(rejected=token)
             except RateLimitedError as exc:
                 wait = self.base.rate_limit_wait(exc)
-                if rate_retried or wait is None:
-                    raise
-                rate_retried = True
-                log.info("rate limited on %s; retrying once in %.1f s", path, wait)
-                await asyncio.sleep(wait)
+                if token_endpoint:
+                    # The seeds' rule for the anonymous-token endpoint: wait once, then report.
+                    if rate_retried or wait is None:
+                        raise
+                    rate_retried = True
+                    log.info("rate limited on %s; retrying once in %.1f s", path, wait)
+                    await asyncio.sleep(wait)
+                    continue
+                if wait is None or waited + wait > self.base.options.rate_limit_patience:
+                    raise self._gave_up(exc, waited) from exc
+                waited += wait
+                log.info("rate limited on %s; every request waits %.1f s, fewer go at once", path, wait)
+                await pace.slow_down(wait, started)
+
+    def _gave_up(self, exc: RateLimitedError, waited: float) -> RateLimitedError:
+        """The 429 a request stops at: what the backend asked, and what was done about it."""
+        options = self.base.options
+        asked = f"{exc.retry_after:g} s" if exc.retry_after is not None else "an unknown time"
+        if exc.retry_after is not None and exc.retry_after > options.rate_limit_max_wait:
+            why = (
+                f"it asked to wait {asked}, longer than the {options.rate_limit_max_wait:g} s a request waits"
+            )
+        else:
+            why = f"after {waited:g} s of waiting it still asked to wait {asked}"
+        error = RateLimitedError(
+            f"The backend is rate limiting requests (HTTP 429): {why}. Requests were slowed down first.",
+            retry_after=exc.retry_after,
+        )
+        error.action = "Nothing is lost: run the same command again later (finished work is kept)."
+        return error
 
     async def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """One API call with its retries; the JSON body of the answer."""

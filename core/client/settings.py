@@ -59,6 +59,11 @@ class ClientOptions(BaseModel):
     rate_limit_max_wait: float = Field(
         default=120.0, ge=0, description="A 429 asking for a longer wait fails at once instead of sleeping."
     )
+    rate_limit_patience: float = Field(
+        default=600.0,
+        ge=0,
+        description="Longest one request keeps waiting through 429s, all waits added up, before it fails.",
+    )
     render_id_retries: int = Field(
         default=3, ge=0, description="Fresh render ids tried when the backend says one is taken (HTTP 409)."
     )

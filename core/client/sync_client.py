@@ -35,6 +35,7 @@ from nemo_skills.client.models import (
     UploadResult,
 )
 from nemo_skills.client.upload import UploadProgressCallback
+from nemo_skills.draft import Draft
 
 T = TypeVar("T")
 
@@ -133,9 +134,9 @@ class NemoClient:
         """Get a token and open a session: a new one, or `session_id` if the backend still has it."""
         return self._run(self._client.connect, session_id, language_hint=language_hint)
 
-    def chat(self, text: str) -> Iterator[ChatEvent]:
+    def chat(self, text: str, *, before: SessionState | None = None) -> Iterator[ChatEvent]:
         """Send a message and yield the reply's events; the last one is ReplyDone."""
-        events = self._client.chat(text)
+        events = self._client.chat(text, before=before)
         try:
             while True:
                 more, event = self._run(_next, events)
@@ -146,9 +147,15 @@ class NemoClient:
         finally:
             self._run(events.aclose)  # type: ignore[attr-defined]
 
-    def send(self, text: str, *, on_event: Callable[[ChatEvent], None] | None = None) -> Reply:
+    def send(
+        self,
+        text: str,
+        *,
+        on_event: Callable[[ChatEvent], None] | None = None,
+        before: SessionState | None = None,
+    ) -> Reply:
         """Send a message and return the user-facing reply."""
-        return self._run(self._client.send, text, on_event=on_event)
+        return self._run(self._client.send, text, on_event=on_event, before=before)
 
     def upload_file(self, path: Path, *, on_progress: UploadProgressCallback | None = None) -> UploadResult:
         """Upload one file after the local checks, streamed from disk."""
@@ -167,10 +174,16 @@ class NemoClient:
         return self._run(self._client.state)
 
     def start_export(
-        self, *, render_id: str | None = None, on_render_id: RenderIdCallback | None = None
+        self,
+        *,
+        render_id: str | None = None,
+        on_render_id: RenderIdCallback | None = None,
+        draft: Draft | None = None,
     ) -> str:
         """Start rendering the session's draft; returns the render id it was started under (see the async client)."""
-        return self._run(self._client.start_export, render_id=render_id, on_render_id=on_render_id)
+        return self._run(
+            self._client.start_export, render_id=render_id, on_render_id=on_render_id, draft=draft
+        )
 
     def render_status(self, render_id: str) -> tuple[RenderProgress, float | None]:
         """One look at a render job, and the wait the server suggests before the next."""

@@ -4,14 +4,18 @@ Each check either returns the value to use or raises the InputError a user
 reads; the message never repeats a secret and shows other values shortened
 and with control characters escaped, so a hostile value cannot take over a
 terminal or flood it.
+
+What is shown goes through one masking too: `redact` for known secrets and
+bearer credentials, `mask_credentials` for the user and password of any URL
+(in messages, JSON, progress, replies and, through `CredentialsFilter`, logs).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from pathlib import PurePath
-from urllib.parse import urlsplit
 
 from nemo_skills.errors import InputError
 
@@ -41,15 +45,59 @@ def safe_text(text: str, *, keep_newlines: bool = True) -> str:
 
 _BEARER = re.compile(r"Bearer\s+[^\s'\"]+", re.IGNORECASE)
 
+# The credentials of a URL: what stands before the last '@' of its authority. With a scheme
+# (`https://user:password@host`), or without one (`user:password@host`), as a reply may quote a
+# link; a password may hold '@', so the match runs to the last '@' before the host.
+_URL_CREDENTIALS = re.compile(
+    r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)[^\s/?#'\"<>]*@"
+    r"|(?<![\w.%+-])(?!mailto:)[\w.~%!$&*+,;=-]+:[^\s/?#'\"<>]+@(?=[\w\[])",
+    re.IGNORECASE,
+)
+
+
+def mask_credentials(text: str) -> str:
+    """Text (a URL, or anything quoting URLs) with each URL's user and password shown as ***.
+
+    The one masking of URL credentials: error lines, --json, progress, replies, logs and
+    listings all show URLs through it, while the URL itself keeps working where it is used.
+    """
+    if "@" not in text:  # every credential ends with one: most texts skip the search
+        return text
+    return _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme') or ''}***@", text)
+
+
+class CredentialsFilter(logging.Filter):
+    """A logging filter that masks URL credentials in each record's message and traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record with its text masked; every record passes."""
+        message = record.getMessage()
+        masked = mask_credentials(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_credentials(record.exc_text)
+        return True
+
+
+def mask_credentials_in_logs() -> None:
+    """Have every handler of the root logger mask URL credentials (call after configuring logging)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, CredentialsFilter) for f in handler.filters):
+            handler.addFilter(CredentialsFilter())
+
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """Text with every secret, as given or as an error may quote it escaped, and any bearer credential as ***."""
+    """Text with every secret (as given, or escaped as an error may quote it), any bearer credential and
+    any URL's credentials as ***."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
             text = text.replace(safe_text(secret, keep_newlines=False), "***")
             text = text.replace(repr(secret.encode("utf-8", "replace"))[2:-1], "***")
-    return _BEARER.sub("Bearer ***", text)
+    return mask_credentials(_BEARER.sub("Bearer ***", text))
 
 
 def _undecodable_shown(text: str) -> str:
@@ -103,17 +151,8 @@ def check_token(value: str, where: str) -> str:
 
 
 def shown_url(value: str) -> str:
-    """A URL as a message may show it: user and password removed, shortened, escaped."""
-    try:
-        parts = urlsplit(value)
-        if parts.username is not None or parts.password is not None:
-            host = parts.hostname or ""
-            port = f":{parts.port}" if parts.port else ""
-            value = parts._replace(netloc=f"***@{host}{port}").geturl()
-    except ValueError:
-        # An unparsable URL: hide everything between the scheme and an '@'.
-        value = re.sub(r"//[^/@]*@", "//***@", value)
-    return shorten(value, SHOWN_CHARS)
+    """A URL as a message may show it: user and password masked, shortened, escaped."""
+    return shorten(mask_credentials(value), SHOWN_CHARS)
 
 
 def check_prompt(text: str, *, what: str = "the request") -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from nemo_skills.errors import InputError
 from nemo_skills.errors import OutputExistsError as OutputExistsError
-from nemo_skills.files.edge import check_name
+from nemo_skills.files.edge import check_name, mask_credentials
 
 MAX_SLUG_CHARS = 60
 DEFAULT_STEM = "video"
@@ -40,7 +40,8 @@ def slugify(text: str, *, max_chars: int = MAX_SLUG_CHARS) -> str:
 
 def default_output_name(prompt: str, *, fallback: str = DEFAULT_STEM) -> str:
     """A file name for the video a prompt makes, e.g. 'a-5-second-sunset.mp4'."""
-    slug = slugify(prompt)
+    # A file name is shown and listed: a link's user and password never become part of one.
+    slug = slugify(mask_credentials(prompt))
     if slug == DEFAULT_STEM and fallback:
         slug = slugify(fallback)
     return slug + VIDEO_SUFFIX

@@ -100,6 +100,7 @@ async def run_skill(ctx: ToolContext, args: RunSkillArgs, report: ProgressSender
         backend=ctx.settings.backend.label,
         session_id=args.session_id,
         cwd=ctx.settings.output_dir,
+        max_credits=args.max_credits,
     )
     return await _start_and_wait(ctx, request, label, args.overwrite, args.output, args.wait_seconds, report)
 
@@ -167,6 +168,8 @@ async def _wait(
         changes=result.changes,
         timeline=result.timeline,
         job_id=job.job_id,
+        credits_spent=result.credits_spent,
+        credits_estimated=result.credits_estimated,
         status="not_exported",
         message="Not exported yet; call export when the timeline is ready.",
     )
@@ -174,6 +177,7 @@ async def _wait(
         return out
     path = Path(result.output)
     size = result.size or 0
+    sheet = ctx.preview_of(path) if path.is_file() else None
     return out.model_copy(
         update={
             "status": "completed",
@@ -181,7 +185,9 @@ async def _wait(
             "path": str(path),
             "url": path.resolve().as_uri(),
             "size": result.size,
-            "message": f"Saved {path} ({size / (1024 * 1024):.1f} MB).",
+            "preview": str(sheet) if sheet is not None else None,
+            "message": f"Saved {path} ({size / (1024 * 1024):.1f} MB)."
+            + (f" A contact sheet of its frames: {sheet}." if sheet is not None else ""),
             # Once the export ran, "say 'export' when you're happy" is advice the user cannot follow.
             "reply": without_export_prompt(out.reply),
         }

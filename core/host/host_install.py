@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from nemo_skills.catalog.skill import Skill
 from nemo_skills.errors import InputError
 from nemo_skills.files.atomic import atomic_write_text, data_dir
+from nemo_skills.files.edge import mask_credentials
 from nemo_skills.host.agent_hosts import AgentHost, HostLayout
 from nemo_skills.skillmd.frontmatter import CLI_BINARY, CLI_PACKAGE
 from nemo_skills.skillmd.generate import Mode, render_skill_md, skill_path
@@ -174,12 +175,9 @@ def _servers(
 
 
 def _install_skills(
-    layout: HostLayout, skills: list[Skill], mode: Mode, record: _Record, force: bool, report: InstallReport
+    layout: HostLayout, texts: dict[Path, str], record: _Record, force: bool, report: InstallReport
 ) -> None:
-    assert layout.skills_dir is not None
-    for skill in skills:
-        text = render_skill_md(skill, format=layout.skill_format, mode=mode)
-        path = skill_path(layout.skills_dir, skill)
+    for path, text in texts.items():
         current = _read_text(path)
         if current == text:
             report.skills.append(SkillChange(path=path, action="unchanged"))
@@ -247,30 +245,50 @@ def install(
     force: bool = False,
 ) -> InstallReport:
     """Write the skills where the host looks for them and register the MCP server in its config."""
+    texts: dict[Path, str] = {}
+    if with_skills and layout.skills_dir is not None:
+        # Each SKILL.md is rendered once, for the check and the writing alike.
+        texts = {
+            skill_path(layout.skills_dir, skill): render_skill_md(
+                skill, format=layout.skill_format, mode=mode
+            )
+            for skill in skills
+        }
+    mcp = (layout.mcp_by_default if with_mcp is None else with_mcp) and layout.mcp_file is not None
     if not dry_run:
         # A conflict or an unreadable config stops the install before it writes anything.
-        install(
-            layout,
-            skills,
-            mode=mode,
-            backend=backend,
-            with_skills=with_skills,
-            with_mcp=with_mcp,
-            dry_run=True,
-            force=force,
+        _install(
+            layout, texts, backend, mode=mode, with_skills=with_skills, mcp=mcp, dry_run=True, force=force
         )
+    return _install(
+        layout, texts, backend, mode=mode, with_skills=with_skills, mcp=mcp, dry_run=dry_run, force=force
+    )
+
+
+def _install(
+    layout: HostLayout,
+    texts: dict[Path, str],
+    backend: str,
+    *,
+    mode: Mode,
+    with_skills: bool,
+    mcp: bool,
+    dry_run: bool,
+    force: bool,
+) -> InstallReport:
+    """One pass of `install`: a dry run reports what the real one would do, and writes nothing."""
     report = InstallReport(host=layout.host, uninstall=False, dry_run=dry_run)
     records = _load_records()
     record = records.get(layout.host.value, _Record())
     if with_skills and layout.skills_dir is not None:
-        _install_skills(layout, skills, mode, record, force, report)
+        _install_skills(layout, texts, record, force, report)
         if mode is Mode.CLI and shutil.which(CLI_BINARY) is None:
             report.notes.append(_not_on_path_note(layout.host))
     elif with_skills:
         report.notes.append(
             f"{layout.host} loads no skills from a folder; its MCP server carries the skills."
         )
-    if (layout.mcp_by_default if with_mcp is None else with_mcp) and layout.mcp_file is not None:
+    if mcp:
         _install_mcp(layout, mcp_entry(backend), record, force, report)
         if importlib.util.find_spec("mcp") is None:
             report.notes.append('The MCP server needs the mcp extra: pip install "nemo-skills[mcp]".')
@@ -358,7 +376,8 @@ def describe(report: InstallReport) -> list[str]:
         if mcp.action in ("merge", "remove"):
             verb = "merge into" if mcp.action == "merge" else "remove from"
             lines.append(f"{would}{verb} {mcp.path}:")
-            lines.append(json.dumps(mcp.fragment, indent=2, ensure_ascii=False))
+            # The entry is written whole (the server must reach the backend), but shown masked.
+            lines.append(mask_credentials(json.dumps(mcp.fragment, indent=2, ensure_ascii=False)))
             if mcp.backup is not None:
                 lines.append(f"previous {mcp.path.name} kept as {mcp.backup}")
         else:

@@ -17,6 +17,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable
 from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -159,7 +160,7 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand) -> Server[Any]:
             return _error(exc, f"{params.name} failed unexpectedly ({type(exc).__name__}: {exc}).")
         log.info("%s done in %.1fs", params.name, time.monotonic() - started)
         return types.CallToolResult(
-            content=[types.TextContent(type="text", text=out.text())],
+            content=[types.TextContent(type="text", text=out.text()), *_video_content(out)],
             structured_content=out.model_dump(mode="json"),
         )
 
@@ -217,6 +218,47 @@ def error_text(code: str, message: str, protocol_code: int | None = None) -> str
     """
     where = f"{code}, protocol code {protocol_code}" if protocol_code is not None else code
     return f"Error ({where}): {message}"
+
+
+# Hosts refuse results of about 1 MB; a contact sheet is made to stay well under this.
+MAX_PREVIEW_BYTES = 300_000
+
+
+def _video_content(out: object) -> list[types.ContentBlock]:
+    """What a host can see of a finished video beside the text: its contact sheet, and a link to the MP4.
+
+    MCP has no video content: an image of the frames is how an agent looks at what it made.
+    """
+    import base64
+
+    import mcp.types as types
+
+    blocks: list[types.ContentBlock] = []
+    preview = getattr(out, "preview", None)
+    if isinstance(preview, str):
+        try:
+            data = Path(preview).read_bytes()
+        except OSError as exc:
+            log.warning("contact sheet %s not read: %s", preview, exc.strerror or exc)
+        else:
+            if len(data) <= MAX_PREVIEW_BYTES:
+                blocks.append(
+                    types.ImageContent(
+                        type="image", data=base64.b64encode(data).decode("ascii"), mime_type="image/jpeg"
+                    )
+                )
+    path, url = getattr(out, "path", None), getattr(out, "url", None)
+    if isinstance(path, str) and isinstance(url, str):
+        blocks.append(
+            types.ResourceLink(
+                type="resource_link",
+                uri=url,
+                name=Path(path).name,
+                mime_type="video/mp4",
+                size=getattr(out, "size", None),
+            )
+        )
+    return blocks
 
 
 def _error(exc: BaseException, text: str) -> types.CallToolResult:

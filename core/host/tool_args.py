@@ -69,6 +69,12 @@ class RunSkillArgs(ToolArgs):
     wait_seconds: WaitSeconds = DEFAULT_WAIT_SECONDS
     overwrite: bool = Field(default=False, description="Replace an existing file at output.")
     session_id: str | None = Field(default=None, description=_SESSION_HELP)
+    max_credits: float | None = Field(
+        default=None,
+        ge=0,
+        description="A budget in credits: refuse to start when the video is expected to cost more (what the "
+        "last one on this backend cost).",
+    )
 
 
 class ChatArgs(ToolArgs):

@@ -154,6 +154,11 @@ class ExportOutput(SessionOutput):
         default=None, description="The MP4 on disk as a file:// URI (a backend's download link can expire)."
     )
     size: int | None = Field(default=None, description="Size of the MP4 in bytes.")
+    preview: str | None = Field(
+        default=None,
+        description="A contact sheet of the MP4 (a JPEG grid of frames with their times), beside it; "
+        "the result also carries it as an image.",
+    )
     message: str = ""
 
     def text(self) -> str:
@@ -177,6 +182,12 @@ class RunSkillOutput(ExportOutput):
     """run_skill's result: the route, the reply, the timeline and the MP4."""
 
     route_reason: str | None = Field(default=None, description="Why the router chose the skill.")
+    credits_spent: float | None = Field(
+        default=None, description="Credits the generation cost (the balance's fall); None when not measured."
+    )
+    credits_estimated: bool = Field(
+        default=False, description="credits_spent is an estimate: other generations of the token overlapped."
+    )
     reply: str = ""
     changes: list[str] = Field(default_factory=list)
     timeline: str | None = None
@@ -193,6 +204,9 @@ class RunSkillOutput(ExportOutput):
             lines.append(self.timeline)
         if self.message:
             lines.append(self.message)
+        if self.credits_spent is not None:
+            about = "about " if self.credits_estimated else ""
+            lines.append(f"Credits spent: {about}{self.credits_spent:g}.")
         return "\n".join(lines)
 
 

@@ -22,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from nemo_skills.catalog.registry import Catalog
 from nemo_skills.client.settings import ClientOptions
-from nemo_skills.errors import InputError, NemoSkillsError, restore_error
+from nemo_skills.errors import InputError, NemoSkillsError, OverBudgetError, restore_error
 from nemo_skills.jobs.backends import backend_label, check_backend, client_options_from_env
 from nemo_skills.jobs.journal import UNFINISHED, Job, Journal
 from nemo_skills.jobs.plan import JobPlan, RunRequest, job_spec, job_stores, plan_job
@@ -67,6 +67,8 @@ def submit_job(
     elif latest is not None and latest.state == "failed":
         job = journal.reopen(latest)
     else:
+        if request.max_credits is not None:
+            check_budget(journal, request.skill, spec.backend, request.max_credits)
         plan = plan_job(
             spec, catalog, store, cwd=request.cwd, force=request.force, name_output=choose_output is None
         )
@@ -88,6 +90,16 @@ def submit_job(
             (on_progress or ignore)(Stage(stage="route", message=f"{plan.skill.name}: {plan.reason}"))
     start_worker(journal, job.job_id, options=options)
     return journal.get(job.job_id) or job, joined
+
+
+def check_budget(journal: Journal, skill: str, backend: str, limit: float) -> None:
+    """OverBudgetError when the next video is expected to cost more than `limit` (the last one's cost)."""
+    expected = journal.last_cost(skill, backend)
+    if expected is not None and expected > limit:
+        raise OverBudgetError(
+            f"the budget is {limit:g} credits and the next video is expected to cost {expected:g} "
+            "(what the last one on this backend cost); nothing was started."
+        )
 
 
 async def wait_for_job(

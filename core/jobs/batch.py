@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from nemo_skills.errors import InputError
-from nemo_skills.files.edge import MAX_BATCH_LINES, relative_name
+from nemo_skills.files.edge import MAX_BATCH_LINES, mask_credentials, relative_name
 
 
 class BatchLine(BaseModel):
@@ -61,7 +61,10 @@ class BatchItem(BaseModel):
 
     @property
     def label(self) -> str:
-        """How the summary names this item."""
+        """How the summary names this item (credentials in its links masked)."""
+        return mask_credentials(self._label())
+
+    def _label(self) -> str:
         if self.text.strip():
             words = self.text.strip().split()
             short = " ".join(words[:8])

@@ -11,11 +11,16 @@ and runs the rest.
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from nemo_skills.catalog.registry import Catalog
+from nemo_skills.client import AsyncNemoClient
+from nemo_skills.client.models import Credits
+from nemo_skills.client.pace import ConnectionPool, Pace, pace_for
 from nemo_skills.client.settings import ClientOptions
 from nemo_skills.errors import (
     AuthError,
@@ -25,6 +30,7 @@ from nemo_skills.errors import (
     JobTaken,
     NemoSkillsError,
     NoCreditsError,
+    OverBudgetError,
     PlanTierError,
     RateLimitedError,
 )
@@ -33,15 +39,19 @@ from nemo_skills.jobs.attach import job_outcome, note_ids, stage_of, wait_for_jo
 from nemo_skills.jobs.backends import CLOUD, Backend, backend_label, client_options_from_env, open_backend
 from nemo_skills.jobs.batch import BatchItem
 from nemo_skills.jobs.journal import Job, JobSpec, Journal, new_batch_id, owner_alive
-from nemo_skills.jobs.plan import AUTO, JobPlan, job_stores, plan_job, record_plan
-from nemo_skills.jobs.progress_events import JobUpdate, ProgressCallback, for_job, ignore
+from nemo_skills.jobs.plan import AUTO, job_stores, plan_job, record_plan
+from nemo_skills.jobs.progress_events import JobUpdate, Notice, ProgressCallback, for_job, ignore
 from nemo_skills.jobs.results import RunResult
 from nemo_skills.jobs.session_store import SessionStore
 from nemo_skills.jobs.steps import JobContext, execute, note_job
 from nemo_skills.jobs.worker import start_worker
 
+log = logging.getLogger(__name__)
+
 DEFAULT_CONCURRENCY = 4
 MAX_CONCURRENCY = 64
+# How often a batch looks whether the backend is holding it back, to say so.
+HELD_BACK_CHECK = 1.0
 
 # Errors that would fail every later item of a batch the same way: start no more items.
 _BATCH_FATAL: tuple[type[NemoSkillsError], ...] = (
@@ -64,6 +74,15 @@ class BatchRequest(BaseModel):
     backend: str = CLOUD
     deadline: float | None = Field(default=None, gt=0)
     concurrency: int = Field(default=DEFAULT_CONCURRENCY, ge=1, le=MAX_CONCURRENCY)
+    gallery: bool = Field(
+        default=True, description="Write index.html into the output folder: every item, its video and sheet."
+    )
+    max_credits: float | None = Field(
+        default=None,
+        ge=0,
+        description="A budget: no item starts when the spend so far, what the running items are expected "
+        "to spend and the next item's expected cost would pass it.",
+    )
 
 
 class BatchItemResult(BaseModel):
@@ -83,15 +102,42 @@ class BatchItemResult(BaseModel):
     error: str | None = None
     error_code: str | None = Field(default=None, description="The failure's name, as --json's `error.code`.")
     exit_code: int = 0
+    credits_spent: float | None = Field(
+        default=None, description="This item's share of the batch's spend (an estimate when items overlap)."
+    )
+    credits_estimated: bool = False
+    preview: Path | None = Field(default=None, description="A contact sheet of its MP4, beside it.")
 
 
 class BatchResult(BaseModel):
-    """A whole batch: every item's outcome, in the batch's order."""
+    """A whole batch: every item's outcome, in the batch's order.
+
+    An item's reply and timeline are read from the journal when a report asks (`outcome`), so a batch
+    holds no reply text in memory however many items it has.
+    """
 
     batch_id: str
     backend: str
     concurrency: int
     items: list[BatchItemResult]
+    credits_spent: float | None = Field(
+        default=None, description="What the batch cost: the balance's fall across it (exact); None if unread."
+    )
+    gallery: Path | None = Field(
+        default=None, description="index.html showing every item, in the output folder."
+    )
+    max_credits: float | None = Field(default=None, description="The budget the batch ran under, if any.")
+    journal_path: Path | None = Field(default=None, exclude=True, description="Where the items' jobs are.")
+    _journal: Journal | None = PrivateAttr(default=None)
+
+    def outcome(self, item: BatchItemResult) -> RunResult | None:
+        """What an item produced: its result as the journal keeps it (None when it made nothing)."""
+        if item.result is not None or not item.ok or item.job_id is None or self.journal_path is None:
+            return item.result
+        if self._journal is None:
+            self._journal = Journal(self.journal_path)
+        job = self._journal.get(item.job_id)
+        return job.result if job is not None else None
 
     @property
     def succeeded(self) -> int:
@@ -129,13 +175,16 @@ def item_spec(request: BatchRequest, item: BatchItem, label: str, position: int)
 
 
 class _Planned(BaseModel):
-    """An item after the checks that need nothing sent: its job, or why it cannot run."""
+    """An item after the checks that need nothing sent: its job, or why it cannot run.
+
+    Its plan is in the journal with its job, not here: a batch holds no item's input in memory
+    (documents can be long) until the item runs.
+    """
 
     item: BatchItem
     index: int
-    job: Job | None = None
-    plan: JobPlan | None = Field(default=None, description="A new job's plan; None for one resumed.")
-    done: Job | None = None
+    job_id: str | None = Field(default=None, description="The job to run (new, or an earlier one to finish).")
+    done: str | None = Field(default=None, description="The job that already made it, in an earlier run.")
     error: NemoSkillsError | None = None
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -170,7 +219,7 @@ def _plan(
         spec = item_spec(request, item, label, index)
         earlier = journal.latest_for(spec)
         if earlier is not None and earlier.state == "done" and not request.force:
-            entry.done = earlier
+            entry.done = earlier.job_id
             if earlier.output:
                 taken.add(Path(earlier.output))
             continue
@@ -178,20 +227,18 @@ def _plan(
             entry.error = JobTaken(f"item {index} is being made by another process ({earlier.owner}).")
             continue
         if earlier is not None and earlier.state != "done":
-            entry.job = earlier
+            entry.job_id = earlier.job_id
             if earlier.output:
                 taken.add(Path(earlier.output))
             continue
         try:
-            entry.plan = plan_job(
-                spec, catalog, store, cwd=request.output_dir, force=request.force, taken=taken
-            )
+            plan = plan_job(spec, catalog, store, cwd=request.output_dir, force=request.force, taken=taken)
         except NemoSkillsError as exc:
             entry.error = exc
             continue
-        if entry.plan.output is not None:
-            taken.add(entry.plan.output)
-        entry.job = record_plan(journal, journal.add(spec, batch_id=batch_id, index=index), entry.plan)
+        if plan.output is not None:
+            taken.add(plan.output)
+        entry.job_id = record_plan(journal, journal.add(spec, batch_id=batch_id, index=index), plan).job_id
     return planned
 
 
@@ -218,6 +265,122 @@ async def run_batch(
         return await _run_planned(backend, request, planned, batch_id, catalog, store, journal, opts, report)
     with open_backend(request.backend) as started:
         return await _run_planned(started, request, planned, batch_id, catalog, store, journal, opts, report)
+
+
+class _Budget:
+    """Which items of a batch may start under --max-credits; one decision at a time."""
+
+    def __init__(self, request: BatchRequest, journal: Journal, backend: Backend) -> None:
+        assert request.max_credits is not None
+        self.limit = request.max_credits
+        self.running = 0
+        self.costs: list[float] = []
+        # Before any item of this batch is measured: the journal's last figure for the skill and backend.
+        self.known = journal.last_cost(request.skill, backend.label)
+        self.spent = 0.0
+        self._start: Credits | None = None
+        self._changed = asyncio.Condition()
+
+    def expected(self) -> float | None:
+        """What one more item is expected to cost: the most one has cost so far."""
+        return max(self.costs) if self.costs else self.known
+
+    def why(self) -> str:
+        """The budget's one line: the limit and what was spent."""
+        return f"the budget is {self.limit:g} credits and {self.spent:g} were spent"
+
+    async def admit(self, read_balance: Callable[[], Awaitable[Credits | None]]) -> bool:
+        """Whether the next item may start (it is then counted as running)."""
+        async with self._changed:
+            while True:
+                cost = self.expected()
+                if cost is None and self.running:
+                    # Nothing known of what an item costs: the first runs alone, so it can be measured.
+                    await self._changed.wait()
+                    continue
+                now = await read_balance()
+                if now is not None:
+                    self._start = self._start or now
+                    self.spent = round(max(0.0, self._start.available - now.available), 6)
+                if self.spent + (cost or 0.0) * (self.running + 1) > self.limit:
+                    return False
+                self.running += 1
+                return True
+
+    async def done(self, job: Job | None) -> None:
+        """An admitted item ended: its measured cost informs the next decisions."""
+        async with self._changed:
+            self.running = max(0, self.running - 1)
+            if job is not None and job.credits_spent is not None:
+                self.costs.append(job.credits_spent)
+            self._changed.notify_all()
+
+
+async def _balance(
+    backend: Backend, catalog: Catalog, pool: ConnectionPool, options: ClientOptions
+) -> Credits | None:
+    """The token's balance now, or None when it cannot be read (the batch goes on without its total)."""
+    served = catalog.skills()
+    if not served:
+        return None
+    client = AsyncNemoClient(
+        served[0],
+        base_url=backend.base_url,
+        options=options,
+        token_cache_key=backend.token_key,
+        env_token=backend.env_token,
+        http_client=pool.http,
+    )
+    try:
+        return await client.credits()
+    except NemoSkillsError:
+        return None
+    finally:
+        await client.aclose()
+
+
+async def _spread_spend(
+    before: Credits | None,
+    backend: Backend,
+    catalog: Catalog,
+    pool: ConnectionPool,
+    options: ClientOptions,
+    results: dict[int, BatchItemResult],
+    journal: Journal,
+) -> float | None:
+    """The batch's spend (the balance's fall, exact) and each generating item's share of it.
+
+    Items ran side by side on one token, so a share is exact only when one item generated; with more it
+    is the average, marked an estimate.
+    """
+    after = await _balance(backend, catalog, pool, options) if before is not None else None
+    if before is None or after is None:
+        return None
+    spent = round(max(0.0, before.available - after.available), 6)
+    made = [item for item in results.values() if item.ok and not item.skipped and item.job_id]
+    for item in made:
+        item.credits_spent = round(spent / len(made), 6)
+        item.credits_estimated = len(made) > 1
+        job = journal.get(item.job_id or "")
+        if job is not None:
+            journal.update(job, credits_spent=item.credits_spent, credits_estimated=item.credits_estimated)
+    return spent
+
+
+async def _watch_pace(pace: Pace, report: ProgressCallback, every: float = HELD_BACK_CHECK) -> None:
+    """Say when the backend holds the batch back (429s), and when it lets it go at full pace again."""
+    seen = pace.throttled
+    while True:
+        await asyncio.sleep(every)
+        if pace.throttled > seen:
+            seen = pace.throttled
+            report(
+                Notice(
+                    level="warning",
+                    message=f"The backend asked to slow down (HTTP 429, {seen} time(s) so far): waiting "
+                    f"{pace.held_back:.0f} s, then about {pace.rate or 0:.1f} requests a second.",
+                )
+            )
 
 
 def _from_job(entry: _Planned, job: Job, *, ok: bool, skipped: bool = False) -> BatchItemResult:
@@ -250,8 +413,9 @@ async def _run_planned(
 ) -> BatchResult:
     total = len(planned)
     results: dict[int, BatchItemResult] = {}
-    gate = asyncio.Semaphore(request.concurrency)
     stop: list[NemoSkillsError] = []
+    # One connection pool for every item: a client per job would churn memory the process keeps.
+    pool = ConnectionPool(options)
 
     def update(entry: _Planned, state: str, detail: str = "", job_id: str | None = None) -> None:
         report(
@@ -277,73 +441,176 @@ async def _run_planned(
                 exit_code=entry.error.exit_code,
             )
             update(entry, "failed", entry.error.message)
-        elif entry.done is not None:
-            results[entry.index] = _from_job(entry, entry.done, ok=True, skipped=True)
-            update(entry, "skipped", f"already done: {entry.done.output or 'no export'}", entry.done.job_id)
+        elif entry.done is not None and (done := journal.get(entry.done)) is not None:
+            results[entry.index] = _from_job(entry, done, ok=True, skipped=True)
+            update(entry, "skipped", f"already done: {done.output or 'no export'}", done.job_id)
+
+    budget = _Budget(request, journal, backend) if request.max_credits is not None else None
 
     async def one(entry: _Planned) -> None:
-        assert entry.job is not None
-        async with gate:
-            if stop:
-                results[entry.index] = BatchItemResult(
-                    index=entry.index,
-                    line=entry.item.line,
-                    label=entry.item.label,
-                    ok=False,
-                    job_id=entry.job.job_id,
-                    error=f"not started: {stop[0].message}",
-                    error_code=stop[0].error_code,
-                    exit_code=stop[0].exit_code,
-                )
-                update(entry, "failed", f"not started: {stop[0].message}", entry.job.job_id)
-                return
-            job = journal.claim(entry.job.job_id)
-            update(entry, job.state if job.state != "queued" else "running", "", job.job_id)
-            ctx = JobContext(
-                backend,
-                catalog,
-                store,
-                journal,
-                options,
-                for_job(job.job_id, report),
-                request.deadline,
-                request.force,
-                request.output_dir,
+        assert entry.job_id is not None
+        if (
+            budget is not None
+            and not stop
+            and not await budget.admit(lambda: _balance(backend, catalog, pool, options))
+        ):
+            results[entry.index] = BatchItemResult(
+                index=entry.index,
+                line=entry.item.line,
+                label=entry.item.label,
+                ok=False,
+                job_id=entry.job_id,
+                error=f"not started: {budget.why()}",
+                error_code=OverBudgetError.error_code,
+                exit_code=OverBudgetError.exit_code,
             )
-            try:
-                result = await execute(job, ctx, entry.plan)
-            except NemoSkillsError as exc:
-                latest = journal.get(job.job_id) or job
-                note_job(exc, latest)
-                results[entry.index] = _from_job(entry, latest, ok=False)
-                results[entry.index].error = exc.user_message()
-                results[entry.index].exit_code = exc.exit_code
-                results[entry.index].error_code = exc.error_code
-                update(entry, "failed", exc.message, job.job_id)
-                if isinstance(exc, _BATCH_FATAL):
-                    stop.append(exc)
-                return
-            latest = journal.get(job.job_id) or job
-            item = _from_job(entry, latest, ok=True)
-            item.result = result
-            item.output = result.output
-            results[entry.index] = item
-            update(entry, "done", str(result.output or ""), job.job_id)
+            update(entry, "skipped", f"not started for the budget: {budget.why()}", entry.job_id)
+            return
+        try:
+            await _run_one(entry)
+        finally:
+            if budget is not None:
+                await budget.done(journal.get(entry.job_id))
 
-    tasks = [asyncio.create_task(one(e)) for e in planned if e.job is not None and e.index not in results]
+    async def _run_one(entry: _Planned) -> None:
+        assert entry.job_id is not None
+        if stop:
+            results[entry.index] = BatchItemResult(
+                index=entry.index,
+                line=entry.item.line,
+                label=entry.item.label,
+                ok=False,
+                job_id=entry.job_id,
+                error=f"not started: {stop[0].message}",
+                error_code=stop[0].error_code,
+                exit_code=stop[0].exit_code,
+            )
+            update(entry, "failed", f"not started: {stop[0].message}", entry.job_id)
+            return
+        job = journal.claim(entry.job_id)
+        update(entry, job.state if job.state != "queued" else "running", "", job.job_id)
+        ctx = JobContext(
+            backend,
+            catalog,
+            store,
+            journal,
+            options,
+            for_job(job.job_id, report),
+            request.deadline,
+            request.force,
+            request.output_dir,
+            pool,
+            # Only a budget needs each item's cost; the batch's total comes from two reads.
+            measure_credits=request.max_credits is not None,
+        )
+        try:
+            result = await execute(job, ctx)
+        except NemoSkillsError as exc:
+            latest = journal.get(job.job_id) or job
+            note_job(exc, latest)
+            results[entry.index] = _from_job(entry, latest, ok=False)
+            results[entry.index].error = exc.user_message()
+            results[entry.index].exit_code = exc.exit_code
+            results[entry.index].error_code = exc.error_code
+            update(entry, "failed", exc.message, job.job_id)
+            if isinstance(exc, _BATCH_FATAL):
+                stop.append(exc)
+            return
+        latest = journal.get(job.job_id) or job
+        # The reply and timeline stay in the journal (job.result) until the report reads them.
+        item = _from_job(entry, latest, ok=True)
+        item.output = result.output
+        if request.gallery and result.output is not None:
+            item.preview = await asyncio.to_thread(_sheet_of, result.output)
+        results[entry.index] = item
+        update(entry, "done", str(result.output or ""), job.job_id)
+
+    waiting = iter([e for e in planned if e.job_id is not None and e.index not in results])
+
+    async def worker() -> None:
+        # A fixed set of workers takes the items in order: nothing per item waits in memory.
+        for entry in waiting:
+            await one(entry)
+
+    pace = pace_for(backend.base_url)
+    pace.raise_limit(request.concurrency)
     try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
-    return BatchResult(
+        balance = await _balance(backend, catalog, pool, options)
+        watcher = asyncio.create_task(_watch_pace(pace, report))
+        tasks = [asyncio.create_task(worker()) for _ in range(request.concurrency)]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        finally:
+            watcher.cancel()
+        spent = await _spread_spend(balance, backend, catalog, pool, options, results, journal)
+    finally:
+        await pool.aclose()
+    summary = BatchResult(
         batch_id=batch_id,
         backend=backend.label,
         concurrency=request.concurrency,
         items=[results[i] for i in sorted(results)],
+        credits_spent=spent,
+        max_credits=request.max_credits,
+        journal_path=journal.db.path,
     )
+    if request.gallery and request.export:
+        summary.gallery = _write_gallery(request, summary)
+    return summary
+
+
+def _sheet_of(video: Path) -> Path | None:
+    """A contact sheet beside a batch item's MP4 (kept from an earlier run), or None when none can be made."""
+    from nemo_skills.files.previews import make_contact_sheet
+
+    sheet = video.with_suffix(".jpg")
+    if sheet.is_file():
+        return sheet
+    try:
+        return make_contact_sheet(video, sheet).path
+    except NemoSkillsError as exc:
+        log.warning("no contact sheet of %s: %s", video.name, exc.message)
+        return None
+
+
+def _write_gallery(request: BatchRequest, result: BatchResult) -> Path | None:
+    """index.html in the batch's folder: each item's sheet, video, request, skill, state and credits."""
+    from nemo_skills.files.gallery import GalleryItem, write_gallery
+
+    folder = (request.output_dir or Path.cwd()).resolve()
+    shown = []
+    for item in result.items:
+        video = item.output if item.output is not None else None
+        sheet = (
+            item.preview
+            if item.preview is not None
+            else (_sheet_of(video) if video and video.is_file() else None)
+        )
+        shown.append(
+            GalleryItem(
+                request=item.label,
+                state="skipped" if item.skipped else ("done" if item.ok else "failed"),
+                skill=item.skill,
+                error=(item.error or "").splitlines()[0] if not item.ok else None,
+                credits_spent=item.credits_spent,
+                credits_estimated=item.credits_estimated,
+                video=video,
+                sheet=sheet,
+                job_id=item.job_id,
+            )
+        )
+    try:
+        return write_gallery(
+            folder, shown, title=f"Batch {result.batch_id}", total_credits=result.credits_spent
+        )
+    except OSError as exc:
+        log.warning("the batch's gallery was not written: %s", exc.strerror or exc)
+        return None
 
 
 async def resume_jobs(

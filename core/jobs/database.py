@@ -9,22 +9,15 @@ name) is never overwritten: it is renamed aside and the user is told where it we
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 from nemo_skills.errors import LocalStateError
 from nemo_skills.files.atomic import data_dir
-from nemo_skills.files.sqlite_files import BUSY_TIMEOUT_MS, is_not_a_database, set_aside
-
-fcntl: ModuleType | None
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no flock
-    fcntl = None
+from nemo_skills.files.locks import file_lock
+from nemo_skills.files.sqlite_files import connect, is_not_a_database, set_aside, transaction, use_wal
 
 DB_FILE = "nemo-skills.db"
 # Identifies the file as ours (PRAGMA application_id): ASCII "NEMO".
@@ -100,35 +93,14 @@ def _quarantine(path: Path, why: str) -> StateStoreError:
     )
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-    )
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
-@contextlib.contextmanager
-def _init_lock_file(path: Path) -> Iterator[None]:
-    # Two processes creating the schema at once would see each other's half-made file.
-    if fcntl is None:  # pragma: no cover - Windows
-        yield
-        return
-    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
 def _initialise(path: Path) -> None:
     """Create the schema in a new file, or check that an existing file is ours."""
-    with _init_lock_file(path):
+    # Two processes creating the schema at once would see each other's half-made file.
+    with file_lock(path.with_name(path.name + ".lock")):
         existed = path.exists() and path.stat().st_size > 0
         try:
-            conn = _connect(path)
+            # Not in WAL yet: a file that turns out not to be ours is set aside as it was.
+            conn = connect(path, wal=False)
         except sqlite3.Error as exc:
             raise StateStoreError(f"cannot open {path}: {exc}") from exc
         try:
@@ -137,13 +109,12 @@ def _initialise(path: Path) -> None:
             if existed and tables and app_id != APPLICATION_ID:
                 conn.close()
                 raise _quarantine(path, "it holds other tables")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("BEGIN IMMEDIATE")
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("COMMIT")
+            use_wal(conn)
+            with transaction(conn):
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
@@ -178,7 +149,8 @@ class Database:
                     _initialise(self.path)
                     _initialised.add(resolved)
             try:
-                self._conn = _connect(self.path)
+                # _initialise has put the file in WAL mode, which the file keeps.
+                self._conn = connect(self.path, wal=False, rows_by_name=True)
             except sqlite3.Error as exc:
                 raise StateStoreError(f"cannot open {self.path}: {exc}") from exc
         return self._conn
@@ -186,19 +158,11 @@ class Database:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One change, committed on success and rolled back on any error; other processes wait."""
-        with self._lock:
-            conn = self._connection()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.DatabaseError as exc:
-                raise StateStoreError(f"cannot write {self.path}: {exc}") from exc
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            else:
-                conn.execute("COMMIT")
+        with self._lock, transaction(self._connection(), refused=self._unwritable) as conn:
+            yield conn
+
+    def _unwritable(self, exc: sqlite3.DatabaseError) -> StateStoreError:
+        return StateStoreError(f"cannot write {self.path}: {exc}")
 
     def read(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         """Rows of one query, read from a consistent snapshot."""

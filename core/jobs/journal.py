@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from nemo_skills.errors import InputError
 from nemo_skills.errors import JobTaken as JobTaken
-from nemo_skills.files.edge import check_name, check_prompt
+from nemo_skills.files.edge import check_name, check_prompt, mask_credentials
 from nemo_skills.files.processes import pid_alive
 from nemo_skills.jobs.database import Database
 from nemo_skills.jobs.results import RunResult
@@ -47,7 +47,14 @@ EVENTS_KEPT = 200
 
 
 class JobSpec(BaseModel):
-    """What a job was asked to do, as given (before routing and output naming)."""
+    """What a job was asked to do, as given (before routing and output naming).
+
+    Links and a backend URL are kept whole, user and password included: the worker process that runs
+    the job, and `resume` after a crash, read the request from here and must reach the same server
+    and hand the backend the same links. The journal is the user's own 0600 file, like the token
+    cache. What is read out of it to be shown (labels, results, progress events, `jobs --json`)
+    passes through `mask_credentials`.
+    """
 
     skill: str = Field(description="The skill asked for ('auto' lets the router pick).")
     text: str = ""
@@ -117,6 +124,8 @@ class Job(BaseModel):
     sent_by: str | None = Field(default=None, description="host:pid of the process that sent it.")
     registry: str | None = Field(default=None, description="The registry.yaml a worker loads skills from.")
     result: RunResult | None = Field(default=None, description="What the job produced, once done.")
+    credits_spent: float | None = Field(default=None, description="Credits its generation cost.")
+    credits_estimated: bool = Field(default=False, description="credits_spent is an estimate.")
     owner: str | None = Field(default=None, description="host:pid of the process working on it.")
     created: float = Field(default_factory=time.time)
     updated: float = Field(default_factory=time.time)
@@ -133,8 +142,8 @@ class Job(BaseModel):
         text = " ".join(words[:8]) + (" ..." if len(words) > 8 else "")
         inputs = ", ".join([*(Path(f).name for f in self.spec.files), *self.spec.urls])
         if text and inputs:
-            return f"{text} ({inputs})"
-        return text or inputs or self.job_id
+            return mask_credentials(f"{text} ({inputs})")
+        return mask_credentials(text or inputs or self.job_id)
 
 
 def new_job_id() -> str:
@@ -334,6 +343,28 @@ class Journal:
                     "DELETE FROM job_events WHERE job_id = ? AND seq <= ?", (job_id, seq - EVENTS_KEPT)
                 )
             conn.execute("INSERT OR REPLACE INTO job_beats VALUES (?, ?)", (job_id, time.time()))
+
+    def last_cost(self, skill: str, backend: str) -> float | None:
+        """What the newest measured job of a skill (any, for 'auto') on a backend cost, if one was measured."""
+        rows = self.db.read(
+            "SELECT record FROM jobs WHERE backend = ? AND state = 'done' ORDER BY updated DESC LIMIT 50",
+            (backend,),
+        )
+        for job in self._parse(rows):
+            if job.credits_spent is not None and skill in ("auto", job.skill):
+                return job.credits_spent
+        return None
+
+    def others_generating(self, job: Job, since: float) -> bool:
+        """Whether another job of the same backend sent a request since `since`, or is generating now."""
+        rows = self.db.read(
+            "SELECT record FROM jobs WHERE backend = ? AND job_id != ? AND (state = 'sent' OR updated >= ?)",
+            (job.spec.backend, job.job_id, since),
+        )
+        return any(
+            other.state == "sent" or (other.sent_at is not None and other.sent_at >= since)
+            for other in self._parse(rows)
+        )
 
     def events_after(self, job_id: str, seq: int) -> list[tuple[int, str]]:
         """A job's progress events after `seq`, oldest first, as (seq, JSON)."""

@@ -42,6 +42,9 @@ class RunRequest(BaseModel):
     continue_last: bool = Field(default=False, description="Continue the last session of the skill.")
     deadline: float | None = Field(default=None, gt=0, description="Seconds to wait for the render.")
     cwd: Path | None = Field(default=None, description="Folder for automatic output names (default: cwd).")
+    max_credits: float | None = Field(
+        default=None, ge=0, description="A budget: refuse to start when the expected cost would pass it."
+    )
     send: bool = Field(default=True, description="Send the request; False only exports the session.")
     render_id: str | None = Field(default=None, description="With send=False: a render started earlier.")
 

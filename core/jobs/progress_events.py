@@ -8,12 +8,13 @@ dump it as JSON as is.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 # A long silence is the same event on the chat stream and in progress reports.
 from nemo_skills.client.events import StillWorking
+from nemo_skills.files.edge import mask_credentials
 
 StageName = Literal["route", "connect", "upload", "chat", "render", "download", "done"]
 
@@ -22,6 +23,15 @@ class JobEvent(BaseModel):
     """Base of the events a job reports: `job_id` names the job when several run at once."""
 
     job_id: str | None = None
+
+    # Progress is shown (a terminal, JSON lines, an MCP host) and kept in the journal: the text of every
+    # event (a reply, a notice, a request's label, a failure) shows a URL's user and password masked.
+    @model_validator(mode="before")
+    @classmethod
+    def _masked(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {key: mask_credentials(v) if isinstance(v, str) else v for key, v in data.items()}
 
 
 class Stage(JobEvent):

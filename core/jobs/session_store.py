@@ -77,7 +77,7 @@ class SessionStore:
                     (
                         record.session_id,
                         record.skill,
-                        record.base_url,
+                        record.base_url.rstrip("/"),
                         record.created,
                         record.updated,
                         record.model_dump_json(),
@@ -85,9 +85,18 @@ class SessionStore:
                 )
         legacy.rename(legacy.with_name(LEGACY_STORE_FILE + ".imported"))
 
-    def _rows(self, where: str = "", params: tuple[object, ...] = ()) -> list[SessionRecord]:
+    def _rows(
+        self,
+        where: str = "",
+        params: tuple[object, ...] = (),
+        *,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> list[SessionRecord]:
         self._import_legacy()
-        rows = self.db.read(f"SELECT record FROM sessions {where} ORDER BY updated, rowid", params)
+        order = "updated DESC, rowid DESC" if newest_first else "updated, rowid"
+        tail = f" LIMIT {int(limit)}" if limit is not None else ""
+        rows = self.db.read(f"SELECT record FROM sessions {where} ORDER BY {order}{tail}", params)
         out: list[SessionRecord] = []
         for row in rows:
             try:
@@ -121,7 +130,7 @@ class SessionStore:
                 (
                     session_id,
                     record.skill,
-                    record.base_url,
+                    record.base_url.rstrip("/"),
                     record.created,
                     record.updated,
                     record.model_dump_json(),
@@ -144,14 +153,26 @@ class SessionStore:
         return found[0] if found else None
 
     def last(self, skill: str | None = None, base_url: str | None = None) -> SessionRecord | None:
-        """The most recently used session (of a skill, on one backend, when given)."""
-        matches = [
-            r
-            for r in self._rows()
-            if (skill is None or r.skill == skill)
-            and (base_url is None or r.base_url.rstrip("/") == base_url.rstrip("/"))
-        ]
-        return matches[-1] if matches else None
+        """The most recently used session (of a skill, on one backend, when given).
+
+        With a backend, one look-up in the `sessions_by_backend` index (backend, skill, updated),
+        not a read of every record.
+        """
+        where, params = [], []
+        if base_url is not None:
+            # The column holds the backend without a trailing slash, as written by modify and the import.
+            where.append("base_url = ?")
+            params.append(base_url.rstrip("/"))
+        if skill is not None:
+            where.append("skill = ?")
+            params.append(skill)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        newest = self._rows(clause, tuple(params), newest_first=True, limit=1)
+        if newest:
+            return newest[0]
+        # The newest row was unreadable (skipped): the next readable one, the slow way.
+        older = self._rows(clause, tuple(params), newest_first=True)
+        return older[0] if older else None
 
     def set_pending_render(self, session_id: str, render_id: str | None) -> None:
         """Remember (or, with None, forget) a render still running for a session."""

@@ -21,8 +21,10 @@ from nemo_skills.client import AsyncNemoClient
 from nemo_skills.client import events as ev
 from nemo_skills.client.export import is_transient
 from nemo_skills.client.models import Credits, ExportResult, RenderProgress, Reply, SessionInfo, SessionState
+from nemo_skills.client.pace import ConnectionPool
 from nemo_skills.client.settings import ClientOptions
 from nemo_skills.client.settle import settle_state
+from nemo_skills.draft import Draft
 from nemo_skills.errors import (
     BackendError,
     InputError,
@@ -33,6 +35,7 @@ from nemo_skills.errors import (
     SaveError,
     UnknownRenderError,
 )
+from nemo_skills.files.edge import mask_credentials
 from nemo_skills.jobs.backends import Backend
 from nemo_skills.jobs.inputs import PreparedInput, check_media
 from nemo_skills.jobs.interrupts import cancel_is_ctrl_c
@@ -105,6 +108,7 @@ class SkillSession:
         options: ClientOptions | None = None,
         on_progress: ProgressCallback | None = None,
         client: AsyncNemoClient | None = None,
+        pool: ConnectionPool | None = None,
     ) -> None:
         self.skill = skill
         self.backend = backend
@@ -116,6 +120,7 @@ class SkillSession:
             options=options,
             token_cache_key=backend.token_key,
             env_token=backend.env_token,
+            http_client=pool.http if pool is not None else None,
         )
         self.info: SessionInfo | None = None
         self.title: str | None = None
@@ -185,7 +190,7 @@ class SkillSession:
         return self.info
 
     def _where(self) -> str:
-        return "the local backend" if self.backend.is_local else self.backend.base_url
+        return "the local backend" if self.backend.is_local else mask_credentials(self.backend.base_url)
 
     def _remember(self, **update: object) -> None:
         sid = self.session_id
@@ -238,14 +243,18 @@ class SkillSession:
 
     # --- chatting -------------------------------------------------------------------
 
-    async def send(self, text: str) -> Reply:
-        """Send one message; the reply streams as progress events and comes back whole."""
+    async def send(self, text: str, *, before: SessionState | None = None) -> Reply:
+        """Send one message; the reply streams as progress events and comes back whole.
+
+        `before`: the session's state as the caller knows it (not read again).
+        """
         if self.title is None:
-            self.title = text.strip().splitlines()[0][:200] if text.strip() else None
+            # The title names the session's videos and is shown: a link's credentials stay out of it.
+            self.title = mask_credentials(text.strip().splitlines()[0][:200]) if text.strip() else None
             if self.title:
                 self._remember(title=self.title)
         self.on_progress(Stage(stage="chat", message="Waiting for the reply"))
-        reply = await self.client.send(text, on_event=self._on_chat_event)
+        reply = await self.client.send(text, on_event=self._on_chat_event, before=before)
         self._track_replacement(reply.session_replaced)
         self._remember()
         return reply
@@ -278,14 +287,21 @@ class SkillSession:
 
     # --- exporting ------------------------------------------------------------------
 
-    async def start_render(self, render_id: str, *, on_render_id: Callable[[str], None] | None = None) -> str:
+    async def start_render(
+        self,
+        render_id: str,
+        *,
+        on_render_id: Callable[[str], None] | None = None,
+        draft: Draft | None = None,
+    ) -> str:
         """Ask for a render under an id the caller has already recorded; returns the id in use.
 
         When the backend refuses the id (another session's), `on_render_id` hears the replacement
-        before it is requested, so the caller records it first.
+        before it is requested, so the caller records it first. `draft`: the timeline as the caller
+        just read it (else it is read again).
         """
         self.on_progress(Stage(stage="render", message="Starting the export"))
-        started = await self.client.start_export(render_id=render_id, on_render_id=on_render_id)
+        started = await self.client.start_export(render_id=render_id, on_render_id=on_render_id, draft=draft)
         self._remember(pending_render=started)
         return started
 
@@ -302,10 +318,12 @@ class SkillSession:
     async def confirm_render(self, render_id: str) -> None:
         """UnknownRenderError unless the backend knows `render_id`: asked before an export waits on one.
 
-        A render id a user typed is refused before it is stored as the session's pending render. When
-        it is already the pending one (its render has since been removed), that record is cleared, so a
-        later `resume` does not ask for it again. A status request that fails on the way (connection,
-        5xx, 429) proves nothing: the export's own wait rides it out.
+        `export(confirm=True)` asks it first; a caller that hands the export to a job (the MCP
+        server) asks it alone. A render id a user typed is refused before it is stored as the
+        session's pending render. When it is already the pending one (its render has since been
+        removed), that record is cleared, so a later `resume` does not ask for it again. A status
+        request that fails on the way (connection, 5xx, 429) proves nothing: the export's own wait
+        rides it out.
         """
         try:
             if await self.render_known(render_id):
@@ -331,17 +349,26 @@ class SkillSession:
         raise error
 
     async def export(
-        self, dest: Path, *, deadline: float | None = None, render_id: str | None = None
+        self,
+        dest: Path,
+        *,
+        deadline: float | None = None,
+        render_id: str | None = None,
+        confirm: bool = False,
     ) -> ExportResult:
         """Render and download to `dest`; the render id is kept until the file is in place.
 
-        With `render_id`, waits for that render (started earlier) instead of starting one.
+        With `render_id`, waits for that render (started earlier) instead of starting one;
+        with `confirm` too (an id a user gave), the backend must know it first, else
+        UnknownRenderError before anything is stored (see `confirm_render`).
         The deadline raises RenderTimeoutError, whose action is the command that finishes
         the render. A cancellation stays a cancellation (a host's timeout must fire), except
         under `cancel_means_ctrl_c` (the CLI), where it is InterruptedByUser with that
         command. Either way the render id stays in the store and no file is left under `dest`.
         """
         sid = self.session_id
+        if render_id is not None and confirm:
+            await self.confirm_render(render_id)
         if render_id is None:
             self.on_progress(Stage(stage="render", message="Starting the export"))
             render_id = await self.client.start_export()

@@ -22,7 +22,8 @@ from pathlib import Path
 from nemo_skills.catalog.registry import Catalog
 from nemo_skills.catalog.skill import Skill
 from nemo_skills.client.base_client import new_render_id
-from nemo_skills.client.models import ExportResult, Reply, SessionState
+from nemo_skills.client.models import Credits, ExportResult, Reply, SessionState
+from nemo_skills.client.pace import ConnectionPool
 from nemo_skills.client.settings import ClientOptions
 from nemo_skills.errors import (
     InterruptedByUser,
@@ -39,6 +40,10 @@ from nemo_skills.jobs.progress_events import Notice, ProgressCallback, ProgressE
 from nemo_skills.jobs.results import RunResult
 from nemo_skills.jobs.session_store import SessionStore
 from nemo_skills.jobs.skill_session import SkillSession
+
+# What a job records as the timeline before its request, when the session was new and so empty: the
+# backend's own spelling of an empty draft need not hash like ours.
+EMPTY_DRAFT = "empty"
 
 
 def draft_fingerprint(state: SessionState) -> str:
@@ -60,6 +65,9 @@ class JobContext:
     deadline: float | None = None
     force: bool = False
     cwd: Path | None = None
+    pool: ConnectionPool | None = None
+    # Read the balance around each generation (two requests): a batch measures its total instead.
+    measure_credits: bool = True
 
 
 class JobSteps:
@@ -102,7 +110,12 @@ class JobSteps:
         if plan.reason is not None and not self.resumed:
             ctx.report(Stage(stage="route", message=f"{plan.skill.name}: {plan.reason}"))
         async with SkillSession(
-            plan.skill, ctx.backend, store=ctx.store, options=ctx.options, on_progress=self.observe
+            plan.skill,
+            ctx.backend,
+            store=ctx.store,
+            options=ctx.options,
+            on_progress=self.observe,
+            pool=ctx.pool,
         ) as session:
             return await self._steps(session, plan.skill, plan.reason, plan.prepared, plan.output)
 
@@ -124,16 +137,22 @@ class JobSteps:
             # Sent before an interruption: the state says whether it was applied. Never send it twice.
             return await self._earlier_send(session)
         uploaded = await session.upload(prepared)
-        before = await session.state()
+        info = session.info
+        if info is not None and info.created and not uploaded and not prepared.urls:
+            # A session this job just made holds nothing yet: no request can learn more than that.
+            before, fingerprint = SessionState(), EMPTY_DRAFT
+        else:
+            before = await session.state()
+            fingerprint = draft_fingerprint(before)
         self.save(
             state="sent",
-            draft_before=draft_fingerprint(before),
+            draft_before=fingerprint,
             uploaded=uploaded,
             sent_at=time.time(),
             sent_by=this_owner(),
         )
         try:
-            return await session.send(build_prompt(skill, prepared, uploaded))
+            return await session.send(build_prompt(skill, prepared, uploaded), before=before)
         except ReplyNotAppliedError as exc:
             if not exc.cut:
                 # The backend ended the turn: nothing more will come of it; a rerun may send it again.
@@ -147,6 +166,21 @@ class JobSteps:
                 )
             )
             return await self._earlier_send(session)
+
+    async def _record_spend(self, session: SkillSession, before: Credits, since: float) -> None:
+        """What the generation cost: the fall of the balance across it, marked an estimate when it cannot be
+        exact (another job of this backend generated meanwhile, or credits are still frozen)."""
+        after = await session.credits()
+        spent = round(max(0.0, before.available - after.available), 6)
+        shared = self.ctx.journal.others_generating(self.job, since)
+        self.save(credits_spent=spent, credits_estimated=shared or after.frozen > before.frozen)
+
+    def _changed_since_sent(self, now: SessionState) -> bool:
+        """Whether the timeline differs from what it was when the request was sent."""
+        before = self.job.draft_before
+        if before == EMPTY_DRAFT:
+            return bool(now.draft.tracks)
+        return before is not None and draft_fingerprint(now) != before
 
     def _reply_may_run(self) -> bool:
         """Whether the request sent earlier may still be generating on the backend."""
@@ -165,10 +199,13 @@ class JobSteps:
         announced = False
         while True:
             now = await session.settled_state()
-            if self.job.draft_before is not None and draft_fingerprint(now) != self.job.draft_before:
+            if self._changed_since_sent(now):
                 self.ctx.report(Notice(message="The request sent earlier was applied."))
                 return Reply(
-                    text="The request sent earlier was applied.", timeline=now.timeline, from_state=True
+                    text="The request sent earlier was applied.",
+                    timeline=now.timeline,
+                    from_state=True,
+                    state=now,
                 )
             if not self._reply_may_run():
                 break
@@ -194,16 +231,16 @@ class JobSteps:
         if render_id != self.job.render_id:
             self.save(render_id=render_id)
 
-    async def _export(self, session: SkillSession, output: Path) -> ExportResult:
+    async def _export(self, session: SkillSession, output: Path, state: SessionState) -> ExportResult:
         render_id = self.job.render_id
         if render_id is None:
             render_id = new_render_id()
             self.save(state="rendering", render_id=render_id)
             # Every replacement id is recorded by _record_render_id before it is requested.
-            await session.start_render(render_id, on_render_id=self._record_render_id)
+            await session.start_render(render_id, on_render_id=self._record_render_id, draft=state.draft)
         elif not await session.render_known(render_id):
             # Recorded, but the request never reached the backend: ask for it now, under the same id.
-            await session.start_render(render_id, on_render_id=self._record_render_id)
+            await session.start_render(render_id, on_render_id=self._record_render_id, draft=state.draft)
         try:
             return await session.export(output, deadline=self.ctx.deadline, render_id=self.job.render_id)
         except RenderFailedError:
@@ -221,15 +258,24 @@ class JobSteps:
         await self._open(session, prepared)
         reply: Reply | None = None
         if self.job.state in ("queued", "sent") and self.job.spec.send:
+            fresh = self.job.state == "queued"
+            balance = await session.credits() if fresh and self.ctx.measure_credits else None
+            since = time.time()
             reply = await self._send(session, skill, prepared)
+            if balance is not None:
+                await self._record_spend(session, balance, since)
             if self.job.spec.export:
                 self.save(state="rendering")
         elif self.job.state == "queued":
             # An export job: the session's timeline as it stands, or a render started earlier.
             self.save(state="rendering", render_id=self.job.spec.render_id)
-        state = await session.state()
+        # One read after the reply serves both the timeline and the export's draft (the reply's own, if
+        # it made one after the turn ended).
+        state = reply.state if reply is not None and reply.state is not None else await session.state()
         exported = (
-            await self._export(session, output) if output is not None and self.job.spec.export else None
+            await self._export(session, output, state)
+            if output is not None and self.job.spec.export
+            else None
         )
         if reply is None:
             done = f"Finished render {self.job.render_id}." if self.job.render_id else "Nothing was sent."
@@ -253,6 +299,8 @@ class JobSteps:
             render_id=exported.render_id if exported else None,
             size=exported.size if exported else None,
             resumed=self.resumed,
+            credits_spent=self.job.credits_spent,
+            credits_estimated=self.job.credits_estimated,
         )
         if exported is not None:
             self.save(

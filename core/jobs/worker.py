@@ -28,6 +28,7 @@ from nemo_skills.client.events import StillWorking
 from nemo_skills.client.settings import ClientOptions
 from nemo_skills.errors import JobTaken, NemoSkillsError
 from nemo_skills.files.atomic import data_dir
+from nemo_skills.files.edge import mask_credentials_in_logs
 from nemo_skills.files.processes import spawn_detached
 from nemo_skills.jobs.backends import ENV_CLIENT_OPTIONS, client_options_from_env, open_backend
 from nemo_skills.jobs.journal import BEAT_SECONDS, Job, Journal, owner_tag
@@ -145,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The log is kept when a job fails: no credential in a URL may reach it.
+    mask_credentials_in_logs()
     journal = Journal(args.db)
     try:
         job = journal.claim(args.job_id)

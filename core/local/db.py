@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from nemo_skills.errors import LocalStateError
-from nemo_skills.files.sqlite_files import BUSY_TIMEOUT_MS, is_not_a_database, set_aside
+from nemo_skills.files.sqlite_files import connect, is_not_a_database, set_aside, transaction
 from nemo_skills.local.private import private_file
 
 DB_FILE = "backend.db"
@@ -92,36 +91,20 @@ class Database:
         """This thread's connection, in autocommit mode so transactions are always explicit."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
+            # NORMAL: a power cut may lose the last commits of this offline test server, never its file.
+            conn = connect(self.path, synchronous="NORMAL")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
         return conn
 
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> AbstractContextManager[sqlite3.Connection]:
         """One read-modify-write transaction, holding the write lock from its first statement."""
-        conn = self.connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        return transaction(self.connection())
 
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
+    def read(self) -> AbstractContextManager[sqlite3.Connection]:
         """A read transaction: every statement in it sees the same snapshot."""
-        conn = self.connection()
-        conn.execute("BEGIN")
-        try:
-            yield conn
-        finally:
-            conn.execute("COMMIT")
+        return transaction(self.connection(), write=False)
 
     def close(self) -> None:
         """Close every connection this object opened."""

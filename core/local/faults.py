@@ -7,6 +7,7 @@ bookkeeping one running backend keeps for it.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 
@@ -15,11 +16,22 @@ from pydantic import BaseModel, ConfigDict, Field
 # The share of edit streams that end without text when faults are on and no share is given.
 DEFAULT_EMPTY_REPLY_SHARE = 0.3
 
-# Fields that do not count as a fault being on: settings of other switches, and chat_delay, a pure
-# timing knob a test sets to catch a turn mid-way without also getting empty replies.
+# Fields that do not count as a fault being on: settings of other switches; chat_delay, a pure timing
+# knob a test sets to catch a turn mid-way; and the request rate a backend allows, a limit of the service
+# like the cloud's, not a fault: neither comes with empty replies.
 _NOT_FAULTS = frozenset(
-    {"seed", "rate_limit_retry_after", "drop_stream_times", "drop_download_times", "chat_delay"}
+    {
+        "seed",
+        "rate_limit_retry_after",
+        "drop_stream_times",
+        "drop_download_times",
+        "chat_delay",
+        "rate_limit_rps",
+        "rate_limit_burst",
+    }
 )
+# The API paths a rate limit counts (downloads of finished renders are not API requests).
+RATE_LIMITED_PREFIXES = ("/api/", "/run_sse")
 
 
 class Faults(BaseModel):
@@ -72,6 +84,18 @@ class Faults(BaseModel):
         description="Seconds each chat turn that edits spends generating (heartbeats only) before its "
         "first edit; the edit is applied even if the client disconnects meanwhile.",
     )
+    rate_limit_rps: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="API requests a second each token may make (a token bucket); past it, HTTP 429 with "
+        "Retry-After. The anonymous-token endpoint is not counted.",
+    )
+    rate_limit_burst: int | None = Field(
+        default=None,
+        ge=1,
+        description="Requests a token may make at once with --rate-limit-rps (default: rps).",
+    )
     seed: int = Field(default=0, description="Seed that decides which edit streams end without text.")
 
     def any_enabled(self) -> bool:
@@ -103,6 +127,8 @@ class FaultState:
         self._downloads_dropped = 0
         self._renders_failed = 0
         self._rng = random.Random(faults.seed)
+        # Per token: (tokens left in its bucket, when it was last filled).
+        self._buckets: dict[str, tuple[float, float]] = {}
 
     def take_rate_limit(self, path: str) -> bool:
         """True when this request is to be answered with 429."""
@@ -116,6 +142,21 @@ class FaultState:
                 return False
             self._rate_limited += 1
             return True
+
+    def take_request_slot(self, key: str, now: float) -> float | None:
+        """Spend one of a token's requests; None when it may go ahead, else the seconds until it may."""
+        rate = self.faults.rate_limit_rps
+        if rate is None:
+            return None
+        burst = float(self.faults.rate_limit_burst or max(1, math.ceil(rate)))
+        with self._lock:
+            tokens, since = self._buckets.get(key, (burst, now))
+            tokens = min(burst, tokens + (now - since) * rate)
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, now)
+                return None
+            self._buckets[key] = (tokens, now)
+            return (1.0 - tokens) / rate
 
     def take_stream_drop(self) -> int | None:
         """Events after which this stream is dropped, or None to let it finish."""

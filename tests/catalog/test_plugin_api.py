@@ -1,4 +1,4 @@
-"""The plugin API: one import line for a plugin, the former paths still served, and a small import closure."""
+"""The plugin API: one import line for a plugin, served and routed, and a small import closure."""
 
 from __future__ import annotations
 
@@ -17,12 +17,9 @@ import nemo_skills
 from nemo_skills.catalog import plugins
 from nemo_skills.catalog.registry import get_catalog
 
-# A plugin written against the import paths the README showed before core/ was split into layers.
-OLD_PATH_PLUGIN = """
-from nemo_skills.hookspecs import hookimpl
-from nemo_skills.media import InputKind
-from nemo_skills.router import Claim
-from nemo_skills.skill import LanguageMode, Skill
+# A third-party plugin, written as docs/plugins.md shows: everything from one import line.
+KARAOKE_PLUGIN = """
+from nemo_skills import Claim, InputKind, LanguageMode, Skill, hookimpl
 
 SKILL = Skill(
     name="karaoke-maker",
@@ -67,10 +64,10 @@ def _load(path: Path) -> ModuleType:
 
 
 @pytest.fixture
-def old_path_plugin(tmp_path: Path) -> Iterator[ModuleType]:
-    """The old-path plugin, registered for one test."""
+def karaoke_plugin(tmp_path: Path) -> Iterator[ModuleType]:
+    """The karaoke plugin, registered for one test."""
     source = tmp_path / "karaoke_maker.py"
-    source.write_text(OLD_PATH_PLUGIN, encoding="utf-8")
+    source.write_text(KARAOKE_PLUGIN, encoding="utf-8")
     module = _load(source)
     plugins.register_plugin(module, name="karaoke_maker")
     try:
@@ -90,31 +87,22 @@ def test_the_plugin_api_is_one_import_from_the_package() -> None:
     assert InputKind is media.InputKind
 
 
-def test_a_plugin_written_against_the_former_paths_is_served_and_routed(old_path_plugin: ModuleType) -> None:
+def test_a_plugin_written_with_the_one_import_line_is_served_and_routed(karaoke_plugin: ModuleType) -> None:
     assert get_catalog().get("karaoke-maker").max_upload_mb == 50
     choice = nemo_skills.route("a karaoke video of my favourite song")
     assert (choice.skill, choice.reason) == ("karaoke-maker", "lyrics to sing along")
 
 
-def test_the_former_generate_path_renders_a_plugins_skill_md(old_path_plugin: ModuleType) -> None:
-    import nemo_skills.generate
-
-    text = nemo_skills.generate.render_skill_md(old_path_plugin.SKILL, format="clawhub", mode="api")
+def test_the_package_renders_a_plugins_skill_md(karaoke_plugin: ModuleType) -> None:
+    text = nemo_skills.generate_skill_md(karaoke_plugin.SKILL, format="clawhub", mode="api")
     assert text.startswith("---\nname: karaoke-maker\n")
     assert "| `X-Skill-Source` | `karaoke-maker` |" in text and "at most 50MB" in text
 
 
-def test_the_former_paths_hand_out_the_same_objects() -> None:
-    import nemo_skills.hookspecs
-    import nemo_skills.media
-    import nemo_skills.router
-    import nemo_skills.skill
-
-    assert nemo_skills.hookspecs.hookimpl is nemo_skills.hookimpl
-    assert nemo_skills.media.InputKind is nemo_skills.InputKind
-    assert nemo_skills.router.Claim is nemo_skills.Claim
-    assert nemo_skills.router.RouteRequest is nemo_skills.RouteRequest
-    assert nemo_skills.skill.Skill is nemo_skills.Skill
+@pytest.mark.parametrize("name", ["hookspecs", "media", "router", "skill", "generate"])
+def test_the_flat_paths_from_before_the_layers_are_gone(name: str) -> None:
+    # Nothing was published with them: a plugin imports from `nemo_skills` (or the layer's own module).
+    assert importlib.util.find_spec(f"nemo_skills.{name}") is None
 
 
 # What a skill plugin must never drag in: an HTTP client, a terminal UI, the local backend or the layers above

@@ -41,6 +41,7 @@ class Case:
     files: dict[str, bytes] = field(default_factory=dict)
     says: str = ""  # a phrase the error line must hold (case-insensitive)
     secrets: tuple[str, ...] = ()
+    never: tuple[str, ...] = ()  # phrases no output may hold (a library's own wording)
 
 
 def _cases() -> Iterator[Case]:
@@ -348,18 +349,6 @@ def _cases() -> Iterator[Case]:
     yield Case("backend-env-bogus", ["credits"], 2, env={"NEMO_SKILLS_BACKEND": "nowhere"})
     yield Case("backend-flag-bogus", ["credits", "--backend", "gopher://x"], 2)
     yield Case("backend-unreachable", ["credits", "--backend", "http://127.0.0.1:9"], 7)
-    yield Case(
-        "client-options-bad-json",
-        ["credits", "--backend", BACKEND],
-        2,
-        env={"NEMO_SKILLS_CLIENT_OPTIONS": "{oops"},
-    )
-    yield Case(
-        "client-options-not-object",
-        ["credits", "--backend", BACKEND],
-        2,
-        env={"NEMO_SKILLS_CLIENT_OPTIONS": "[1]"},
-    )
     # serve-local settings: refused before anything is served.
     for value in ("0", "-1", "nan", "inf", "abc", "9999999"):
         yield Case(f"serve-local-keep-hours-{value}", ["serve-local", "--keep-hours", value], 2, says="keep")
@@ -413,6 +402,134 @@ def _cases() -> Iterator[Case]:
         "state-unknown-session",
         ["state", "--session", "sess_0000", "--skill", "nemo-video-gen", "--backend", BACKEND],
         7,
+    )
+
+    yield from _edge_cases()
+    yield from _credential_cases()
+
+
+def _edge_cases() -> Iterator[Case]:
+    """Ports, hosts and empty values, refused where they come in."""
+    for label, url in {
+        "port-too-big": "http://127.0.0.1:99999",
+        "port-zero": "http://127.0.0.1:0",
+        "port-words": "http://127.0.0.1:abc",
+        "port-negative": "http://127.0.0.1:-1",
+        "host-hyphens": "http://-bad-.com",
+        "host-empty-label": "http://a..b",
+        "host-only-port": "http://:8000",
+    }.items():
+        yield Case(f"backend-{label}", ["credits", "--backend", url], 2, says="--backend URL")
+        yield Case(f"api-base-{label}", ["credits"], 2, env={"NEMO_API_BASE": url}, says="NEMO_API_BASE")
+    yield Case("url-port-too-big", ["run", "auto", "x", "--url", "http://127.0.0.1:99999/a"], 2, says="port")
+    yield Case("url-port-zero", ["run", "auto", "x", "--url", "https://example.com:0/a"], 2, says="port")
+    yield Case("route-url-bad-host", ["route", "x", "--url", "http://exa_mple-.com/a"], 2, says="host")
+    for cmd in (["credits"], ["state"], ["export"], ["resume"], ["run", "auto", "a sunset"], ["mcp"]):
+        yield Case(f"backend-empty-{cmd[0]}", [*cmd, "--backend", ""], 2, says="empty")
+    yield Case("backend-spaces", ["credits", "--backend", "   "], 2, says="empty")
+    yield Case("install-backend-bad-port", ["install", "cursor", "--backend", "http://127.0.0.1:99999"], 2)
+    empty_paths = {
+        "run-output": ["run", "auto", "a sunset", "-o", "", "--backend", BACKEND],
+        "run-file": ["run", "auto", "a sunset", "--file", ""],
+        "run-batch": ["run", "auto", "--batch", ""],
+        "export-output": ["export", "-o", "", "--backend", BACKEND],
+        "resume-output": ["resume", "-o", ""],
+        "chat-output": ["chat", "nemo-video-gen", "-o", ""],
+        "route-file": ["route", "x", "--file", ""],
+        "registry": ["--registry", "", "list"],
+        "generate-out": ["generate", "--out", ""],
+        "install-workspace": ["install", "openclaw", "--workspace", ""],
+        "serve-local-data-dir": ["serve-local", "--data-dir", ""],
+        "serve-local-request-log": ["serve-local", "--request-log", ""],
+        "mcp-output-dir": ["mcp", "--output-dir", ""],
+    }
+    for label, args in empty_paths.items():
+        yield Case(f"empty-{label}", args, 2, says="empty")
+    for flag, value in (("--http", "99999"), ("--http", "0"), ("--http", ""), ("--http", "-1")):
+        yield Case(f"mcp-http-{value or 'empty'}", ["mcp", flag, value], 2, says="--http")
+    for value in ("99999", "-1", "", "http"):
+        yield Case(f"serve-local-port-{value or 'empty'}", ["serve-local", "--port", value], 2, says="--port")
+    # Client options: the option, the value and what it takes, in words; never pydantic's text.
+    pydantic_text = ("pydantic", "validation error", "type=", "input_value")
+    for label, options, says in (
+        ("words-for-number", '{"poll_initial": "soon"}', "poll_initial"),
+        ("below-bound", '{"read_timeout": 0}', "greater than 0"),
+        ("whole-number", '{"poll_burst": 1.5}', "whole number"),
+        ("nan", '{"poll_max": NaN}', "finite"),
+        ("infinity", '{"render_deadline": Infinity}', "finite"),
+        ("unknown-name", '{"poll_inital": 1}', "poll_initial"),
+        ("list-value", '{"poll_max": [1]}', "poll_max"),
+        ("bad-json", "{oops", "not JSON"),
+        ("not-object", "[1]", "JSON object"),
+    ):
+        yield Case(
+            f"client-options-{label}",
+            ["credits", "--backend", BACKEND],
+            2,
+            env={"NEMO_SKILLS_CLIENT_OPTIONS": options},
+            says=says,
+            never=pydantic_text,
+        )
+
+
+def _credential_cases() -> Iterator[Case]:
+    """A URL's user and password are never shown: not in errors, --json, replies or listings."""
+    secrets = (SECRET,)
+    unreachable = f"http://user:{SECRET}@127.0.0.1:9"
+    for cmd in (
+        ["credits"],
+        ["state", "--session", "sess_1", "--skill", "nemo-video-gen"],
+        ["run", "auto", "a sunset", "--no-export"],
+        ["export", "--session", "sess_1", "--skill", "nemo-video-gen"],
+    ):
+        yield Case(f"credentials-unreachable-{cmd[0]}", [*cmd, "--backend", unreachable], 7, secrets=secrets)
+    yield Case(
+        "credentials-bad-port",
+        ["credits", "--backend", f"http://user:{SECRET}@127.0.0.1:99999"],
+        2,
+        secrets=secrets,
+    )
+    yield Case(
+        "credentials-api-base-unreachable",
+        ["credits"],
+        7,
+        env={"NEMO_API_BASE": unreachable},
+        secrets=secrets,
+    )
+    yield Case(
+        "credentials-mcp-bad-port",
+        ["mcp", "--backend", f"https://{SECRET}@127.0.0.1:70000"],
+        2,
+        secrets=secrets,
+    )
+    yield Case(
+        "credentials-link-bad-port",
+        ["run", "auto", "x", "--url", f"http://user:{SECRET}@example.com:99999/x", "--backend", BACKEND],
+        2,
+        secrets=secrets,
+    )
+    # Runs that succeed: the link reaches the backend whole, and nothing shown holds its password.
+    link = f"http://user:{SECRET}@example.com/clip"
+    yield Case(
+        "credentials-link-reply",
+        ["run", "generator-by-link", "--url", link, "--no-export", "--backend", BACKEND],
+        0,
+        secrets=secrets,
+    )
+    yield Case(
+        "credentials-link-saved",
+        ["run", "auto", f"a video of {link}", "-o", "out", "--backend", BACKEND],
+        0,
+        files={"out/.keep": b""},  # a folder: the file is named from the request
+        secrets=secrets,
+    )
+    yield Case("credentials-route", ["route", "make a video", "--url", link], 0, secrets=secrets)
+    yield Case(
+        "credentials-install-dry-run",
+        ["install", "cursor", "--backend", f"http://user:{SECRET}@127.0.0.1:8000", "--dry-run"],
+        0,
+        env={"HOME": "{root}"},  # the agent host's folders are looked for here, not in the real home
+        secrets=secrets,
     )
 
 
@@ -505,14 +622,22 @@ def test_bad_input(outcomes: dict[str, Outcome], name: str) -> None:
     assert out.code == case.code, f"exit {out.code}, expected {case.code}; stderr: {out.stderr!r}"
     assert "Traceback" not in out.stderr and "Traceback" not in out.stdout
     errors = [line for line in out.stderr.splitlines() if line.startswith("Error:")]
+    assert not set("\x1b\x07\x9b") & set(out.stderr), "a control character reached the terminal"
+    for secret in case.secrets:
+        assert secret not in out.stderr and secret not in out.stdout, "a secret was echoed"
+    for phrase in case.never:
+        assert phrase.lower() not in (out.stderr + out.stdout).lower(), f"{phrase!r} was shown"
+    assert out.new_files == [], f"files written outside the allowed places: {out.new_files}"
+    if case.code == 0:
+        assert errors == [], out.stderr
+        if case.args[0] in JSON_COMMANDS:
+            assert "error" not in json.loads(out.stdout)
+        return
     assert len(errors) == 1, f"expected one Error: line, got {out.stderr!r}"
     line = errors[0]
     assert len(line) < 400, "an error line quotes a value whole"
-    assert not set("\x1b\x07\x9b") & set(out.stderr), "a control character reached the terminal"
     if case.says:
         assert case.says.lower() in line.lower(), line
-    for secret in case.secrets:
-        assert secret not in out.stderr and secret not in out.stdout, "a secret was echoed"
     if case.args[0] in JSON_COMMANDS:
         text = out.stdout.strip()
         assert text.startswith("{") and text.endswith("}"), f"stdout is not one JSON object: {out.stdout!r}"
@@ -524,4 +649,3 @@ def test_bad_input(outcomes: dict[str, Outcome], name: str) -> None:
         assert {"session_id", "render_id"} <= data.keys()
     else:
         assert out.stdout.strip() == "" or out.stdout.lstrip().startswith(("Usage", "SKILL")), out.stdout
-    assert out.new_files == [], f"files written outside the allowed places: {out.new_files}"

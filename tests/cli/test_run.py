@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from nemo_skills import protocol
 from nemo_skills.local import Faults
 from nemo_skills.local.renderer.probe import probe
 from tests.clirun import FAST_CLIENT, nemo, only_json, start
@@ -280,15 +281,25 @@ def test_402_plan_tier_says_register_or_upgrade(tmp_path: Path, backend_factory:
     assert list(tmp_path.glob("*.mp4")) == []
 
 
-def test_429_is_retried_once_then_reported(tmp_path: Path, backend_factory: Callable[..., Any]) -> None:
-    once = backend_factory(faults=Faults(rate_limit=1, rate_limit_retry_after=0), **SMALL)
-    ok = nemo("credits", "--backend", once.base_url, "--json", cwd=tmp_path)
+def test_429s_slow_the_run_down_and_one_asking_too_long_a_wait_is_reported(
+    tmp_path: Path, backend_factory: Callable[..., Any]
+) -> None:
+    # The credits call: the anonymous-token endpoint keeps the seeds' rule (one wait, then reported).
+    credits = (protocol.PATH_CREDITS,)
+    limited = backend_factory(
+        faults=Faults(rate_limit=2, rate_limit_retry_after=0, rate_limit_paths=credits), **SMALL
+    )
+    ok = nemo("credits", "--backend", limited.base_url, "--json", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     assert only_json(ok.stdout)["available"] > 0
-    twice = backend_factory(faults=Faults(rate_limit=2, rate_limit_retry_after=0), **SMALL)
-    limited = nemo("credits", "--backend", twice.base_url, cwd=tmp_path)
-    assert limited.returncode == 6
-    assert "rate limit" in limited.stderr.lower()
+    # Asked to wait longer than a request may (rate_limit_max_wait, 120 s by default): reported at once.
+    closed = backend_factory(
+        faults=Faults(rate_limit=2, rate_limit_retry_after=3600, rate_limit_paths=credits), **SMALL
+    )
+    refused = nemo("credits", "--backend", closed.base_url, cwd=tmp_path)
+    assert refused.returncode == 6
+    assert "rate limiting requests (HTTP 429): it asked to wait 3600 s" in refused.stderr
+    assert refused.stderr.count("Error:") == 1
 
 
 def test_1001_expired_token_is_replaced_and_the_run_succeeds(

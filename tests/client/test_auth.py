@@ -14,8 +14,8 @@ from pydantic import SecretStr
 
 from nemo_skills import protocol
 from nemo_skills.catalog.registry import get_catalog
-from nemo_skills.client.attribution import detect_platform
 from nemo_skills.client.auth import CachedToken, TokenCache, token_expiry
+from nemo_skills.client.base_client import detect_platform
 from nemo_skills.errors import InputError, LocalStateError, RateLimitedError
 from tests.client_fakes import FakeGateway, fail, on
 

@@ -20,7 +20,7 @@ from nemo_skills.errors import (
     SessionNotFoundError,
     UnsupportedFileError,
 )
-from tests.client_fakes import FakeGateway, fail, ok, on
+from tests.client_fakes import FAST, FakeGateway, fail, ok, on
 
 SECRET = "tok-SECRET-abc123"
 
@@ -174,14 +174,25 @@ async def test_429_waits_and_retries_once() -> None:
     assert gw.paths().count(protocol.PATH_CREDITS) == 2
 
 
-async def test_429_twice_raises_with_the_retry_after() -> None:
+async def test_429s_slow_the_call_down_and_it_goes_through() -> None:
     limited = httpx.Response(429, headers={"Retry-After": "0"})
     gw = FakeGateway(script=[on(protocol.PATH_CREDITS, limited), on(protocol.PATH_CREDITS, limited)])
     async with gw.client() as client:
+        assert (await client.credits()).total == 100
+    assert gw.paths().count(protocol.PATH_CREDITS) == 3
+
+
+async def test_429s_past_the_patience_fail_saying_what_was_done() -> None:
+    limited = httpx.Response(429, headers={"Retry-After": "0.05"})
+    gw = FakeGateway(script=[on(protocol.PATH_CREDITS, limited)] * 5)
+    options = FAST.model_copy(update={"rate_limit_patience": 0.12})
+    async with gw.client(options=options) as client:
         with pytest.raises(RateLimitedError) as info:
             await client.credits()
-    assert info.value.retry_after == 0
     assert info.value.exit_code == ExitCode.RATE_LIMITED
+    assert "Requests were slowed down first" in info.value.message
+    assert "anonymous tokens" not in info.value.user_message()
+    assert gw.paths().count(protocol.PATH_CREDITS) == 3
 
 
 async def test_429_asking_for_days_fails_at_once_instead_of_sleeping() -> None:

@@ -301,3 +301,26 @@ def test_an_unknown_host_is_named_as_host(home: Path, capsys: pytest.CaptureFixt
     code, _, err = nemo(capsys, "install", "vscode")
     assert code == ExitCode.BAD_INPUT
     assert "Invalid value for 'HOST': 'vscode' is not one of 'openclaw'" in err
+
+
+def test_each_skill_md_is_rendered_once_and_the_backend_password_is_written_not_shown(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nemo_skills.host import host_install
+
+    rendered: list[str] = []
+    render = host_install.render_skill_md
+
+    def counting(skill: Any, **kwargs: Any) -> str:
+        rendered.append(skill.name)
+        return render(skill, **kwargs)
+
+    monkeypatch.setattr(host_install, "render_skill_md", counting)
+    backend = "http://me:pa55word@127.0.0.1:8000"
+    code, out, err = nemo(capsys, "install", "cursor", "--backend", backend)
+    assert code == 0, err
+    assert sorted(rendered) == sorted(NAMES)  # once each: the check before writing reuses the text
+    # The host starts the server with the URL whole; what is printed never holds the password.
+    entry = servers(home / ".cursor" / "mcp.json", ("mcpServers",))["nemo-skills"]
+    assert entry["args"][-1] == backend
+    assert "pa55word" not in out + err and "http://***@127.0.0.1:8000" in out

@@ -269,6 +269,11 @@ async def test_an_unknown_render_id_is_refused_and_not_recorded(
         with pytest.raises(UnknownRenderError, match="render_typo is not known"):
             await session.confirm_render("render_typo")
         assert pending(store, session) is None
+        # The same check, asked by the export itself: nothing is stored and no file is started.
+        with pytest.raises(UnknownRenderError, match="render_typo is not known"):
+            await session.export(tmp_path / "typo.mp4", render_id="render_typo", confirm=True)
+        assert pending(store, session) is None
+        assert list(tmp_path.glob("typo*")) == []
 
 
 # --- a failed render -----------------------------------------------------------------------------

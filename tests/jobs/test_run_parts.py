@@ -54,13 +54,20 @@ def test_backend_spec_and_resume_command(monkeypatch: pytest.MonkeyPatch) -> Non
     cloud = resolve_backend(None)
     assert cloud is not None and cloud.base_url == "http://127.0.0.1:9" and cloud.label == "cloud"
     assert resolve_backend("local") is None
-    with pytest.raises(InputError, match="Not a usable API base URL"):
+    with pytest.raises(InputError, match="Not a usable --backend URL"):
         resolve_backend("ftp://example.com")
+    with pytest.raises(InputError, match="port 65536 is not a number from 1 to 65535"):
+        resolve_backend("http://127.0.0.1:65536")
+    with pytest.raises(InputError, match="the backend is empty"):
+        resolve_backend("")  # not the cloud: an unset shell variable, most likely
     server = Backend(label="http://127.0.0.1:8000", base_url="http://127.0.0.1:8000")
     command = resume_command(server, "sess_1", "render_2", Path("/tmp/my video.mp4"))
     assert command == (
         "nemo-skills export --backend http://127.0.0.1:8000 --session sess_1 --render render_2 -o '/tmp/my video.mp4'"
     )
+    # A command that is shown never holds a URL's password; the user puts it back.
+    guarded = Backend(label="http://me:pa55@127.0.0.1:8000", base_url="http://me:pa55@127.0.0.1:8000")
+    assert "--backend 'http://***@127.0.0.1:8000'" in resume_command(guarded, "sess_1", "render_2", None)
 
 
 def test_a_session_not_yet_open_has_a_repr_without_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,5 +86,38 @@ def test_client_options_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     options = client_options_from_env()
     assert options.poll_initial == 0.01 and options.rate_limit_wait == 0
     monkeypatch.setenv("NEMO_SKILLS_CLIENT_OPTIONS", '{"poll_initial": -1}')
-    with pytest.raises(InputError, match="NEMO_SKILLS_CLIENT_OPTIONS"):
+    with pytest.raises(InputError) as caught:
         client_options_from_env()
+    assert caught.value.message == (
+        "NEMO_SKILLS_CLIENT_OPTIONS: poll_initial = -1 is not allowed; poll_initial takes a number of 0 or more."
+    )
+    monkeypatch.setenv("NEMO_SKILLS_CLIENT_OPTIONS", '{"render_id_retries": "3x"}')
+    with pytest.raises(
+        InputError, match=r'render_id_retries = "3x" is not allowed; .* a whole number of 0 or more'
+    ):
+        client_options_from_env()
+    monkeypatch.setenv("NEMO_SKILLS_CLIENT_OPTIONS", '{"read_timout": 5}')
+    with pytest.raises(InputError, match=r"names no option 'read_timout' \(did you mean read_timeout\?\)"):
+        client_options_from_env()
+
+
+def test_what_the_backend_says_is_shown_without_a_urls_password() -> None:
+    from nemo_skills.client.models import Reply, SessionState
+    from nemo_skills.draft import Draft, Segment, Track
+    from nemo_skills.jobs.progress_events import Notice, ReplyText
+    from nemo_skills.jobs.results import RunResult
+
+    link = "https://me:pa55@example.com/clip.mp4"
+    reply = Reply(text=f"Added {link}", changes=[f"added {link}"], timeline=link, error=f"no {link}")
+    assert "pa55" not in reply.model_dump_json() and "https://***@example.com/clip.mp4" in reply.text
+    # The draft goes back to the backend as it came (an export renders it); its summary is what is shown.
+    draft = Draft(tracks=[Track(segments=[Segment(duration=1000, meta={"src": link})])])
+    state = SessionState(draft=draft)
+    assert "pa55" not in state.timeline and state.draft.tracks[0].segments[0].meta["src"] == link
+    event = ReplyText(text=f"from me:pa55@example.com, {link}")
+    assert "pa55" not in event.model_dump_json()
+    assert "pa55" not in Notice(message=link).message
+    result = RunResult(
+        skill="s", session_id="x", backend="http://u:pa55@h:1", text=link, timeline=link, reason=link
+    )
+    assert "pa55" not in result.model_dump_json()

@@ -165,3 +165,28 @@ def test_store_saves_finds_and_updates_records(tmp_path: Path) -> None:
     assert got is not None and got.last_output == "/tmp/x.mp4" and got.pending_render is None
     assert store.get("nope") is None
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+
+
+def test_the_last_session_on_a_backend_is_one_look_up_in_its_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SessionStore(tmp_path / "state.db")
+    pairs = [("a", "http://x"), ("a", "http://x/"), ("a", "http://y"), ("b", "http://x")]
+    for i, (skill, url) in enumerate(pairs):
+        store.save(SessionRecord(skill=skill, session_id=f"s{i}", base_url=url))
+    asked: list[tuple[str, tuple[object, ...]]] = []
+    read = store.db.read
+
+    def recording(sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        asked.append((sql, params))
+        return read(sql, params)
+
+    monkeypatch.setattr(store.db, "read", recording)
+    last = store.last("a", "http://x")
+    assert last is not None and last.session_id == "s1"  # a trailing slash names the same backend
+    assert len(asked) == 1
+    sql, params = asked[0]
+    plan = " ".join(str(row["detail"]) for row in read(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "USING INDEX sessions_by_backend" in plan and "TEMP B-TREE" not in plan, plan
+    last_any = store.last(None, "http://x/")
+    assert last_any is not None and last_any.session_id == "s3"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from nemo_skills import protocol
 from nemo_skills.draft import Draft
@@ -242,7 +243,7 @@ def plan_turn(text: str, session: BackendSession) -> TurnPlan:
     if clips:
         plan.edits.append(Edit(tool="add_clips", args={"media": [m.id for m in clips]}))
     if links and not images and not clips:
-        host = re.sub(r"^https?://(www\.)?", "", links[0]).split("/")[0]
+        host = _host_of(links[0])
         prompt = scene_prompt(first_line.replace(links[0], "")) if _has_subject(first_line, links[0]) else ""
         args = {"prompt": prompt or f"highlights from {host}", "seconds": seconds or DEFAULT_SCENE_SECONDS}
         args["source_url"] = links[0]
@@ -368,3 +369,12 @@ HELP_TEXT = (
     '("trim to 4 seconds"), set the duration, change the aspect ratio ("make it 9:16") or remove a track. '
     "Click the Export button when the timeline looks right."
 )
+
+
+def _host_of(link: str) -> str:
+    """The host a link names, for a scene's words: its user and password never reach a reply."""
+    try:
+        host = urlsplit(link).hostname
+    except ValueError:  # an unbalanced '[' read as an IPv6 host
+        host = None
+    return (host or "the link").removeprefix("www.")

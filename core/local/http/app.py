@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import math
+import time
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -14,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nemo_skills import protocol
 from nemo_skills.files.loopback import LoopbackHostGuard
+from nemo_skills.local.faults import RATE_LIMITED_PREFIXES
 from nemo_skills.local.http import routes_chat, routes_gateway, routes_render, routes_upload
 from nemo_skills.local.http.access_log import RequestLogMiddleware
 from nemo_skills.local.http.context import AppContext
@@ -24,7 +28,7 @@ log = logging.getLogger("nemo_skills.local")
 
 
 class RateLimitFault:
-    """ASGI middleware answering HTTP 429 while the rate-limit fault has answers left."""
+    """ASGI middleware answering HTTP 429: while the rate-limit fault has answers left, and past a token's rate."""
 
     def __init__(self, app: ASGIApp, context: AppContext) -> None:
         self.app = app
@@ -32,19 +36,34 @@ class RateLimitFault:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        limited = scope["type"] == "http" and path.startswith(("/api/", "/run_sse"))
-        if limited and self.context.faults.take_rate_limit(path):
-            wait = self.context.faults.faults.rate_limit_retry_after
-            body = json.dumps({"code": 429, "message": f"rate limited; retry after {wait}s", "data": {}})
-            response = Response(
-                body,
-                status_code=protocol.HTTP_RATE_LIMITED,
-                media_type="application/json",
-                headers={protocol.HEADER_RETRY_AFTER: str(wait)},
-            )
-            await response(scope, receive, send)
+        limited = scope["type"] == "http" and path.startswith(RATE_LIMITED_PREFIXES)
+        faults = self.context.faults
+        seconds: int | None = None
+        if limited and faults.take_rate_limit(path):
+            seconds = faults.faults.rate_limit_retry_after
+        elif limited and path != protocol.PATH_ANON_TOKEN:
+            wait = faults.take_request_slot(_caller(scope), time.monotonic())
+            # Whole seconds, as Retry-After is written; never 0, which would invite an immediate retry.
+            seconds = None if wait is None else max(1, math.ceil(wait))
+        if seconds is None:
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        body = json.dumps({"code": 429, "message": f"rate limited; retry after {seconds}s", "data": {}})
+        response = Response(
+            body,
+            status_code=protocol.HTTP_RATE_LIMITED,
+            media_type="application/json",
+            headers={protocol.HEADER_RETRY_AFTER: str(seconds)},
+        )
+        await response(scope, receive, send)
+
+
+def _caller(scope: Scope) -> str:
+    """Whose rate a request counts against: its bearer token, hashed (the token itself is kept nowhere)."""
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            return hashlib.sha256(value).hexdigest()
+    return "-"
 
 
 def _is_render_path(request: Request) -> bool:
