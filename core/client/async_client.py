@@ -380,7 +380,10 @@ class AsyncNemoClient(BaseClient):
             self.options,
             deadline=deadline,
             on_progress=on_progress,
-            first_look=max(0.0, self.options.poll_initial - since) if since is not None else 0.0,
+            # One poll budget's worth: what the budget allows on average anyway (poll_max caps it, as tests do).
+            first_look=max(0.0, min(self.options.poll_budget, self.options.poll_max) - since)
+            if since is not None
+            else 0.0,
         )
 
     async def download(self, url: str, dest: Path, *, on_progress: DownloadCallback | None = None) -> Path:

@@ -251,13 +251,19 @@ async def _text_reply(
     timeline: str | None = None
     after = _draft_from_delta(acc.state_delta)
     state: SessionState | None = None
-    if {Action.STATE, Action.TIMELINE} & set(translated.actions):
+    if {Action.STATE, Action.TIMELINE} & set(translated.actions) and after is not None:
+        timeline = after.summary()  # the turn's own stateDelta says it: no read needed
+    elif {Action.STATE, Action.TIMELINE} & set(translated.actions):
         try:
             state = await fetch_state()
             after = state.draft
             timeline = after.summary()
         except NemoSkillsError as exc:
             log.info("could not fetch the state for the timeline summary: %s", exc)
+    if state is None and after is not None:
+        # ADK's stateDelta sets whole state keys: its `draft` is the session's draft as the turn left it,
+        # so a caller needs no read of its own for the timeline or an export.
+        state = SessionState(draft=after)
     return Reply(
         text=notice + translated.text,
         changes=diff_drafts(before, after) if after is not None else [],

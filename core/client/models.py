@@ -94,7 +94,8 @@ class Reply(BaseModel):
         default=None,
         exclude=True,
         repr=False,
-        description="The session's state as read after the turn ended, when the reply needed a read.",
+        description="The session's state after the turn: read once it ended, or as its stateDelta left the "
+        "draft; None when the reply knows neither.",
     )
 
     # A reply is shown (a terminal, JSON, an MCP host, the job journal) however the backend quoted a

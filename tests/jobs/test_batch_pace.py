@@ -46,14 +46,14 @@ def test_a_rate_limited_batch_slows_down_and_makes_every_video_once(
     assert "The backend asked to slow down (HTTP 429" in done.stderr
 
 
-def test_each_item_reads_the_state_once(tmp_path: Path, backend_factory: Callable[..., Any]) -> None:
+def test_each_item_reads_the_state_at_most_once(tmp_path: Path, backend_factory: Callable[..., Any]) -> None:
     backend = logged_backend(backend_factory, tmp_path)
     done = nemo("run", "nemo-video-gen", "--batch", batch_file(tmp_path, 3), "-o", "out",
                 "--backend", backend.base_url, "--json", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     counts = backend.request_counts()
-    # A new session is empty (nothing to read before), and one read after the reply serves the
-    # timeline and the export.
-    assert counts[STATE] == 3
+    # A new session is empty (nothing to read before), and after the reply the turn's stateDelta (or one
+    # read) serves the timeline and the export.
+    assert counts[STATE] <= 3
     api = sum(n for key, n in counts.items() if "/files/" not in key and "anonymous-token" not in key)
     assert api <= 8 * 3, counts
