@@ -280,8 +280,8 @@ async def follow_job(job_id: str, report: Any, timeout: float | None) -> Any:
     """Wait for a job and return its RunResult; its error when it failed; JobStillRunning past `timeout`."""
     import asyncio
 
-    from nemo_skills.errors import InterruptedByUser, JobStillRunning
-    from nemo_skills.jobs.attach import job_outcome, stage_of, wait_for_job
+    from nemo_skills.errors import InterruptedByUser
+    from nemo_skills.jobs.attach import job_outcome, wait_for_job
 
     wait_cmd = f"nemo-skills wait {job_id}"
     try:
@@ -292,14 +292,7 @@ async def follow_job(job_id: str, report: Any, timeout: float | None) -> Any:
         )
         stopped.job_id = job_id
         raise stopped from None
-    if not job.finished:
-        running = JobStillRunning(
-            f"Job {job_id} is still running after {timeout:.3g} s ({stage_of(job)}); it goes on.",
-            action=f"Wait for it with: {wait_cmd}",
-        )
-        running.job_id, running.session_id, running.render_id = job_id, job.session_id, job.render_id
-        raise running
-    return job_outcome(job)
+    return job_outcome(job, waited=timeout)
 
 
 def _check_flags(
@@ -330,14 +323,12 @@ def with_preview(result: Any, *, as_json: bool) -> Any:
     """The result with a contact sheet of its MP4 beside it (made once); the error a user reads if not."""
     from nemo_skills.cli.options import json_error
     from nemo_skills.errors import NemoSkillsError
-    from nemo_skills.files.previews import make_contact_sheet
+    from nemo_skills.files.previews import sheet_beside
 
     if result.output is None:
         return result
-    sheet = Path(result.output).with_suffix(".jpg")
     try:
-        if not sheet.is_file():
-            make_contact_sheet(Path(result.output), sheet)
+        sheet = sheet_beside(Path(result.output))
     except NemoSkillsError as exc:
         if as_json:
             json_error(exc, job_id=result.job_id, session_id=result.session_id)

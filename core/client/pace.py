@@ -27,8 +27,6 @@ from contextlib import asynccontextmanager, suppress
 
 import httpx
 
-from nemo_skills.client.settings import ClientOptions
-
 DEFAULT_LIMIT = 16
 # Never slower than this after 429s: a request every two seconds still finishes a batch.
 MIN_RATE = 0.5
@@ -145,12 +143,9 @@ _LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=64)
 class ConnectionPool:
     """An httpx connection pool for many clients at once; an async context manager that closes it."""
 
-    def __init__(self, options: ClientOptions | None = None) -> None:
-        o = options if options is not None else ClientOptions()
-        timeout = httpx.Timeout(
-            connect=o.connect_timeout, read=o.read_timeout, write=o.write_timeout, pool=o.pool_timeout
-        )
-        self.http = httpx.AsyncClient(timeout=timeout, follow_redirects=True, limits=_LIMITS)
+    def __init__(self) -> None:
+        # No timeouts of its own: every request and download passes its client's (BaseClient.timeout).
+        self.http = httpx.AsyncClient(follow_redirects=True, limits=_LIMITS)
 
     def __repr__(self) -> str:
         return f"ConnectionPool(closed={self.http.is_closed})"

@@ -14,6 +14,7 @@ found); encode JPEG at falling quality, then falling size, until it fits `max_by
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -26,9 +27,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from nemo_skills.errors import NemoSkillsError, PreviewUnavailableError
 from nemo_skills.errors import NotAVideoError as NotAVideoError
 from nemo_skills.errors import PreviewError as PreviewError
-from nemo_skills.errors import PreviewUnavailableError
 from nemo_skills.files.atomic import atomic_write_bytes
 from nemo_skills.files.ffmpeg import (
     FfmpegMissingError,
@@ -64,6 +65,9 @@ _SCALES = (0.8, 0.64, 0.5, 0.4, 0.32, 0.25)
 _MIN_TILE_WIDTH = 16
 _TIMEOUT = 120.0
 # GIF is left out: an animated one is a short video.
+log = logging.getLogger(__name__)
+
+SHEET_SUFFIX = ".jpg"
 _STILL_FORMATS = frozenset({"jpg", "png", "webp"})
 _PTS_TIME = re.compile(r"\bpts_time:\s*(-?\d+(?:\.\d+)?)")
 
@@ -388,3 +392,20 @@ def _last_line(report: str) -> str:
 
 def _even_up(n: int) -> int:
     return n + n % 2
+
+
+def sheet_beside(video: Path) -> Path:
+    """The contact sheet kept beside a video, `NAME.jpg`: made the first time it is asked for."""
+    sheet = video.with_suffix(SHEET_SUFFIX)
+    if not sheet.is_file():
+        make_contact_sheet(video, sheet)
+    return sheet
+
+
+def sheet_beside_if_possible(video: Path) -> Path | None:
+    """sheet_beside, or None (logged why) when none can be made: the video is what was asked for."""
+    try:
+        return sheet_beside(video)
+    except NemoSkillsError as exc:
+        log.warning("no contact sheet of %s: %s", video.name, exc.message)
+        return None

@@ -11,8 +11,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import anyio
+
 from nemo_skills.catalog.router import route
 from nemo_skills.errors import InputError
+from nemo_skills.files.previews import sheet_beside_if_possible
 from nemo_skills.host.progress_pump import Plan, ProgressPump, ProgressSender, forwarder, progress_pump
 from nemo_skills.host.tool_args import (
     ChatArgs,
@@ -177,7 +180,8 @@ async def _wait(
         return out
     path = Path(result.output)
     size = result.size or 0
-    sheet = ctx.preview_of(path) if path.is_file() else None
+    # ffmpeg takes a moment: the server keeps answering other calls meanwhile.
+    sheet = await anyio.to_thread.run_sync(sheet_beside_if_possible, path) if path.is_file() else None
     return out.model_copy(
         update={
             "status": "completed",

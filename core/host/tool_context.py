@@ -7,14 +7,13 @@ handlers in `nemo_skills.host.handlers` take it as their first argument.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from nemo_skills.catalog.registry import Catalog, get_catalog
 from nemo_skills.client.settings import ClientOptions
-from nemo_skills.errors import InputError, NemoSkillsError
+from nemo_skills.errors import InputError
 from nemo_skills.files.atomic import data_dir
 from nemo_skills.files.edge import relative_name, shorten
 from nemo_skills.files.naming import VIDEO_SUFFIX, OutputExistsError, resolve_output, slugify
@@ -25,9 +24,6 @@ from nemo_skills.jobs.session_store import SessionStore
 from nemo_skills.jobs.skill_session import SkillSession
 
 VIDEOS_DIR = "videos"
-PREVIEW_SUFFIX = ".jpg"
-
-log = logging.getLogger(__name__)
 
 
 class ToolboxSettings(BaseModel):
@@ -100,21 +96,6 @@ class ToolContext:
     def catalog(self) -> Catalog:
         """The skills served, from the configured registry."""
         return get_catalog(self.settings.registry)
-
-    @staticmethod
-    def preview_of(video: Path) -> Path | None:
-        """A contact sheet beside an MP4 (made once, kept); None when one cannot be made (logged why)."""
-        from nemo_skills.files.previews import make_contact_sheet
-
-        sheet = video.with_suffix(PREVIEW_SUFFIX)
-        if sheet.is_file():
-            return sheet
-        try:
-            return make_contact_sheet(video, sheet).path
-        except NemoSkillsError as exc:
-            # The video is what was asked for: a host still gets it, and its text, without the sheet.
-            log.warning("no contact sheet of %s: %s", video.name, exc.message)
-            return None
 
     @staticmethod
     def replaced(session: SkillSession) -> str | None:

@@ -219,7 +219,7 @@ class CreditsOutput(Credits):
 
 
 class ToolError(BaseModel):
-    """A failed tool call's structured result: the same `code` names as the CLI's --json `error`."""
+    """What a failed tool call reports, read into its one line of text: the same `code` names as the CLI's --json `error`."""
 
     code: str = Field(description="A stable snake_case name of the failure (see docs/cli.md, Error codes).")
     protocol_code: int | None = Field(

@@ -22,13 +22,14 @@ from pydantic import TypeAdapter, ValidationError
 
 from nemo_skills.catalog.registry import Catalog
 from nemo_skills.client.settings import ClientOptions
-from nemo_skills.errors import InputError, NemoSkillsError, OverBudgetError, restore_error
+from nemo_skills.errors import InputError, JobStillRunning, OverBudgetError, restore_error
 from nemo_skills.jobs.backends import backend_label, check_backend, client_options_from_env
 from nemo_skills.jobs.journal import UNFINISHED, Job, Journal
 from nemo_skills.jobs.plan import JobPlan, RunRequest, job_spec, job_stores, plan_job
 from nemo_skills.jobs.progress_events import ProgressCallback, ProgressEvent, Stage, for_job, ignore
 from nemo_skills.jobs.results import RunResult
 from nemo_skills.jobs.session_store import SessionStore
+from nemo_skills.jobs.steps import note_job
 from nemo_skills.jobs.worker import start_worker
 
 # How often a waiter looks for a worker that is gone, at most.
@@ -143,11 +144,20 @@ async def wait_for_job(
         await asyncio.sleep(pause)
 
 
-def job_outcome(job: Job) -> RunResult:
-    """What a finished job produced; a failed job's error raised again, as its worker met it."""
+def job_outcome(job: Job, *, waited: float | None = None) -> RunResult:
+    """What a job produced; a failed job's error raised again, as its worker met it; JobStillRunning for a
+    job not finished yet (after `waited` seconds of waiting), which goes on."""
+    if not job.finished:
+        after = f" after {waited:.3g} s" if waited is not None else ""
+        running = JobStillRunning(
+            f"Job {job.job_id} is still running{after} ({stage_of(job)}); it goes on.",
+            action=f"Wait for it with: nemo-skills wait {job.job_id}",
+        )
+        note_job(running, job)
+        raise running
     if job.state == "failed":
         error = restore_error(job.error_code or "internal", job.error or "the job failed.", action=job.action)
-        note_ids(error, job)
+        note_job(error, job)
         raise error
     if job.result is not None:
         return job.result
@@ -166,13 +176,6 @@ def job_outcome(job: Job) -> RunResult:
         render_id=job.render_id,
         size=job.size,
     )
-
-
-def note_ids(error: NemoSkillsError, job: Job) -> None:
-    """Attach a job's ids to an error about it, so a report can say how to go on."""
-    error.job_id = job.job_id
-    error.session_id = error.session_id or job.session_id
-    error.render_id = error.render_id or job.render_id
 
 
 def stage_of(job: Job) -> str:

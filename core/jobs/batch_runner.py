@@ -26,7 +26,6 @@ from nemo_skills.errors import (
     AuthError,
     InputError,
     InterruptedByUser,
-    JobStillRunning,
     JobTaken,
     NemoSkillsError,
     NoCreditsError,
@@ -35,7 +34,8 @@ from nemo_skills.errors import (
     RateLimitedError,
 )
 from nemo_skills.files.edge import shorten
-from nemo_skills.jobs.attach import job_outcome, note_ids, stage_of, wait_for_job
+from nemo_skills.files.previews import sheet_beside_if_possible
+from nemo_skills.jobs.attach import job_outcome, wait_for_job
 from nemo_skills.jobs.backends import CLOUD, Backend, backend_label, client_options_from_env, open_backend
 from nemo_skills.jobs.batch import BatchItem
 from nemo_skills.jobs.journal import Job, JobSpec, Journal, new_batch_id, owner_alive
@@ -415,7 +415,7 @@ async def _run_planned(
     results: dict[int, BatchItemResult] = {}
     stop: list[NemoSkillsError] = []
     # One connection pool for every item: a client per job would churn memory the process keeps.
-    pool = ConnectionPool(options)
+    pool = ConnectionPool()
 
     def update(entry: _Planned, state: str, detail: str = "", job_id: str | None = None) -> None:
         report(
@@ -447,24 +447,26 @@ async def _run_planned(
 
     budget = _Budget(request, journal, backend) if request.max_credits is not None else None
 
+    def not_started(entry: _Planned, why: NemoSkillsError, state: str) -> None:
+        results[entry.index] = BatchItemResult(
+            index=entry.index,
+            line=entry.item.line,
+            label=entry.item.label,
+            ok=False,
+            job_id=entry.job_id,
+            error=f"not started: {why.message}",
+            error_code=why.error_code,
+            exit_code=why.exit_code,
+        )
+        update(entry, state, f"not started: {why.message}", entry.job_id)
+
     async def one(entry: _Planned) -> None:
         assert entry.job_id is not None
-        if (
-            budget is not None
-            and not stop
-            and not await budget.admit(lambda: _balance(backend, catalog, pool, options))
-        ):
-            results[entry.index] = BatchItemResult(
-                index=entry.index,
-                line=entry.item.line,
-                label=entry.item.label,
-                ok=False,
-                job_id=entry.job_id,
-                error=f"not started: {budget.why()}",
-                error_code=OverBudgetError.error_code,
-                exit_code=OverBudgetError.exit_code,
-            )
-            update(entry, "skipped", f"not started for the budget: {budget.why()}", entry.job_id)
+        if stop:
+            not_started(entry, stop[0], "failed")
+            return
+        if budget is not None and not await budget.admit(lambda: _balance(backend, catalog, pool, options)):
+            not_started(entry, OverBudgetError(budget.why()), "skipped")
             return
         try:
             await _run_one(entry)
@@ -474,19 +476,6 @@ async def _run_planned(
 
     async def _run_one(entry: _Planned) -> None:
         assert entry.job_id is not None
-        if stop:
-            results[entry.index] = BatchItemResult(
-                index=entry.index,
-                line=entry.item.line,
-                label=entry.item.label,
-                ok=False,
-                job_id=entry.job_id,
-                error=f"not started: {stop[0].message}",
-                error_code=stop[0].error_code,
-                exit_code=stop[0].exit_code,
-            )
-            update(entry, "failed", f"not started: {stop[0].message}", entry.job_id)
-            return
         job = journal.claim(entry.job_id)
         update(entry, job.state if job.state != "queued" else "running", "", job.job_id)
         ctx = JobContext(
@@ -521,7 +510,7 @@ async def _run_planned(
         item = _from_job(entry, latest, ok=True)
         item.output = result.output
         if request.gallery and result.output is not None:
-            item.preview = await asyncio.to_thread(_sheet_of, result.output)
+            item.preview = await asyncio.to_thread(sheet_beside_if_possible, result.output)
         results[entry.index] = item
         update(entry, "done", str(result.output or ""), job.job_id)
 
@@ -564,20 +553,6 @@ async def _run_planned(
     return summary
 
 
-def _sheet_of(video: Path) -> Path | None:
-    """A contact sheet beside a batch item's MP4 (kept from an earlier run), or None when none can be made."""
-    from nemo_skills.files.previews import make_contact_sheet
-
-    sheet = video.with_suffix(".jpg")
-    if sheet.is_file():
-        return sheet
-    try:
-        return make_contact_sheet(video, sheet).path
-    except NemoSkillsError as exc:
-        log.warning("no contact sheet of %s: %s", video.name, exc.message)
-        return None
-
-
 def _write_gallery(request: BatchRequest, result: BatchResult) -> Path | None:
     """index.html in the batch's folder: each item's sheet, video, request, skill, state and credits."""
     from nemo_skills.files.gallery import GalleryItem, write_gallery
@@ -589,7 +564,7 @@ def _write_gallery(request: BatchRequest, result: BatchResult) -> Path | None:
         sheet = (
             item.preview
             if item.preview is not None
-            else (_sheet_of(video) if video and video.is_file() else None)
+            else (sheet_beside_if_possible(video) if video and video.is_file() else None)
         )
         shown.append(
             GalleryItem(
@@ -664,14 +639,9 @@ async def resume_jobs(
             options=opts,
         )
         try:
-            if not job.finished:
-                raise JobStillRunning(
-                    f"job {job.job_id} is still running ({stage_of(job)}); it goes on.",
-                    action=f"Wait for it with: nemo-skills wait {job.job_id}",
-                )
-            item.result = job_outcome(job)
+            item.result = job_outcome(job, waited=deadline)
         except NemoSkillsError as exc:
-            note_ids(exc, job)
+            note_job(exc, job)
             item.ok, item.error, item.error_code, item.exit_code = (
                 False,
                 exc.user_message(),

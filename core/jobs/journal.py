@@ -316,16 +316,20 @@ class Journal:
             conn.execute("INSERT OR REPLACE INTO job_beats VALUES (?, ?)", (job_id, time.time()))
             return job
 
-    def _running(self, conn: sqlite3.Connection, job: Job) -> bool:
+    @staticmethod
+    def _alive(job: Job, beats: Iterable[sqlite3.Row]) -> bool:
         if job.finished or not owner_alive(job.owner):
             return False
-        row = conn.execute("SELECT beat FROM job_beats WHERE job_id = ?", (job.job_id,)).fetchone()
-        return row is None or time.time() - float(row["beat"]) < BEAT_STALE
+        beat = next(iter(beats), None)
+        return beat is None or time.time() - float(beat["beat"]) < BEAT_STALE
+
+    def _running(self, conn: sqlite3.Connection, job: Job) -> bool:
+        return self._alive(job, conn.execute("SELECT beat FROM job_beats WHERE job_id = ?", (job.job_id,)))
 
     def running(self, job: Job) -> bool:
         """Whether a live process works on the job now (its owner runs and its heartbeat is fresh)."""
-        with self.db.transaction() as conn:
-            return self._running(conn, job)
+        # A read, not a transaction: waiters ask every few seconds and must not queue behind writers.
+        return self._alive(job, self.db.read("SELECT beat FROM job_beats WHERE job_id = ?", (job.job_id,)))
 
     def beat(self, job_id: str) -> None:
         """Renew the heartbeat of a job this process works on."""
