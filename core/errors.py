@@ -220,6 +220,13 @@ class LocalStateError(NemoSkillsError):
     error_code = "local_state"
 
 
+class JobsDatabaseError(NemoSkillsError):
+    """The shared jobs database (NEMO_SKILLS_JOBS_URL) cannot be reached or used."""
+
+    exit_code = ExitCode.BACKEND
+    error_code = "jobs_database"
+
+
 class ApiError(NemoSkillsError):
     """The backend answered with an error; `code` and `status` say which."""
 

@@ -23,12 +23,16 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("NEMO_SKILLS_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("NEMO_SKILLS_DATA_DIR", str(home / "data"))
+    # A worker pool a test starts exits soon after its jobs end, not a minute later.
+    monkeypatch.setenv("NEMO_SKILLS_POOL_IDLE", "1")
     for var in (
         "NEMO_TOKEN",
         "NEMO_API_BASE",
         "NEMO_SKILLS_REGISTRY",
         "NEMO_SKILLS_PLUGINS",
         "NEMO_SKILLS_PLATFORM",
+        "NEMO_SKILLS_JOBS_URL",
+        "NEMO_SKILLS_WORKERS",
     ):
         monkeypatch.delenv(var, raising=False)
 
@@ -84,3 +88,32 @@ def sample_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("sample_media")
     make_samples(folder)
     return folder
+
+
+# --- PostgreSQL fixtures ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A throwaway PostgreSQL server (tests/postgres.py) shared by the whole test session; skips the test
+    when PostgreSQL's server binaries or psycopg are missing."""
+    from tests.postgres import Postgres, available
+
+    reason = available()
+    if reason is not None:
+        pytest.skip(reason)
+    with Postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def jobs_db_url(postgres_server: Any) -> Iterator[str]:
+    """The URL of a fresh, empty database on the session's PostgreSQL server, dropped after the test."""
+    import secrets
+
+    name = f"jobs_{secrets.token_hex(6)}"
+    url: str = postgres_server.create_database(name)
+    try:
+        yield url
+    finally:
+        postgres_server.drop_database(name)

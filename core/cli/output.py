@@ -37,11 +37,17 @@ def print_json(value: Any) -> None:
     from pydantic import BaseModel
 
     global _json_printed
-    if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json")
-    elif isinstance(value, list):
-        value = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
-    value = _masked(value)
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, BaseModel):
+            return v.model_dump(mode="json")
+        if isinstance(v, list):
+            return [plain(item) for item in v]
+        if isinstance(v, dict):
+            return {key: plain(item) for key, item in v.items()}
+        return v
+
+    value = _masked(plain(value))
     _json_printed = True
     text = json.dumps(value, ensure_ascii=False, indent=2)
     if text != safe_text(text):

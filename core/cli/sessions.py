@@ -187,7 +187,9 @@ async def _export(
             # A job that stopped waiting on this render (deadline, Ctrl-C, full disk) is finished now.
             from nemo_skills.jobs.journal import Journal
 
-            Journal(store.db).settle_render(sid, result.render_id, output=str(result.path), size=result.size)
+            Journal.beside(store.db).settle_render(
+                sid, result.render_id, output=str(result.path), size=result.size
+            )
         return {
             "skill": skill.name,
             "session_id": sid,

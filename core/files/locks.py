@@ -112,3 +112,30 @@ async def file_lock_async(path: Path) -> AsyncIterator[None]:
         yield
     finally:
         _release(fd, locked)
+
+
+@contextlib.contextmanager
+def try_file_lock(path: Path) -> Iterator[bool]:
+    """Take the lock on `path` if nobody holds it, without waiting; yields whether it was taken.
+
+    A process that holds it for its whole life (a worker pool) marks itself as running: the lock goes
+    with the process, however it ends.
+    """
+    fd = _open(path)
+    locked = False
+    try:
+        try:
+            locked = _try_lock(fd)
+        except OSError as exc:
+            log.debug("%s not locked: %s", path, exc)
+        yield locked
+    finally:
+        _release(fd, locked)
+
+
+def lock_held(path: Path) -> bool:
+    """Whether another process holds the lock on `path` now (a file nobody ever locked: no)."""
+    if not path.exists():
+        return False
+    with try_file_lock(path) as taken:
+        return not taken

@@ -87,9 +87,9 @@ class ToolContext:
 
     @property
     def journal(self) -> Journal:
-        """The job journal, in the same database as the session store."""
+        """The job journal: beside the session store, or in PostgreSQL (NEMO_SKILLS_JOBS_URL)."""
         if self._journal is None:
-            self._journal = Journal(self.store.db)
+            self._journal = Journal.beside(self.store.db)
         return self._journal
 
     @property

@@ -6,8 +6,8 @@
 
 `submit_job` checks a request (nothing is sent), then records a new job, or joins the unfinished job of
 the identical request (same skill, text, file contents, URLs, output and session target), and makes sure
-a worker (`jobs.worker`) is on it. `wait_for_job` follows the job in the journal for at most `timeout`
-seconds, passing its progress on, and starts a new worker when the one working on it is gone. A caller
+this machine's worker pool (`jobs.pool`) has it. `wait_for_job` follows the job in the journal for at
+most `timeout` seconds, passing its progress on, and gives it to the pool again when nobody works on it. A caller
 that gives up, is cut off or is killed loses nothing: asking again joins the same job.
 """
 
@@ -26,11 +26,11 @@ from nemo_skills.errors import InputError, JobStillRunning, OverBudgetError, res
 from nemo_skills.jobs.backends import backend_label, check_backend, client_options_from_env
 from nemo_skills.jobs.journal import UNFINISHED, Job, Journal
 from nemo_skills.jobs.plan import JobPlan, RunRequest, job_spec, job_stores, plan_job
-from nemo_skills.jobs.progress_events import ProgressCallback, ProgressEvent, Stage, for_job, ignore
+from nemo_skills.jobs.pool import dispatch
+from nemo_skills.jobs.progress_events import Notice, ProgressCallback, ProgressEvent, Stage, for_job, ignore
 from nemo_skills.jobs.results import RunResult
 from nemo_skills.jobs.session_store import SessionStore
 from nemo_skills.jobs.steps import note_job
-from nemo_skills.jobs.worker import start_worker
 
 # How often a waiter looks for a worker that is gone, at most.
 REVIVE_EVERY = 2.0
@@ -52,7 +52,7 @@ def submit_job(
     choose_output: OutputChooser | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> tuple[Job, bool]:
-    """The job for a request, with a worker on it; True when it joined a job asked for earlier.
+    """The job for a request, given to the worker pool; True when it joined a job asked for earlier.
 
     A new request is checked first (skill, files, output), so bad input fails here with nothing
     recorded. The unfinished job of the identical request is joined as it is; a failed one goes on
@@ -89,7 +89,7 @@ def submit_job(
         job, joined = journal.add_or_join(spec, planned)
         if not joined and plan.reason is not None:
             (on_progress or ignore)(Stage(stage="route", message=f"{plan.skill.name}: {plan.reason}"))
-    start_worker(journal, job.job_id, options=options)
+    dispatch(journal, job.job_id, options=options)
     return journal.get(job.job_id) or job, joined
 
 
@@ -113,14 +113,14 @@ async def wait_for_job(
 ) -> Job:
     """The job once finished, or as it stands when `timeout` seconds pass first (it goes on).
 
-    Its progress events reach `on_progress` as its worker records them. A job whose worker is gone
-    gets a new one (which goes on from where the job stopped).
+    Its progress events reach `on_progress` as its worker records them. A job nobody works on (its
+    pool is gone) goes to this machine's pool, which goes on from where the job stopped.
     """
     journal = journal if journal is not None else Journal()
     opts = options if options is not None else client_options_from_env()
     report = for_job(job_id, on_progress or ignore)
     ends = None if timeout is None else time.monotonic() + max(0.0, timeout)
-    seen, revived = 0, time.monotonic()
+    seen, revived, told = 0, time.monotonic(), False
     while True:
         for seq, raw in journal.events_after(job_id, seen):
             seen = seq
@@ -136,8 +136,15 @@ async def wait_for_job(
         now = time.monotonic()
         if now - revived >= REVIVE_EVERY:
             revived = now
-            if not journal.running(job):
-                start_worker(journal, job_id, options=opts)
+            if not journal.running(job) and not dispatch(journal, job_id, options=opts) and not told:
+                told = True
+                report(
+                    Notice(
+                        level="warning",
+                        message=f"Job {job_id} runs under another token (another NEMO_TOKEN, or another "
+                        "machine's anonymous token), and no pool of it runs: it goes on when one does.",
+                    )
+                )
         if ends is not None and now >= ends:
             return job
         pause = opts.job_poll if ends is None else min(opts.job_poll, max(0.0, ends - now))

@@ -40,11 +40,11 @@ from nemo_skills.jobs.backends import CLOUD, Backend, backend_label, client_opti
 from nemo_skills.jobs.batch import BatchItem
 from nemo_skills.jobs.journal import Job, JobSpec, Journal, new_batch_id, owner_alive
 from nemo_skills.jobs.plan import AUTO, job_stores, plan_job, record_plan
+from nemo_skills.jobs.pool import dispatch
 from nemo_skills.jobs.progress_events import JobUpdate, Notice, ProgressCallback, for_job, ignore
 from nemo_skills.jobs.results import RunResult
 from nemo_skills.jobs.session_store import SessionStore
 from nemo_skills.jobs.steps import JobContext, execute, note_job
-from nemo_skills.jobs.worker import start_worker
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +132,11 @@ class BatchResult(BaseModel):
 
     def outcome(self, item: BatchItemResult) -> RunResult | None:
         """What an item produced: its result as the journal keeps it (None when it made nothing)."""
-        if item.result is not None or not item.ok or item.job_id is None or self.journal_path is None:
+        if item.result is not None or not item.ok or item.job_id is None:
             return item.result
         if self._journal is None:
+            if self.journal_path is None:
+                return None
             self._journal = Journal(self.journal_path)
         job = self._journal.get(item.job_id)
         return job.result if job is not None else None
@@ -546,8 +548,9 @@ async def _run_planned(
         items=[results[i] for i in sorted(results)],
         credits_spent=spent,
         max_credits=request.max_credits,
-        journal_path=journal.db.path,
+        journal_path=getattr(journal.db, "path", None),
     )
+    summary._journal = journal
     if request.gallery and request.export:
         summary.gallery = _write_gallery(request, summary)
     return summary
@@ -629,7 +632,7 @@ async def resume_jobs(
             update("skipped", f"already done: {job.output or 'no export'}")
             return item
         job = journal.reopen(job, resend=resend)
-        start_worker(journal, job.job_id, options=opts)
+        dispatch(journal, job.job_id, options=opts)
         update(job.state if job.state != "queued" else "running")
         job = await wait_for_job(
             job.job_id,

@@ -12,7 +12,9 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any, Protocol
 
 from nemo_skills.errors import LocalStateError
 from nemo_skills.files.atomic import data_dir
@@ -63,6 +65,32 @@ CREATE TABLE IF NOT EXISTS job_beats (
     beat REAL NOT NULL
 );
 """
+
+
+class Connection(Protocol):
+    """What the journal's SQL runs on inside a transaction: SQLite's connection, or PostgreSQL's."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any:
+        """Run one statement (`?` placeholders); a cursor with `fetchone`, `rowcount` and rows by name."""
+
+
+class JobsDatabase(Protocol):
+    """Where jobs live: this SQLite file by default, a shared PostgreSQL database to scale out."""
+
+    kind: str
+
+    @property
+    def location(self) -> str:
+        """Where it is, as shown to a user (a password masked)."""
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """One change, committed on success and rolled back on any error; other writers wait."""
+
+    def read(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
+        """Rows of one query (by column name)."""
+
+    def close(self) -> None:
+        """Close the connection (it reopens on the next use)."""
 
 
 class StateStoreError(LocalStateError):
@@ -132,6 +160,8 @@ def _initialise(path: Path) -> None:
 class Database:
     """A connection to the shared database, opened lazily; `transaction()` is one atomic change."""
 
+    kind = "sqlite"
+
     def __init__(self, path: Path | None = None) -> None:
         self.path = path if path is not None else default_path()
         self._conn: sqlite3.Connection | None = None
@@ -139,6 +169,11 @@ class Database:
 
     def __repr__(self) -> str:
         return f"Database({str(self.path)!r})"
+
+    @property
+    def location(self) -> str:
+        """The file's path."""
+        return str(self.path)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

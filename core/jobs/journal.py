@@ -18,11 +18,10 @@ import json
 import os
 import secrets
 import socket
-import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -30,7 +29,8 @@ from nemo_skills.errors import InputError
 from nemo_skills.errors import JobTaken as JobTaken
 from nemo_skills.files.edge import check_name, check_prompt, mask_credentials
 from nemo_skills.files.processes import pid_alive
-from nemo_skills.jobs.database import Database
+from nemo_skills.jobs.database import Connection, Database, JobsDatabase
+from nemo_skills.jobs.postgres import jobs_database
 from nemo_skills.jobs.results import RunResult
 
 JobState = Literal["queued", "sent", "rendering", "downloading", "done", "failed"]
@@ -127,6 +127,11 @@ class Job(BaseModel):
     credits_spent: float | None = Field(default=None, description="Credits its generation cost.")
     credits_estimated: bool = Field(default=False, description="credits_spent is an estimate.")
     owner: str | None = Field(default=None, description="host:pid of the process working on it.")
+    queue: str | None = Field(
+        default=None,
+        description="The worker pools that may run it (see jobs.pool.queue_name); None: in-process.",
+    )
+    client_options: str | None = Field(default=None, description="ClientOptions (JSON) its worker uses.")
     created: float = Field(default_factory=time.time)
     updated: float = Field(default_factory=time.time)
 
@@ -179,14 +184,35 @@ def owner_alive(owner: str | None) -> bool:
         return True
 
 
-class Journal:
-    """The job journal in the shared database."""
+_UPSERT_JOB = """
+INSERT INTO jobs (job_id, batch_id, job_key, state, skill, backend, session_id, render_id, output, owner,
+                  created, updated, record)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (job_id) DO UPDATE SET
+    batch_id = excluded.batch_id, job_key = excluded.job_key, state = excluded.state, skill = excluded.skill,
+    backend = excluded.backend, session_id = excluded.session_id, render_id = excluded.render_id,
+    output = excluded.output, owner = excluded.owner, created = excluded.created, updated = excluded.updated,
+    record = excluded.record
+"""
+_UPSERT_BEAT = "INSERT INTO job_beats VALUES (?, ?) ON CONFLICT (job_id) DO UPDATE SET beat = excluded.beat"
+_UNFINISHED_SQL = f"state IN ({', '.join(repr(state) for state in UNFINISHED)})"
 
-    def __init__(self, db: Database | Path | None = None) -> None:
-        self.db = db if isinstance(db, Database) else Database(db)
+
+class Journal:
+    """The job journal in the jobs database (SQLite by default, PostgreSQL with NEMO_SKILLS_JOBS_URL)."""
+
+    def __init__(self, db: JobsDatabase | Path | None = None) -> None:
+        if db is None:
+            db = jobs_database()
+        self.db: JobsDatabase = Database(db) if isinstance(db, Path) else db
 
     def __repr__(self) -> str:
-        return f"Journal({str(self.db.path)!r})"
+        return f"Journal({self.db.location!r})"
+
+    @classmethod
+    def beside(cls, sessions: Database) -> Journal:
+        """The journal of a session store's user: in the same SQLite file, unless jobs live in PostgreSQL."""
+        return cls(jobs_database(sessions))
 
     @staticmethod
     def _row(job: Job) -> tuple[object, ...]:
@@ -206,13 +232,11 @@ class Journal:
             job.model_dump_json(),
         )
 
-    def _write(self, conn: sqlite3.Connection, job: Job) -> None:
-        conn.execute(
-            "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self._row(job)
-        )
+    def _write(self, conn: Connection, job: Job) -> None:
+        conn.execute(_UPSERT_JOB, self._row(job))
 
     @staticmethod
-    def _parse(rows: Iterable[sqlite3.Row]) -> list[Job]:
+    def _parse(rows: Iterable[Any]) -> list[Job]:
         jobs: list[Job] = []
         for row in rows:
             try:
@@ -241,7 +265,7 @@ class Journal:
         tag = this_owner() if owner == "me" else owner
         return Job(job_id=new_job_id(), batch_id=batch_id, index=index, spec=spec, owner=tag)
 
-    def _insert(self, conn: sqlite3.Connection, job: Job) -> None:
+    def _insert(self, conn: Connection, job: Job) -> None:
         self._write(conn, job)
         pruned = conn.execute(
             "DELETE FROM jobs WHERE job_id NOT IN (SELECT job_id FROM jobs ORDER BY updated DESC LIMIT ?)",
@@ -259,7 +283,7 @@ class Journal:
         """
         with self.db.transaction() as conn:
             row = conn.execute(
-                "SELECT record FROM jobs WHERE job_key = ? ORDER BY created DESC, rowid DESC LIMIT 1",
+                "SELECT record FROM jobs WHERE job_key = ? ORDER BY created DESC, job_id DESC LIMIT 1",
                 (spec.key(),),
             ).fetchone()
             found = self._parse([row]) if row is not None else []
@@ -299,31 +323,82 @@ class Journal:
             conn.execute("DELETE FROM job_events WHERE job_id = ?", (job.job_id,))
             return current
 
-    def hand_over(self, job_id: str, start: Callable[[], str]) -> Job | None:
-        """Give an unfinished job nobody works on to a new owner; `start()` starts it and returns its tag.
+    def claim_queued(self, queue: str, limit: int) -> list[Job]:
+        """Take up to `limit` unfinished jobs of `queue` that nobody works on, for this process (a pool)."""
+        if limit <= 0:
+            return []
+        me, now = this_owner(), time.time()
+        taken: list[Job] = []
+        with self.db.transaction() as conn:
+            rows = conn.execute(
+                f"SELECT record FROM jobs WHERE {_UNFINISHED_SQL} ORDER BY created, job_id"
+            ).fetchall()
+            for job in self._parse(rows):
+                if job.queue != queue or job.owner == me or self._running(conn, job):
+                    continue
+                job = job.model_copy(update={"owner": me, "updated": now})
+                self._write(conn, job)
+                conn.execute(_UPSERT_BEAT, (job.job_id, now))
+                taken.append(job)
+                if len(taken) >= limit:
+                    break
+        return taken
 
-        None when the job is finished or a live process works on it (then nothing is started).
+    def take(self, job_id: str) -> Job | None:
+        """Take a job for this process, whoever held it (the engine has settled that nobody else runs it).
+
+        None when the job is unknown or finished.
         """
+        now = time.time()
         with self.db.transaction() as conn:
             row = conn.execute("SELECT record FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-            if row is None:
+            found = self._parse([row]) if row is not None else []
+            if not found or found[0].finished:
                 return None
-            job = Job.model_validate_json(row["record"])
-            if job.finished or self._running(conn, job):
-                return None
-            job = job.model_copy(update={"owner": start(), "updated": time.time()})
+            job = found[0].model_copy(update={"owner": this_owner(), "updated": now})
             self._write(conn, job)
-            conn.execute("INSERT OR REPLACE INTO job_beats VALUES (?, ?)", (job_id, time.time()))
+            conn.execute(_UPSERT_BEAT, (job_id, now))
             return job
 
+    def queue_for(self, job_id: str, queue: str, options: str | None) -> Job | None:
+        """Give an unfinished job nobody works on to the pools of `queue` (a job they cannot run yet
+        keeps its queue); None when it is finished, unknown or worked on now."""
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT record FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            found = self._parse([row]) if row is not None else []
+            if not found or found[0].finished or self._running(conn, found[0]):
+                return None
+            job = found[0]
+            if job.queue is None:
+                changes: dict[str, object] = {"queue": queue, "owner": None, "updated": time.time()}
+                if options is not None:
+                    changes["client_options"] = options
+                job = job.model_copy(update=changes)
+                self._write(conn, job)
+            return job
+
+    def waiting(self, queue: str) -> bool:
+        """Whether an unfinished job of `queue` waits for a pool (nobody works on it)."""
+        rows = self.db.read(f"SELECT record FROM jobs WHERE {_UNFINISHED_SQL}")
+        return any(job.queue == queue and not self.running(job) for job in self._parse(rows))
+
+    def beat_many(self, job_ids: Iterable[str]) -> None:
+        """Renew the heartbeats of the jobs this process works on, in one transaction."""
+        ids, now = list(job_ids), time.time()
+        if not ids:
+            return
+        with self.db.transaction() as conn:
+            for job_id in ids:
+                conn.execute(_UPSERT_BEAT, (job_id, now))
+
     @staticmethod
-    def _alive(job: Job, beats: Iterable[sqlite3.Row]) -> bool:
+    def _alive(job: Job, beats: Iterable[Any]) -> bool:
         if job.finished or not owner_alive(job.owner):
             return False
         beat = next(iter(beats), None)
         return beat is None or time.time() - float(beat["beat"]) < BEAT_STALE
 
-    def _running(self, conn: sqlite3.Connection, job: Job) -> bool:
+    def _running(self, conn: Connection, job: Job) -> bool:
         return self._alive(job, conn.execute("SELECT beat FROM job_beats WHERE job_id = ?", (job.job_id,)))
 
     def running(self, job: Job) -> bool:
@@ -334,19 +409,21 @@ class Journal:
     def beat(self, job_id: str) -> None:
         """Renew the heartbeat of a job this process works on."""
         with self.db.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO job_beats VALUES (?, ?)", (job_id, time.time()))
+            conn.execute(_UPSERT_BEAT, (job_id, time.time()))
 
     def post(self, job_id: str, event: str) -> None:
         """Append a progress event (JSON) of a job, for whoever waits on it; old ones are dropped."""
         with self.db.transaction() as conn:
-            row = conn.execute("SELECT MAX(seq) FROM job_events WHERE job_id = ?", (job_id,)).fetchone()
-            seq = int(row[0] or 0) + 1
+            row = conn.execute(
+                "SELECT MAX(seq) AS last FROM job_events WHERE job_id = ?", (job_id,)
+            ).fetchone()
+            seq = int(row["last"] or 0) + 1
             conn.execute("INSERT INTO job_events VALUES (?, ?, ?, ?)", (job_id, seq, time.time(), event))
             if seq > EVENTS_KEPT:
                 conn.execute(
                     "DELETE FROM job_events WHERE job_id = ? AND seq <= ?", (job_id, seq - EVENTS_KEPT)
                 )
-            conn.execute("INSERT OR REPLACE INTO job_beats VALUES (?, ?)", (job_id, time.time()))
+            conn.execute(_UPSERT_BEAT, (job_id, time.time()))
 
     def last_cost(self, skill: str, backend: str) -> float | None:
         """What the newest measured job of a skill (any, for 'auto') on a backend cost, if one was measured."""
@@ -385,7 +462,7 @@ class Journal:
     def latest_for(self, spec: JobSpec) -> Job | None:
         """The newest job recorded for the same request, or None."""
         rows = self.db.read(
-            "SELECT record FROM jobs WHERE job_key = ? ORDER BY created DESC, rowid DESC LIMIT 1",
+            "SELECT record FROM jobs WHERE job_key = ? ORDER BY created DESC, job_id DESC LIMIT 1",
             (spec.key(),),
         )
         found = self._parse(rows)
@@ -395,7 +472,7 @@ class Journal:
         """Jobs, newest first, optionally only those in some states."""
         wanted = tuple(states)
         where = f"WHERE state IN ({', '.join('?' * len(wanted))})" if wanted else ""
-        sql = f"SELECT record FROM jobs {where} ORDER BY created DESC, rowid DESC"
+        sql = f"SELECT record FROM jobs {where} ORDER BY created DESC, job_id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return self._parse(self.db.read(sql, wanted))

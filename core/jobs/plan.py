@@ -176,4 +176,4 @@ def job_stores(
     """The catalog, session store and journal a run uses: those given, else the defaults (one database)."""
     catalog = catalog if catalog is not None else get_catalog()
     store = store if store is not None else SessionStore()
-    return catalog, store, journal if journal is not None else Journal(store.db)
+    return catalog, store, journal if journal is not None else Journal.beside(store.db)
