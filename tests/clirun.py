@@ -65,3 +65,17 @@ def only_json(stdout: str) -> dict[str, Any]:
     value = json.loads(text)
     assert isinstance(value, dict)
     return value
+
+
+def pools_gone(timeout: float = 30) -> None:
+    """Wait until no worker pool of the test's data folder runs (the next command starts a fresh one,
+    with its own environment)."""
+    import time
+
+    from nemo_skills.files.atomic import data_dir
+    from nemo_skills.files.locks import lock_held
+
+    ends = time.monotonic() + timeout
+    while any(lock_held(lock) for lock in (data_dir() / "workers").glob("pool-*.lock")):
+        assert time.monotonic() < ends, "a worker pool never exited"
+        time.sleep(0.05)

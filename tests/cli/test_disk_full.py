@@ -16,7 +16,7 @@ import pytest
 
 from nemo_skills.jobs.session_store import SessionRecord, SessionStore
 from nemo_skills.local.renderer.probe import probe
-from tests.clirun import nemo, only_json
+from tests.clirun import nemo, only_json, pools_gone
 
 SMALL = {"resolution": 144, "fps": 10}
 FULL_AFTER = 4096
@@ -154,6 +154,8 @@ def test_a_full_disk_during_a_run_leaves_no_file_and_the_job_resumes(server: Any
     assert error["error"]["code"] == "save_failed" and error["job_id"] and error["render_id"]
     assert list(videos.iterdir()) == []
 
+    # Space freed: the pool that met the full disk (started with its environment) is gone first.
+    pools_gone()
     done = nemo("resume", error["job_id"], "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert probe(videos / "field.mp4").has_video
