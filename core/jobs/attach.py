@@ -26,7 +26,7 @@ from nemo_skills.errors import InputError, JobStillRunning, OverBudgetError, res
 from nemo_skills.jobs.backends import backend_label, check_backend, client_options_from_env
 from nemo_skills.jobs.journal import UNFINISHED, Job, Journal
 from nemo_skills.jobs.plan import JobPlan, RunRequest, job_spec, job_stores, plan_job
-from nemo_skills.jobs.pool import dispatch
+from nemo_skills.jobs.pool import check_settings, dispatch
 from nemo_skills.jobs.progress_events import Notice, ProgressCallback, ProgressEvent, Stage, for_job, ignore
 from nemo_skills.jobs.results import RunResult
 from nemo_skills.jobs.session_store import SessionStore
@@ -60,6 +60,7 @@ def submit_job(
     """
     catalog, store, journal = job_stores(catalog, store, journal)
     check_backend(request.backend)
+    check_settings()
     spec = job_spec(request, backend_label(request.backend))
     latest = journal.latest_for(spec)
     joined = True

@@ -90,16 +90,36 @@ def idle_seconds() -> float:
     return _env_number(ENV_POOL_IDLE, DEFAULT_IDLE, minimum=0)
 
 
+def check_settings() -> None:
+    """InputError for a bad NEMO_SKILLS_WORKERS or NEMO_SKILLS_POOL_IDLE: the caller's error line, not a
+    pool that never starts."""
+    workers()
+    idle_seconds()
+
+
 def machine_id() -> str:
-    """This data folder's own id: jobs under its anonymous token stay with it."""
+    """This data folder's own id: jobs under its anonymous token stay with it.
+
+    Made once: two processes making it at once both end up with the first one written.
+    """
     path = data_dir() / MACHINE_ID
     with contextlib.suppress(OSError):
         found = path.read_text(encoding="ascii").strip()
         if found:
             return found
-    made = secrets.token_hex(8)
-    atomic_write_bytes(path, made.encode("ascii"))
-    return path.read_text(encoding="ascii").strip() or made
+    draft = path.with_name(f".{MACHINE_ID}.{secrets.token_hex(4)}")
+    atomic_write_bytes(draft, secrets.token_hex(8).encode("ascii"))
+    try:
+        os.link(draft, path)  # never replaces an id another process wrote first
+    except FileExistsError:
+        pass
+    except OSError:
+        # A file system without hard links: the rare race of two first uses is accepted there.
+        with contextlib.suppress(OSError):
+            os.replace(draft, path)
+    finally:
+        draft.unlink(missing_ok=True)
+    return path.read_text(encoding="ascii").strip()
 
 
 def queue_name() -> str:
@@ -129,6 +149,7 @@ def ensure_pool(journal: Journal, queue: str) -> None:
     """Start this machine's pool for `queue` unless it runs (it holds its lock for as long as it lives)."""
     if queue != queue_name() or lock_held(_pool_lock(journal, queue)):
         return  # another token's jobs wait for a pool started with that token
+    check_settings()
     argv = [sys.executable, "-m", "nemo_skills.jobs.pool"]
     if isinstance(journal.db, Database):
         argv += ["--db", str(journal.db.path)]
