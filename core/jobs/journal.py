@@ -19,7 +19,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -323,8 +323,9 @@ class Journal:
             conn.execute("DELETE FROM job_events WHERE job_id = ?", (job.job_id,))
             return current
 
-    def claim_queued(self, queue: str, limit: int) -> list[Job]:
-        """Take up to `limit` unfinished jobs of `queue` that nobody works on, for this process (a pool)."""
+    def claim_queued(self, queue: str, limit: int, running: Collection[str] = ()) -> list[Job]:
+        """Take up to `limit` unfinished jobs of `queue` that nobody works on, for this process (a pool);
+        `running` names the jobs it runs now (one of its own it does not run any more is taken again)."""
         if limit <= 0:
             return []
         me, now = this_owner(), time.time()
@@ -334,7 +335,9 @@ class Journal:
                 f"SELECT record FROM jobs WHERE {_UNFINISHED_SQL} ORDER BY created, job_id"
             ).fetchall()
             for job in self._parse(rows):
-                if job.queue != queue or job.owner == me or self._running(conn, job):
+                if job.queue != queue or job.job_id in running:
+                    continue
+                if job.owner != me and self._running(conn, job):
                     continue
                 job = job.model_copy(update={"owner": me, "updated": now})
                 self._write(conn, job)

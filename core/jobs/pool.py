@@ -247,6 +247,7 @@ class Runner:
             ctx = JobContext(backend, catalog, self.store, self.journal, options, poster, pool=pool)
             with contextlib.suppress(NemoSkillsError):  # recorded in the journal by execute
                 await execute(job, ctx)
+            self._set_aside(job.job_id)
         except NemoSkillsError as exc:  # before its steps began: the backend or options
             self._failed(job.job_id, exc.message, exc.error_code, exc.action, int(exc.exit_code))
         except asyncio.CancelledError:
@@ -263,6 +264,15 @@ class Runner:
             )
         finally:
             self.running.pop(job.job_id, None)
+
+    def _set_aside(self, job_id: str) -> None:
+        # Unfinished after its steps gave up for now (a render that could not be checked before its
+        # deadline): it waits for someone to ask again (`wait`, the same command, `resume`), as it
+        # would have without a pool, instead of being taken up again at once, for ever.
+        with contextlib.suppress(NemoSkillsError):
+            job = self.journal.get(job_id)
+            if job is not None and not job.finished:
+                self.journal.update(job, queue=None, owner=None)
 
     def _failed(self, job_id: str, error: str, code: str, action: str | None, exit_code: int) -> None:
         with contextlib.suppress(NemoSkillsError):
@@ -309,7 +319,7 @@ async def serve(journal: Journal, queue: str, *, limit: int, idle: float) -> Non
             return
         quiet_since = time.monotonic()
         while True:
-            for job in journal.claim_queued(queue, limit - len(runner.running)):
+            for job in journal.claim_queued(queue, limit - len(runner.running), runner.running):
                 runner.start(job)
             now = time.monotonic()
             if runner.running:
