@@ -34,6 +34,7 @@ a script reads as `error.code` under --json (the list is in docs/cli.md).
     │   ├── SaveError                   rendered, but the file could not be written (disk full)
     │   └── RenderTimeoutError          the deadline passed; carries the render id  (exit 9)
     ├── JobStillRunning                 a bounded wait ended before the job did; it goes on (exit 9)
+    ├── JobCancelled                    the job was cancelled (`cancel`, `cancel_job`)  (exit 11)
     ├── OverBudgetError                 starting the work would pass --max-credits    (exit 10)
     ├── PreviewError                    a contact sheet of a video could not be made  (exit 1)
     │   └── PreviewUnavailableError     the bundled ffmpeg that makes them is not installed
@@ -62,6 +63,7 @@ class ExitCode:
     RENDER_FAILED = 8
     DEADLINE = 9
     OVER_BUDGET = 10
+    CANCELLED = 11
     INTERRUPTED = 130
 
     DESCRIPTIONS: ClassVar[dict[int, str]] = {
@@ -76,6 +78,7 @@ class ExitCode:
         RENDER_FAILED: "the render failed, or its file could not be saved",
         DEADLINE: "a deadline or --timeout passed first; the job or render goes on, to wait for or resume",
         OVER_BUDGET: "--max-credits: starting (more) work would pass the budget; what was not started is listed",
+        CANCELLED: "the job was cancelled (nemo-skills cancel, or the MCP tool cancel_job)",
         INTERRUPTED: "interrupted (Ctrl-C)",
     }
 
@@ -418,6 +421,13 @@ class JobStillRunning(NemoSkillsError):
 
     exit_code = ExitCode.DEADLINE
     error_code = "still_running"
+
+
+class JobCancelled(NemoSkillsError):
+    """The job was cancelled: nothing more is sent for it; what the backend already did stays done."""
+
+    exit_code = ExitCode.CANCELLED
+    error_code = "cancelled"
 
 
 class InterruptedByUser(NemoSkillsError):

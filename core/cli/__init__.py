@@ -40,6 +40,10 @@ COMMANDS: dict[str, str | tuple[str, str]] = {
         "nemo_skills.cli.jobs:wait_cmd",
         "Wait for jobs (started with run --detach, or cut off) to finish.",
     ),
+    "cancel": (
+        "nemo_skills.cli.jobs:cancel_cmd",
+        "Cancel jobs: a queued one never starts, a running one stops.",
+    ),
     "serve-local": ("nemo_skills.cli.serve_local:serve_local_cmd", "Serve the API offline on loopback."),
 }
 

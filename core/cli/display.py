@@ -198,13 +198,14 @@ class RichReporter(Reporter):
         if self._total is None:
             self._total = self._progress.add_task("Batch", total=event.total, detail="")
         label = self._escape(f"[{event.index}/{event.total}]")
-        if event.state in ("done", "failed", "skipped"):
+        if event.state in ("done", "failed", "skipped", "cancelled"):
             if event.job_id in self._jobs:
                 self._progress.remove_task(self._jobs.pop(event.job_id)[0])
             style, word = {
                 "done": ("green", "done"),
                 "failed": ("red", "FAILED"),
                 "skipped": ("dim", "done earlier"),
+                "cancelled": ("yellow", "cancelled"),
             }[event.state]
             detail = f" {self._escape(event.detail)}" if event.detail else ""
             self.console.print(f"{label} [{style}]{word}[/{style}] {self._escape(event.label)}{detail}")

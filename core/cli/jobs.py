@@ -121,3 +121,35 @@ def wait_cmd(job_ids: tuple[str, ...], timeout: float | None, as_json: bool, pro
         if len(results) > 1:
             click.echo(f"Job {result.job_id}:")
         print_result(result, result.backend)
+
+
+@click.command("cancel")
+@click.argument("job_ids", nargs=-1, metavar="[JOB]...", callback=id_callback)
+@click.option(
+    "--batch",
+    "batch_ids",
+    multiple=True,
+    metavar="BATCH",
+    help="Cancel every unfinished job of this batch (its id is in `jobs --json`); repeatable.",
+)
+@json_option
+def cancel_cmd(job_ids: tuple[str, ...], batch_ids: tuple[str, ...], as_json: bool) -> None:
+    """Cancel jobs: a queued job never starts, a running one stops within 5 s.
+
+    Nothing more is sent for a cancelled job (no render is asked for after the cancel).
+    What the backend had already started is not recalled, and credits it spent stay
+    spent. `wait` on a cancelled job exits 11; `resume JOB --afresh` starts it over;
+    the same request sent again is a new job. A job that had finished is left as it is.
+    """
+    from nemo_skills.jobs.attach import cancel_jobs
+
+    if not job_ids and not batch_ids:
+        raise click.UsageError("name the JOB ids to cancel, or --batch BATCH.")
+    outcomes = cancel_jobs(list(job_ids), batch_ids=list(batch_ids))
+    if as_json:
+        print_json({"jobs": outcomes})
+        return
+    for outcome in outcomes:
+        click.echo(outcome.message)
+    if not outcomes:
+        click.echo("Nothing to cancel: every job of the batch had finished.")

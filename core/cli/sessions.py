@@ -310,6 +310,12 @@ def export_cmd(
     help="With JOB ids: send again a request whose outcome is unknown (its reply was cut and the session "
     "shows no change). Nothing is ever resent without it.",
 )
+@click.option(
+    "--afresh",
+    is_flag=True,
+    help="With JOB ids: start a cancelled job over from the beginning (a new session, a new generation). "
+    "Without it, a cancelled job is left as it is.",
+)
 @backend_option
 @deadline_option
 @json_option
@@ -324,6 +330,7 @@ def resume_cmd(
     output: Path | None,
     force: bool,
     resend: bool,
+    afresh: bool,
     backend: str,
     deadline: float | None,
     as_json: bool,
@@ -331,8 +338,8 @@ def resume_cmd(
 ) -> None:
     """Finish interrupted work: the jobs named (see `nemo-skills jobs`), or the last run's render.
 
-    With JOB ids, each job goes on from where it stopped, in a worker of its own (a job
-    already running is followed): a request already sent is not sent again, a render
+    With JOB ids, each job goes on from where it stopped, in the worker pool (a job
+    already running is followed; a cancelled one only with --afresh): a request already sent is not sent again, a render
     already asked for is waited for and downloaded, never exported twice.
     Without, finishes the render a run left behind (Ctrl-C or --deadline), like
     `export --render <pending render id>`; default: the last session used on this backend.
@@ -342,11 +349,18 @@ def resume_cmd(
         if session_id or continue_last or output is not None:
             raise InputError("give JOB ids, or --session/--continue/-o for a session's render, not both.")
         _resume_jobs(
-            ctx, list(job_ids), deadline=deadline, resend=resend, as_json=as_json, progress_mode=progress_mode
+            ctx,
+            list(job_ids),
+            deadline=deadline,
+            resend=resend,
+            afresh=afresh,
+            as_json=as_json,
+            progress_mode=progress_mode,
         )
         return
-    if resend:
-        raise click.UsageError("--resend applies to JOB ids: name the job whose request to send again.")
+    if resend or afresh:
+        flag = "--resend" if resend else "--afresh"
+        raise click.UsageError(f"{flag} applies to JOB ids: name the job it is for.")
     _export_command(
         ctx,
         backend=backend,
@@ -368,13 +382,16 @@ def _resume_jobs(
     *,
     deadline: float | None,
     resend: bool,
+    afresh: bool,
     as_json: bool,
     progress_mode: str,
 ) -> None:
     from nemo_skills.jobs.batch_runner import resume_jobs
 
     result = run_reported(
-        lambda report: resume_jobs(job_ids, on_progress=report, deadline=deadline, resend=resend),
+        lambda report: resume_jobs(
+            job_ids, on_progress=report, deadline=deadline, resend=resend, afresh=afresh
+        ),
         progress_mode,
         as_json=as_json,
         job_ids=job_ids,

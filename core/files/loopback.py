@@ -77,6 +77,52 @@ class LoopbackHostGuard:
         await self.app(scope, receive, send)
 
 
+# What a browser page on loopback (an MCP Apps host) may send to the MCP endpoint, and read back.
+CORS_ALLOW_HEADERS = (
+    "content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id"
+)
+CORS_EXPOSE_HEADERS = "mcp-session-id, mcp-protocol-version"
+CORS_METHODS = "GET, POST, DELETE, OPTIONS"
+
+
+class LoopbackCors:
+    """ASGI middleware letting web pages on loopback origins use the server (CORS), behind the guard.
+
+    A preflight (`OPTIONS` with an Origin) is answered here with what may be sent; every other answer to
+    a request with an Origin names that origin and exposes the session header. Put it inside
+    `LoopbackHostGuard`, which has refused every origin that is not on loopback.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        origin = _header(scope, b"origin") if scope.get("type") == "http" else None
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        allow = [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin")]
+        if scope.get("method") == "OPTIONS":
+            headers = [
+                *allow,
+                (b"access-control-allow-methods", CORS_METHODS.encode()),
+                (b"access-control-allow-headers", CORS_ALLOW_HEADERS.encode()),
+                (b"access-control-max-age", b"600"),
+                (b"content-length", b"0"),
+            ]
+            await send({"type": "http.response.start", "status": 204, "headers": headers})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+
+        async def with_cors(message: Message) -> None:
+            if message.get("type") == "http.response.start":
+                extra = [*allow, (b"access-control-expose-headers", CORS_EXPOSE_HEADERS.encode())]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_cors)
+
+
 def _headers(scope: Scope, name: bytes) -> list[str]:
     return [bytes(value).decode("latin-1") for key, value in scope.get("headers", ()) if key.lower() == name]
 

@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -402,10 +403,19 @@ def sheet_beside(video: Path) -> Path:
     return sheet
 
 
+SHEETS_AT_ONCE = 2
+_sheets_at_once = threading.BoundedSemaphore(SHEETS_AT_ONCE)
+
+
 def sheet_beside_if_possible(video: Path) -> Path | None:
-    """sheet_beside, or None (logged why) when none can be made: the video is what was asked for."""
+    """sheet_beside, or None (logged why) when none can be made: the video is what was asked for.
+
+    At most SHEETS_AT_ONCE are made at a time in a process: many jobs finishing together (a batch, an
+    MCP server's callers) would otherwise run an ffmpeg each, tens of megabytes apiece.
+    """
     try:
-        return sheet_beside(video)
+        with _sheets_at_once:
+            return sheet_beside(video)
     except NemoSkillsError as exc:
         log.warning("no contact sheet of %s: %s", video.name, exc.message)
         return None

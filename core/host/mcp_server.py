@@ -308,11 +308,13 @@ async def serve_http(
     """Serve MCP over streamable HTTP at http://<host>:<port>/mcp on a bound socket until interrupted."""
     import uvicorn
 
-    from nemo_skills.files.loopback import LoopbackHostGuard
+    from nemo_skills.files.loopback import LoopbackCors, LoopbackHostGuard
 
     server = build_server(toolbox)
     # The same Host guard as the local backend's, so both refuse a forged Host alike.
-    app = LoopbackHostGuard(server.streamable_http_app(streamable_http_path=HTTP_PATH, host=host), host)
+    app = LoopbackHostGuard(
+        LoopbackCors(server.streamable_http_app(streamable_http_path=HTTP_PATH, host=host)), host
+    )
     config = uvicorn.Config(app, log_level="warning", lifespan="on")
     try:
         await uvicorn.Server(config).serve(sockets=[sock])

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from nemo_skills.catalog.registry import Catalog
 from nemo_skills.client.settings import ClientOptions
-from nemo_skills.errors import InputError, JobStillRunning, OverBudgetError, restore_error
+from nemo_skills.errors import InputError, JobCancelled, JobStillRunning, OverBudgetError, restore_error
 from nemo_skills.jobs.backends import backend_label, check_backend, client_options_from_env
 from nemo_skills.jobs.journal import UNFINISHED, Job, Journal
 from nemo_skills.jobs.plan import JobPlan, RunRequest, job_spec, job_stores, plan_job
@@ -163,6 +163,16 @@ def job_outcome(job: Job, *, waited: float | None = None) -> RunResult:
         )
         note_job(running, job)
         raise running
+    if job.state == "cancelled":
+        spent = f" ({job.credits_spent:g} credits)" if job.credits_spent else ""
+        cancelled = JobCancelled(
+            f"Job {job.job_id} was cancelled (while {stage_of(job, job.resume_from)}); nothing more was sent "
+            f"for it. What the backend had already started is not recalled, and credits it spent stay "
+            f"spent{spent}.",
+            action=f"Start it afresh with: nemo-skills resume {job.job_id} --afresh",
+        )
+        note_job(cancelled, job)
+        raise cancelled
     if job.state == "failed":
         error = restore_error(job.error_code or "internal", job.error or "the job failed.", action=job.action)
         note_job(error, job)
@@ -186,12 +196,69 @@ def job_outcome(job: Job, *, waited: float | None = None) -> RunResult:
     )
 
 
-def stage_of(job: Job) -> str:
-    """Where a job is, in words: its state, and the render's id once it renders."""
-    if job.state == "queued":
+def stage_of(job: Job, state: str | None = None) -> str:
+    """Where a job is (or was, in `state`), in words: its state, and the render's id once it renders."""
+    state = state or job.state
+    if state == "queued":
         return "queued" if job.session_id is None else "preparing"
-    if job.state == "sent":
+    if state == "sent":
         return "generating (the request is with the backend)"
-    if job.state == "rendering":
+    if state == "rendering":
         return f"rendering {job.render_id}" if job.render_id else "starting the render"
-    return job.state
+    return state
+
+
+class CancelOutcome(BaseModel):
+    """What cancelling one job did."""
+
+    job_id: str
+    state: str = Field(description='The job\'s state now: "cancelled", or how it had finished.')
+    cancelled: bool = Field(description="True when the job was unfinished and is cancelled now.")
+    was: str = Field(description="Where the job was when asked: its stage, or how it had finished.")
+    credits_spent: float | None = Field(
+        default=None, description="What its generation had cost, if measured."
+    )
+    message: str
+
+
+def cancel_jobs(
+    job_ids: list[str], *, journal: Journal | None = None, batch_ids: Sequence[str] = ()
+) -> list[CancelOutcome]:
+    """Cancel jobs (and every unfinished job of the batches named): a queued one never starts, a running
+    one stops within seconds, sending nothing more. Unknown ids are bad input, checked before any cancel.
+    """
+    journal = journal if journal is not None else Journal()
+    wanted = list(dict.fromkeys(job_ids))
+    for job_id in wanted:
+        if journal.get(job_id) is None:
+            raise InputError(f"no job {job_id} in the journal.", action="List jobs with: nemo-skills jobs")
+    for batch_id in dict.fromkeys(batch_ids):
+        found = [job for job in journal.list() if job.batch_id == batch_id]
+        if not found:
+            raise InputError(
+                f"no batch {batch_id} in the journal.", action="List jobs with: nemo-skills jobs"
+            )
+        wanted += [job.job_id for job in found if not job.finished and job.job_id not in wanted]
+    outcomes = []
+    for job_id in wanted:
+        job, cancelled = journal.cancel(job_id)
+        was = stage_of(job, job.resume_from) if cancelled else job.state
+        spent = f" ({job.credits_spent:g} credits)" if job.credits_spent else ""
+        if cancelled:
+            message = (
+                f"Cancelled job {job_id} (it was {was}): nothing more is sent for it. What the backend had "
+                f"already started is not recalled, and credits it spent stay spent{spent}."
+            )
+        else:
+            message = f"Job {job_id} had already finished ({job.state}): nothing changed."
+        outcomes.append(
+            CancelOutcome(
+                job_id=job_id,
+                state=job.state,
+                cancelled=cancelled,
+                was=was,
+                credits_spent=job.credits_spent,
+                message=message,
+            )
+        )
+    return outcomes

@@ -26,6 +26,7 @@ from nemo_skills.errors import (
     AuthError,
     InputError,
     InterruptedByUser,
+    JobCancelled,
     JobTaken,
     NemoSkillsError,
     NoCreditsError,
@@ -44,7 +45,7 @@ from nemo_skills.jobs.pool import dispatch
 from nemo_skills.jobs.progress_events import JobUpdate, Notice, ProgressCallback, for_job, ignore
 from nemo_skills.jobs.results import RunResult
 from nemo_skills.jobs.session_store import SessionStore
-from nemo_skills.jobs.steps import JobContext, execute, note_job
+from nemo_skills.jobs.steps import CancelWatch, JobContext, execute, note_job
 
 log = logging.getLogger(__name__)
 
@@ -418,6 +419,7 @@ async def _run_planned(
     stop: list[NemoSkillsError] = []
     # One connection pool for every item: a client per job would churn memory the process keeps.
     pool = ConnectionPool()
+    cancels = CancelWatch(journal)
 
     def update(entry: _Planned, state: str, detail: str = "", job_id: str | None = None) -> None:
         report(
@@ -495,7 +497,7 @@ async def _run_planned(
             measure_credits=request.max_credits is not None,
         )
         try:
-            result = await execute(job, ctx)
+            result = await cancels.run(job.job_id, execute(job, ctx))
         except NemoSkillsError as exc:
             latest = journal.get(job.job_id) or job
             note_job(exc, latest)
@@ -503,7 +505,7 @@ async def _run_planned(
             results[entry.index].error = exc.user_message()
             results[entry.index].exit_code = exc.exit_code
             results[entry.index].error_code = exc.error_code
-            update(entry, "failed", exc.message, job.job_id)
+            update(entry, "cancelled" if isinstance(exc, JobCancelled) else "failed", exc.message, job.job_id)
             if isinstance(exc, _BATCH_FATAL):
                 stop.append(exc)
             return
@@ -528,6 +530,7 @@ async def _run_planned(
     try:
         balance = await _balance(backend, catalog, pool, options)
         watcher = asyncio.create_task(_watch_pace(pace, report))
+        watching = asyncio.create_task(cancels.watch())
         tasks = [asyncio.create_task(worker()) for _ in range(request.concurrency)]
         try:
             await asyncio.gather(*tasks)
@@ -538,6 +541,7 @@ async def _run_planned(
             raise
         finally:
             watcher.cancel()
+            watching.cancel()
         spent = await _spread_spend(balance, backend, catalog, pool, options, results, journal)
     finally:
         await pool.aclose()
@@ -599,8 +603,11 @@ async def resume_jobs(
     options: ClientOptions | None = None,
     deadline: float | None = None,
     resend: bool = False,
+    afresh: bool = False,
 ) -> BatchResult:
     """Finish journaled jobs (interrupted or failed) from where each stopped; done jobs are reported as is.
+
+    A cancelled job is reported as cancelled and left so, unless `afresh` starts it over.
 
     Each unfinished job goes to a worker (or keeps the one it has) and is waited on, like `run`
     and `wait` do; `deadline` bounds the wait (the jobs go on). `resend` sends again a request
@@ -631,7 +638,19 @@ async def resume_jobs(
             item.skipped, item.output = True, Path(job.output) if job.output else None
             update("skipped", f"already done: {job.output or 'no export'}")
             return item
-        job = journal.reopen(job, resend=resend)
+        if job.state == "cancelled" and not afresh:
+            try:
+                job_outcome(job)
+            except NemoSkillsError as exc:
+                item.ok, item.error, item.error_code, item.exit_code = (
+                    False,
+                    exc.user_message(),
+                    exc.error_code,
+                    exc.exit_code,
+                )
+            update("cancelled", "cancelled; resume --afresh starts it over")
+            return item
+        job = journal.reopen(job, resend=resend, afresh=afresh)
         dispatch(journal, job.job_id, options=opts)
         update(job.state if job.state != "queued" else "running")
         job = await wait_for_job(

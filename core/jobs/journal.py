@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from nemo_skills.errors import InputError
+from nemo_skills.errors import InputError, JobCancelled
 from nemo_skills.errors import JobTaken as JobTaken
 from nemo_skills.files.edge import check_name, check_prompt, mask_credentials
 from nemo_skills.files.processes import pid_alive
@@ -33,8 +33,17 @@ from nemo_skills.jobs.database import Connection, Database, JobsDatabase
 from nemo_skills.jobs.postgres import jobs_database
 from nemo_skills.jobs.results import RunResult
 
-JobState = Literal["queued", "sent", "rendering", "downloading", "done", "failed"]
-JOB_STATES: tuple[JobState, ...] = ("queued", "sent", "rendering", "downloading", "done", "failed")
+JobState = Literal["queued", "sent", "rendering", "downloading", "done", "failed", "cancelled"]
+JOB_STATES: tuple[JobState, ...] = (
+    "queued",
+    "sent",
+    "rendering",
+    "downloading",
+    "done",
+    "failed",
+    "cancelled",
+)
+FINISHED: tuple[JobState, ...] = ("done", "failed", "cancelled")
 UNFINISHED: tuple[JobState, ...] = ("queued", "sent", "rendering", "downloading")
 JOB_ID_PREFIX = "job_"
 MAX_JOBS_KEPT = 5000
@@ -137,8 +146,8 @@ class Job(BaseModel):
 
     @property
     def finished(self) -> bool:
-        """Done or failed: nothing more will happen to it."""
-        return self.state in ("done", "failed")
+        """Done, failed or cancelled: nothing more will happen to it."""
+        return self.state in FINISHED
 
     @property
     def label(self) -> str:
@@ -293,12 +302,32 @@ class Journal:
             self._insert(conn, job)
             return job, False
 
-    def reopen(self, job: Job, *, resend: bool = False) -> Job:
+    def reopen(self, job: Job, *, resend: bool = False, afresh: bool = False) -> Job:
         """A failed job set back to where it stopped, its error cleared, for a worker to take up.
 
         `resend` sends again a request whose outcome is unknown (the user's explicit retry); a job
-        a live process works on is left as it is.
+        a live process works on is left as it is. `afresh` starts a cancelled job over from the
+        beginning, in a new session (a cancelled job is otherwise left as it is).
         """
+        if afresh:
+            with self.db.transaction() as conn:
+                row = conn.execute("SELECT record FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone()
+                current = self._parse([row])[0] if row is not None else job
+                if current.state != "cancelled":
+                    job = current
+                else:
+                    job = Job(
+                        **{
+                            **current.model_dump(include={"job_id", "batch_id", "index", "spec", "skill"}),
+                            "reason": current.reason,
+                            "output": current.output,
+                            "registry": current.registry,
+                            "client_options": current.client_options,
+                        }
+                    )
+                    self._write(conn, job)
+                    conn.execute("DELETE FROM job_events WHERE job_id = ?", (job.job_id,))
+                    return job
         with self.db.transaction() as conn:
             row = conn.execute("SELECT record FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone()
             current = self._parse([row])[0] if row is not None else job
@@ -502,12 +531,48 @@ class Journal:
             return job
 
     def update(self, job: Job, **changes: object) -> Job:
-        """Commit changes to a job (before the step they guard) and return the job as stored."""
+        """Commit changes to a job (before the step they guard) and return the job as stored.
+
+        JobCancelled when the job was cancelled meanwhile: the step it guards must not begin.
+        """
         new = job.model_copy(update={**changes, "updated": time.time()})
         Job.model_validate(new.model_dump())
         with self.db.transaction() as conn:
+            row = conn.execute("SELECT state FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone()
+            if row is not None and row["state"] == "cancelled" and job.state != "cancelled":
+                raise JobCancelled(f"job {job.job_id} was cancelled; nothing more is sent for it.")
             self._write(conn, new)
         return new
+
+    def cancel(self, job_id: str) -> tuple[Job, bool]:
+        """Cancel a job: it never starts, or its steps stop before the next one; (the job, True when it
+        was unfinished and is cancelled now). InputError for an unknown id."""
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT record FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            found = self._parse([row]) if row is not None else []
+            if not found:
+                raise InputError(
+                    f"no job {job_id} in the journal.", action="List jobs with: nemo-skills jobs"
+                )
+            job = found[0]
+            if job.finished:
+                return job, False
+            job = job.model_copy(
+                update={"state": "cancelled", "resume_from": job.state, "owner": None, "updated": time.time()}
+            )
+            self._write(conn, job)
+            return job, True
+
+    def cancelled_among(self, job_ids: Iterable[str]) -> set[str]:
+        """Which of these jobs are cancelled (a pool stops them)."""
+        ids = list(job_ids)
+        if not ids:
+            return set()
+        rows = self.db.read(
+            f"SELECT job_id FROM jobs WHERE state = 'cancelled' AND job_id IN ({', '.join('?' * len(ids))})",
+            tuple(ids),
+        )
+        return {str(row["job_id"]) for row in rows}
 
     def settle_render(self, session_id: str, render_id: str, *, output: str, size: int) -> tuple[str, ...]:
         """Mark done the jobs that waited on a render `export`/`resume --session` has now saved; their ids.

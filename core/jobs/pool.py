@@ -50,7 +50,7 @@ from nemo_skills.jobs.database import Database
 from nemo_skills.jobs.journal import BEAT_SECONDS, Job, Journal
 from nemo_skills.jobs.progress_events import ProgressEvent, RenderUpdate, ReplyText, Transfer
 from nemo_skills.jobs.session_store import SessionStore
-from nemo_skills.jobs.steps import JobContext, execute
+from nemo_skills.jobs.steps import CancelWatch, JobContext, execute
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ ENV_POOL_IDLE = "NEMO_SKILLS_POOL_IDLE"
 DEFAULT_IDLE = 60.0
 # How often a pool on SQLite looks for jobs given to it.
 LOOK_EVERY = 0.25
+# How long a pool being started counts as starting (its imports take about a second).
+STARTING_GRACE = 10.0
 LOGS = "workers"
 MACHINE_ID = "machine-id"
 # Byte and render progress come many times a second; waiters poll a few times a second.
@@ -146,10 +148,24 @@ def _pool_lock(journal: Journal, queue: str) -> Path:
 
 
 def ensure_pool(journal: Journal, queue: str) -> None:
-    """Start this machine's pool for `queue` unless it runs (it holds its lock for as long as it lives)."""
-    if queue != queue_name() or lock_held(_pool_lock(journal, queue)):
+    """Start this machine's pool for `queue` unless it runs (it holds its lock for as long as it lives)
+    or is starting (a marker beside the lock, younger than STARTING_GRACE, that the pool removes)."""
+    lock = _pool_lock(journal, queue)
+    if queue != queue_name() or lock_held(lock):
         return  # another token's jobs wait for a pool started with that token
     check_settings()
+    starting = lock.with_name(lock.name + ".starting")
+    lock.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(starting, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        try:
+            age = time.time() - starting.stat().st_mtime
+        except OSError:
+            return  # removed just now: the pool holds its lock
+        if age < STARTING_GRACE:
+            return
+        starting.touch()  # a pool that never came up: start another
     argv = [sys.executable, "-m", "nemo_skills.jobs.pool"]
     if isinstance(journal.db, Database):
         argv += ["--db", str(journal.db.path)]
@@ -218,6 +234,7 @@ class Runner:
         sessions = journal.db if isinstance(journal.db, Database) else None
         self.store = SessionStore(sessions)
         self.running: dict[str, asyncio.Task[None]] = {}
+        self.cancels = CancelWatch(journal)
         self._backends: dict[str, Backend] = {}
         self._connections: dict[str, ConnectionPool] = {}
         self._stack = contextlib.ExitStack()
@@ -246,7 +263,7 @@ class Runner:
             poster = EventPoster(self.journal, job.job_id)
             ctx = JobContext(backend, catalog, self.store, self.journal, options, poster, pool=pool)
             with contextlib.suppress(NemoSkillsError):  # recorded in the journal by execute
-                await execute(job, ctx)
+                await self.cancels.run(job.job_id, execute(job, ctx))
             self._set_aside(job.job_id)
         except NemoSkillsError as exc:  # before its steps began: the backend or options
             self._failed(job.job_id, exc.message, exc.error_code, exc.action, int(exc.exit_code))
@@ -311,6 +328,7 @@ async def serve(journal: Journal, queue: str, *, limit: int, idle: float) -> Non
     """Run the jobs of `queue` in this process until there has been nothing to do for `idle` seconds."""
     runner = Runner(journal, limit)
     beating = asyncio.create_task(runner.beat())
+    watching = asyncio.create_task(runner.cancels.watch())
     try:
         if journal.db.kind == "postgres":
             from nemo_skills.jobs.engine import work_queue
@@ -329,6 +347,7 @@ async def serve(journal: Journal, queue: str, *, limit: int, idle: float) -> Non
             await asyncio.sleep(LOOK_EVERY)
     finally:
         beating.cancel()
+        watching.cancel()
         await runner.aclose()
 
 
@@ -344,7 +363,9 @@ def main(argv: list[str] | None = None) -> int:
         journal = Journal(args.db)
         queue, limit, idle = queue_name(), workers(), idle_seconds()
         while True:
-            with try_file_lock(_pool_lock(journal, queue)) as mine:
+            lock = _pool_lock(journal, queue)
+            with try_file_lock(lock) as mine:
+                lock.with_name(lock.name + ".starting").unlink(missing_ok=True)
                 if not mine:
                     return 0  # this machine's pool for the queue runs already
                 asyncio.run(serve(journal, queue, limit=limit, idle=idle))

@@ -16,8 +16,10 @@ import asyncio
 import hashlib
 import json
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from nemo_skills.catalog.registry import Catalog
 from nemo_skills.catalog.skill import Skill
@@ -27,6 +29,7 @@ from nemo_skills.client.pace import ConnectionPool
 from nemo_skills.client.settings import ClientOptions
 from nemo_skills.errors import (
     InterruptedByUser,
+    JobCancelled,
     NemoSkillsError,
     RenderFailedError,
     RenderTimeoutError,
@@ -40,6 +43,10 @@ from nemo_skills.jobs.progress_events import Notice, ProgressCallback, ProgressE
 from nemo_skills.jobs.results import RunResult
 from nemo_skills.jobs.session_store import SessionStore
 from nemo_skills.jobs.skill_session import SkillSession
+
+T = TypeVar("T")
+# How soon the steps of a job cancelled meanwhile stop (a cancel promises 5 s).
+CANCEL_CHECK = 1.0
 
 # What a job records as the timeline before its request, when the session was new and so empty: the
 # backend's own spelling of an empty draft need not hash like ours.
@@ -357,3 +364,48 @@ async def execute(job: Job, ctx: JobContext, plan: JobPlan | None = None) -> Run
     except BaseException:
         run.save(owner=None)
         raise
+
+
+class CancelWatch:
+    """Stops the steps of jobs cancelled meanwhile (`nemo-skills cancel`, `cancel_job`) within CANCEL_CHECK s.
+
+    A step about to begin already refuses a cancelled job (`Journal.update` raises JobCancelled); this
+    also cuts one that is under way (a reply being generated, a render being waited for), so nothing more
+    is sent for the job. One look at the journal per interval covers every job of the process.
+    """
+
+    def __init__(self, journal: Journal, every: float = CANCEL_CHECK) -> None:
+        self.journal = journal
+        self.every = every
+        self.tasks: dict[str, asyncio.Future[object]] = {}
+        self._cancelled: set[str] = set()
+
+    async def run(self, job_id: str, steps: Awaitable[T]) -> T:
+        """Await a job's steps; JobCancelled when the job is cancelled before they end."""
+        task = asyncio.ensure_future(steps)
+        self.tasks[job_id] = task  # type: ignore[assignment]
+        try:
+            return await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if job_id in self._cancelled and (current is None or not current.cancelling()):
+                raise JobCancelled(f"job {job_id} was cancelled; nothing more is sent for it.") from None
+            raise
+        finally:
+            self.tasks.pop(job_id, None)
+            if not task.done():
+                task.cancel()
+
+    async def watch(self) -> None:
+        """Look for cancelled jobs among those running, for as long as the process runs jobs."""
+        while True:
+            await asyncio.sleep(self.every)
+            try:
+                cancelled = self.journal.cancelled_among(list(self.tasks))
+            except NemoSkillsError:
+                continue
+            for job_id in cancelled:
+                task = self.tasks.get(job_id)
+                if task is not None:
+                    self._cancelled.add(job_id)
+                    task.cancel()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -48,12 +49,26 @@ def test_many_jobs_at_once_share_one_pool_process(
         assert done.returncode == 0, done.stderr
         return str(only_json(done.stdout)["job_id"])
 
+    seen: set[int] = set()
+    most, submitting = 0, True
+
+    def sample() -> None:
+        nonlocal most
+        while submitting:
+            pools = pool_processes(Path(os.environ["NEMO_SKILLS_DATA_DIR"]))
+            seen.update(pools)
+            most = max(most, len(pools))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
     with ThreadPoolExecutor(4) as run:
         jobs = list(run.map(submit, range(8)))
-    pools = pool_processes(Path(os.environ["NEMO_SKILLS_DATA_DIR"]))
+    submitting = False
+    sampler.join()
     waited = nemo("wait", *jobs, "--json", cwd=tmp_path)
     assert waited.returncode == 0, waited.stderr
-    assert len(pools) == 1, f"{len(pools)} pools ran 8 jobs"
+    assert most == 1 and len(seen) == 1, f"{len(seen)} pools started for 8 jobs asked at once"
     assert all(probe(tmp_path / f"{n}.mp4").duration_ms == 2000 for n in range(8))
     assert backend.chat_requests == 8
     pools_gone()  # and it exits once idle
