@@ -18,6 +18,7 @@ from nemo_skills.errors import InputError
 from nemo_skills.files.previews import sheet_beside_if_possible
 from nemo_skills.host.progress_pump import Plan, ProgressPump, ProgressSender, forwarder, progress_pump
 from nemo_skills.host.tool_args import (
+    CancelJobArgs,
     ChatArgs,
     ExportArgs,
     GetCreditsArgs,
@@ -30,6 +31,7 @@ from nemo_skills.host.tool_args import (
     WaitJobArgs,
 )
 from nemo_skills.host.tool_results import (
+    CancelOutput,
     ChatOutput,
     CreditsOutput,
     JobInfo,
@@ -202,6 +204,14 @@ async def wait_job(ctx: ToolContext, args: WaitJobArgs, report: ProgressSender |
     """Wait a while longer for a job run_skill or export started; its result, or its status again."""
     async with progress_pump(report) as pump:
         return await _wait(ctx, args.job_id, args.wait_seconds, forwarder(pump, RUN_PLAN), pump)
+
+
+async def cancel_job(ctx: ToolContext, args: CancelJobArgs, report: ProgressSender | None) -> CancelOutput:
+    """Cancel a job: nothing more is sent for it; what the backend already did stays done and paid."""
+    from nemo_skills.jobs.attach import cancel_jobs
+
+    outcome = cancel_jobs([args.job_id], journal=ctx.journal)[0]
+    return CancelOutput(**outcome.model_dump())
 
 
 async def list_jobs(ctx: ToolContext, args: ListJobsArgs, report: ProgressSender | None) -> JobList:

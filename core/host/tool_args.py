@@ -138,6 +138,12 @@ class WaitJobArgs(ToolArgs):
     wait_seconds: WaitSeconds = DEFAULT_WAIT_SECONDS
 
 
+class CancelJobArgs(ToolArgs):
+    """Arguments of cancel_job."""
+
+    job_id: str = Field(min_length=1, max_length=64, description="The job_id to cancel (run_skill, export).")
+
+
 class ListJobsArgs(ToolArgs):
     """Arguments of list_jobs."""
 

@@ -241,7 +241,7 @@ class JobInfo(BaseModel):
     """One job, as list_jobs shows it."""
 
     job_id: str
-    state: str = Field(description="queued, sent, rendering, downloading, done or failed.")
+    state: str = Field(description="queued, sent, rendering, downloading, done, failed or cancelled.")
     running: bool = Field(description="A worker is on it now.")
     skill: str | None = None
     request: str = Field(description="The first words of the request, or its files and links.")
@@ -266,6 +266,23 @@ class JobList(ToolOutput):
             where = f" -> {job.path}" if job.path else (f": {job.error}" if job.error else "")
             lines.append(f"{job.job_id} {state} {job.skill or '-'} {job.request!r}{where}")
         return "\n".join(lines)
+
+
+class CancelOutput(ToolOutput):
+    """cancel_job's result."""
+
+    job_id: str
+    state: str = Field(description='"cancelled", or how the job had finished (done, failed, cancelled).')
+    cancelled: bool = Field(description="True when the job was unfinished and is cancelled now.")
+    was: str = Field(description="Where the job was when the cancel came: its stage, or how it had finished.")
+    credits_spent: float | None = Field(
+        default=None, description="What its generation had cost, if measured."
+    )
+    message: str
+
+    def text(self) -> str:
+        """The outcome in words."""
+        return self.message
 
 
 AnyOutput = ToolOutput | RouteOutput | CreditsOutput

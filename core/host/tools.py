@@ -14,6 +14,7 @@ from typing import Any
 
 from nemo_skills.host import handlers
 from nemo_skills.host.tool_args import (
+    CancelJobArgs,
     ChatArgs,
     ExportArgs,
     GetCreditsArgs,
@@ -26,6 +27,7 @@ from nemo_skills.host.tool_args import (
     WaitJobArgs,
 )
 from nemo_skills.host.tool_results import (
+    CancelOutput,
     ChatOutput,
     CreditsOutput,
     JobList,
@@ -72,6 +74,17 @@ TOOLS: tuple[ToolSpec[Any, Any], ...] = (
         handler=handlers.wait_job,
         instruction="waits a bounded time for a running job and returns its video, or its status again.",
         read_only=True,
+    ),
+    ToolSpec(
+        name="cancel_job",
+        description="Cancel a job that run_skill or export started: a queued job never starts, a running one "
+        "stops within seconds and nothing more is sent for it. What the backend already started is not "
+        "recalled and the credits it spent stay spent. A finished job is left as it is.",
+        args=CancelJobArgs,
+        result=CancelOutput,
+        handler=handlers.cancel_job,
+        instruction="stops a job the user no longer wants (credits already spent stay spent).",
+        offline=True,
     ),
     ToolSpec(
         name="list_jobs",

@@ -36,6 +36,7 @@ TOOL_NAMES = {
     "list_skills",
     "wait_job",
     "list_jobs",
+    "cancel_job",
 }
 SKILLS = BUILTIN_SKILLS
 # Tiny polling intervals: the tests wait on renders without slowing the suite.

@@ -146,14 +146,15 @@ def _ui_resource_read(events: list[dict[str, Any]]) -> bool:
     return any(e["event"] == "ui_resource" and e["uri"].startswith("ui://") for e in events)
 
 
-def test_the_view_plays_the_video_shows_the_contact_sheet_and_the_credits() -> None:
+def test_the_view_plays_the_video_shows_the_contact_sheet_and_the_credits(tmp_path: Path) -> None:
     with (
         mcp_http_server("local", os.environ) as mcp_url,
         apps_host(mcp_url) as (page, sandbox),
     ):
         events = drive(page, sandbox, "run_skill", {"prompt": PROMPT},
-                       "--until-video", "--until-image", "--until-text", "credit", "--timeout", "150")  # fmt: skip
-    report = _tail(events)
+                       "--until-video", "--until-image", "--until-text", "credit", "--timeout", "150",
+                       "--screenshot", str(tmp_path / "view.png"))  # fmt: skip
+    report = _tail(events) + f"\n(the page at the end: {tmp_path / 'view.png'})"
     tools = next((e for e in events if e["event"] == "tools"), None)
     assert tools is not None and "run_skill" in tools["tools"], report
     assert _ui_resource_read(events), "the host read no ui:// resource for run_skill\n" + report
@@ -168,15 +169,16 @@ def test_the_view_plays_the_video_shows_the_contact_sheet_and_the_credits() -> N
     assert re.search(r"credit", last["text"], re.I), last["text"]
 
 
-def test_the_view_shows_progress_before_the_video_and_cancels() -> None:
+def test_the_view_shows_progress_before_the_video_and_cancels(tmp_path: Path) -> None:
     with (
         slow_backend(chat_delay=6) as backend,
         mcp_http_server(backend, os.environ) as mcp_url,
         apps_host(mcp_url) as (page, sandbox),
     ):
         events = drive(page, sandbox, "run_skill", {"prompt": PROMPT},
-                       "--cancel", "--until-text", "cancel+ed", "--timeout", "90")  # fmt: skip
-    report = _tail(events)
+                       "--cancel", "--until-text", "cancel+ed", "--timeout", "90",
+                       "--screenshot", str(tmp_path / "view.png"))  # fmt: skip
+    report = _tail(events) + f"\n(the page at the end: {tmp_path / 'view.png'})"
     assert _ui_resource_read(events), "the host read no ui:// resource for run_skill\n" + report
     views = _views(events)
     with_text = [view for view in views if view.get("text")]

@@ -27,6 +27,7 @@ TOOL_NAMES = {
     "list_skills",
     "wait_job",
     "list_jobs",
+    "cancel_job",
 }
 
 

@@ -15,28 +15,27 @@
 //    "currentSrc", ...}], "images": [{"complete", "loaded", "naturalWidth", ...}], "buttons": [...]} | null,
 //    "result": true | false}
 //
-// and, when the host shows the tool's result (or it changes), {"event": "result", "text": "<the result JSON as
-// the host shows it>"}.
+// and, when the host shows the tool's result (or it changes), {"event": "result", "text": "<the result JSON
+// as the host shows it>"}. It goes on until --timeout seconds have passed or every stop condition given
+// holds: --until-video (a <video> has readyState >= 2), --until-image (an <img> is complete with
+// naturalWidth > 0), --until-text (the view's text matches REGEX, case-insensitively), --until-result (the
+// host shows the tool's result). With --cancel it clicks, once the view shows some text, the first button
+// whose text, aria-label or title contains "Cancel". A tool whose result came without the host reading a
+// ui:// resource has no view: the run ends then.
 //
-// until --timeout seconds or until every stop condition given holds: --until-video (a <video> has
-// readyState >= 2), --until-image (an <img> is complete with naturalWidth > 0), --until-text (the view's
-// text matches REGEX, case-insensitively), --until-result (the host shows the tool's result). With --cancel
-// it clicks, once the view shows some text, the first button whose text, aria-label or title contains
-// "Cancel". A tool whose result came without the host reading a ui:// resource has no view: the run ends
-// then ({"event": "end", "reason": "no view"}). Other lines: "tools" (the server's tools as the host lists them), "called", "ui_resource" (the
-// host reads the tool's ui:// resource), "frame" (the app frame appeared), "clicked", "console" (console
-// errors and warnings of the host, sandbox and view; every line with --verbose), "pageerror",
-// "requestfailed", "http" (an answer >= 400), "error" and "end" ({"reason": "condition" | "timeout" |
-// "no view"}).
+// Other lines: "tools" (the server's tools as the host lists them), "called", "ui_resource" (the host reads
+// the tool's ui:// resource), "frame" (the view's frame appeared), "clicked", "console" (console errors and
+// warnings of the host, sandbox and view; every line with --verbose), "pageerror", "requestfailed", "http"
+// (an answer >= 400), "error" and "end" ({"reason": "condition" | "timeout" | "no view"}).
 //
 // The built host points the sandbox at http://localhost:8081/sandbox.html. With --sandbox naming another
 // address (where `serve` put SANDBOX_PORT), the browser's requests for the built-in one are answered from
 // that address, so the sandbox keeps an origin of its own and tests can use free ports.
 //
 // Exits 0 when the stop conditions held (or none was given and the timeout passed), 3 when the timeout
-// passed first or the tool has no view, 1 on any other failure (the host did not load, the server or tool is missing, ...), 2 on bad
-// usage. playwright-core is loaded from the host's node_modules (NEMO_APPS_HOST, else .apps-host/ in the
-// repo); Chromium is Debian's /usr/bin/chromium (or CHROMIUM).
+// passed first or the tool has no view, 1 on any other failure (the host did not load, the server or the
+// tool is missing, ...), 2 on bad usage. playwright-core is loaded from the host's node_modules
+// (NEMO_APPS_HOST, else .apps-host/ in the repo); Chromium is Debian's /usr/bin/chromium (or CHROMIUM).
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -66,7 +65,8 @@ function emit(event, fields = {}) {
 }
 
 function usage(message) {
-  process.stderr.write(`drive.mjs: ${message}\nsee the comment at the top of ${fileURLToPath(import.meta.url)}\n`);
+  const self = fileURLToPath(import.meta.url);
+  process.stderr.write(`drive.mjs: ${message}\nsee the comment at the top of ${self}\n`);
   process.exit(2);
 }
 
@@ -119,7 +119,7 @@ let chromium;
 try {
   ({ chromium } = createRequire(join(hostDir, "basic-host", "package.json"))("playwright-core"));
 } catch (error) {
-  process.stderr.write(`drive.mjs: playwright-core not found under ${hostDir}: run scripts/apps-host setup\n`);
+  process.stderr.write(`drive.mjs: no playwright-core under ${hostDir}: run scripts/apps-host setup\n`);
   process.exit(1);
 }
 
@@ -211,7 +211,8 @@ try {
   page.on("response", (response) => {
     if (response.status() >= 400) {
       const request = response.request();
-      emit("http", { url: response.url().slice(0, 200), status: response.status(), method: request.method() });
+      const url = response.url().slice(0, 200);
+      emit("http", { url, status: response.status(), method: request.method() });
     }
   });
 
