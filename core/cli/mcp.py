@@ -35,6 +35,14 @@ if TYPE_CHECKING:
     default=None,
     help="Folder for exported MP4s (default: the 'videos' folder in the user data folder).",
 )
+@click.option(
+    "--wait-seconds",
+    type=click.FloatRange(0, 600),
+    default=None,
+    metavar="S",
+    help='How long run_skill, export and wait_job wait before answering "running" with a job id, when '
+    "a call names no wait_seconds (default: 45 s for hosts known to allow a minute a call, else 4 s).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log each tool call on stderr.")
 @click.pass_context
 def mcp_cmd(
@@ -42,14 +50,16 @@ def mcp_cmd(
     backend: str,
     http_port: int | None,
     output_dir: Path | None,
+    wait_seconds: float | None,
     verbose: bool,
 ) -> None:
-    """Serve the tools (route_input, run_skill, wait_job, list_jobs, chat, upload, get_state, export,
-    get_credits, list_skills) and each skill's SKILL.md over MCP.
+    """Serve the tools (route_input, run_skill, wait_job, cancel_job, list_jobs, chat, upload,
+    get_state, export, get_credits, list_skills) and each skill's SKILL.md over MCP.
 
     Add it to an MCP host's configuration as the command `nemo-skills mcp`. run_skill and export
-    answer within their `wait_seconds` (default 20): a video that takes longer comes back as a
-    running job, fetched with wait_job. The job runs in a worker process of its own, so it
+    answer within what the host allows a call (4 s for clients it does not know, 45 s for hosts
+    known to allow a minute; --wait-seconds for all): a video that takes longer comes back as a
+    running job, fetched with wait_job. The job runs in the machine's worker pool, so it
     finishes even when the host cuts the call or restarts this server.
     """
     from nemo_skills.errors import InputError
@@ -99,9 +109,9 @@ def mcp_cmd(
         async def serve() -> None:
             async with ToolboxOnDemand(make_toolbox, catalog=served_skills) as toolbox:
                 if sock is None:
-                    await serve_stdio(toolbox)
+                    await serve_stdio(toolbox, wait_seconds)
                 else:
                     click.echo(f"MCP server on http://127.0.0.1:{http_port}{HTTP_PATH}", err=True)
-                    await serve_http(toolbox, sock)
+                    await serve_http(toolbox, sock, wait_seconds=wait_seconds)
 
         anyio.run(serve)

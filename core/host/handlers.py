@@ -18,6 +18,7 @@ from nemo_skills.errors import InputError
 from nemo_skills.files.previews import sheet_beside_if_possible
 from nemo_skills.host.progress_pump import Plan, ProgressPump, ProgressSender, forwarder, progress_pump
 from nemo_skills.host.tool_args import (
+    DEFAULT_WAIT_SECONDS,
     CancelJobArgs,
     ChatArgs,
     ExportArgs,
@@ -107,7 +108,15 @@ async def run_skill(ctx: ToolContext, args: RunSkillArgs, report: ProgressSender
         cwd=ctx.settings.output_dir,
         max_credits=args.max_credits,
     )
-    return await _start_and_wait(ctx, request, label, args.overwrite, args.output, args.wait_seconds, report)
+    return await _start_and_wait(
+        ctx, request, label, args.overwrite, args.output, _waited(args.wait_seconds), report
+    )
+
+
+def _waited(wait_seconds: float | None) -> float:
+    # Outside MCP (a Python host, `nemo-skills tools`) a call that names no wait gets the usual 20 s;
+    # the MCP server fills in what the calling client allows before the call reaches here.
+    return DEFAULT_WAIT_SECONDS if wait_seconds is None else wait_seconds
 
 
 async def _start_and_wait(
@@ -203,7 +212,7 @@ async def _wait(
 async def wait_job(ctx: ToolContext, args: WaitJobArgs, report: ProgressSender | None) -> RunSkillOutput:
     """Wait a while longer for a job run_skill or export started; its result, or its status again."""
     async with progress_pump(report) as pump:
-        return await _wait(ctx, args.job_id, args.wait_seconds, forwarder(pump, RUN_PLAN), pump)
+        return await _wait(ctx, args.job_id, _waited(args.wait_seconds), forwarder(pump, RUN_PLAN), pump)
 
 
 async def cancel_job(ctx: ToolContext, args: CancelJobArgs, report: ProgressSender | None) -> CancelOutput:
@@ -334,7 +343,7 @@ async def export(ctx: ToolContext, args: ExportArgs, report: ProgressSender | No
             cwd=ctx.settings.output_dir,
         )
     ctx.sessions.track(entry)
-    return await _start_and_wait(ctx, request, label, overwrite, output, args.wait_seconds, report)
+    return await _start_and_wait(ctx, request, label, overwrite, output, _waited(args.wait_seconds), report)
 
 
 async def get_credits(ctx: ToolContext, args: GetCreditsArgs, report: ProgressSender | None) -> CreditsOutput:

@@ -46,9 +46,10 @@ INSTRUCTIONS_INTRO = "Video tools for the NemoVideo skills."
 INSTRUCTIONS_RESOURCES = "Each skill's SKILL.md is a resource at skill://<name>/SKILL.md."
 INSTRUCTIONS_LONG_WORK = (
     "A video takes minutes, longer than a host lets a tool call run: run_skill and export answer within "
-    'wait_seconds (default 20). When a result says status "running", call wait_job with its job_id, again '
-    'until status is "completed". The job goes on between calls, even if a call is cut or this server '
-    "restarts; calling run_skill again with the same request joins the running job and never pays twice."
+    'what this host allows a call (leave wait_seconds out). When a result says status "running", call '
+    'wait_job with its job_id, again until status is "completed"; cancel_job stops a job nobody wants. '
+    "The job goes on between calls, even if a call is cut or this server restarts; calling run_skill "
+    "again with the same request joins the running job and never pays twice."
 )
 
 
@@ -126,16 +127,22 @@ class ToolboxOnDemand:
             await toolbox.__aexit__(None, None, None)
 
 
-def build_server(toolbox: Toolbox | ToolboxOnDemand) -> Server[Any]:
-    """An MCP server whose tools a Toolbox answers and whose resources are the skills' SKILL.md."""
+def build_server(toolbox: Toolbox | ToolboxOnDemand, wait_seconds: float | None = None) -> Server[Any]:
+    """An MCP server whose tools a Toolbox answers and whose resources are the skills' SKILL.md.
+
+    A call that leaves `wait_seconds` out waits `wait_seconds` here, else what its client allows
+    (`client_limits.first_wait`).
+    """
     import mcp.types as types
     from mcp.server.lowlevel import Server
 
+    from nemo_skills.host.client_limits import first_wait
     from nemo_skills.host.mcp_skills import add_skills_extension, skill_uri
 
     source = toolbox if isinstance(toolbox, ToolboxOnDemand) else ToolboxOnDemand.ready(toolbox)
     listing = source.listing
     tools = [types.Tool.model_validate(tool) for tool in listing.tools]
+    waiting = {tool.name for tool in tools if "wait_seconds" in tool.input_schema.get("properties", {})}
 
     async def list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
@@ -150,7 +157,12 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand) -> Server[Any]:
 
         started = time.monotonic()
         try:
-            out = await (await source.get()).call(params.name, params.arguments, report=report)
+            arguments = dict(params.arguments or {})
+            if params.name in waiting and arguments.get("wait_seconds") is None:
+                client = ctx.session.client_params
+                name = client.client_info.name if client is not None else None
+                arguments["wait_seconds"] = first_wait(name, wait_seconds)
+            out = await (await source.get()).call(params.name, arguments, report=report)
         except NemoSkillsError as exc:
             log.info("%s failed after %.1fs: %s", params.name, time.monotonic() - started, exc.message)
             return _error(exc, exc.user_message())
@@ -278,11 +290,11 @@ def _error(exc: BaseException, text: str) -> types.CallToolResult:
     )
 
 
-async def serve_stdio(toolbox: Toolbox | ToolboxOnDemand) -> None:
+async def serve_stdio(toolbox: Toolbox | ToolboxOnDemand, wait_seconds: float | None = None) -> None:
     """Serve MCP over stdin/stdout until the host closes the pipe."""
     from mcp.server.stdio import stdio_server
 
-    server = build_server(toolbox)
+    server = build_server(toolbox, wait_seconds)
     async with stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())
 
@@ -303,14 +315,17 @@ def bind_http(port: int, host: str = "127.0.0.1") -> socket.socket:
 
 
 async def serve_http(
-    toolbox: Toolbox | ToolboxOnDemand, sock: socket.socket, host: str = "127.0.0.1"
+    toolbox: Toolbox | ToolboxOnDemand,
+    sock: socket.socket,
+    host: str = "127.0.0.1",
+    wait_seconds: float | None = None,
 ) -> None:
     """Serve MCP over streamable HTTP at http://<host>:<port>/mcp on a bound socket until interrupted."""
     import uvicorn
 
     from nemo_skills.files.loopback import LoopbackCors, LoopbackHostGuard
 
-    server = build_server(toolbox)
+    server = build_server(toolbox, wait_seconds)
     # The same Host guard as the local backend's, so both refuse a forged Host alike.
     app = LoopbackHostGuard(
         LoopbackCors(server.streamable_http_app(streamable_http_path=HTTP_PATH, host=host)), host

@@ -20,14 +20,15 @@ _SESSION_HELP = "Session id returned by an earlier call; continues that session'
 DEFAULT_WAIT_SECONDS = 20.0
 MAX_WAIT_SECONDS = 600.0
 WaitSeconds = Annotated[
-    float,
+    float | None,
     Field(
         ge=0,
         le=MAX_WAIT_SECONDS,
-        description="Seconds to wait for the job before answering (default 20); keep it under the host's "
-        "own time limit for a call (often 30-60 s). If the job is not finished by then, the result has status "
-        '"running" and a job_id: call wait_job with it. The job goes on either way, and asking the same thing '
-        "again joins it instead of paying twice.",
+        description="Seconds to wait for the job before answering. Best left out: the server then answers "
+        "within what this host allows a call (4 s for clients it does not know, 45 s for hosts known to "
+        "allow a minute). Set it only below your host's own limit for a call. If the job is not finished "
+        'by then, the result has status "running" and a job_id: call wait_job with it. The job goes on '
+        "either way, and asking the same thing again joins it instead of paying twice.",
     ),
 ]
 """The `wait_seconds` argument of the tools that start or follow a job."""
@@ -66,7 +67,7 @@ class RunSkillArgs(ToolArgs):
         description="MP4 name inside the server's output folder (no absolute path outside it, no '..'); "
         "by default a new file there.",
     )
-    wait_seconds: WaitSeconds = DEFAULT_WAIT_SECONDS
+    wait_seconds: WaitSeconds = None
     overwrite: bool = Field(default=False, description="Replace an existing file at output.")
     session_id: str | None = Field(default=None, description=_SESSION_HELP)
     max_credits: float | None = Field(
@@ -111,7 +112,7 @@ class ExportArgs(ToolArgs):
         description="MP4 name inside the server's output folder (no absolute path outside it, no '..'); "
         "by default a new file there.",
     )
-    wait_seconds: WaitSeconds = DEFAULT_WAIT_SECONDS
+    wait_seconds: WaitSeconds = None
     render_id: str | None = Field(
         default=None,
         description="Render id of a render started earlier (say by `nemo-skills export`): fetch it.",
@@ -135,7 +136,7 @@ class WaitJobArgs(ToolArgs):
     job_id: str = Field(
         min_length=1, max_length=64, description='The job_id of a "running" result of run_skill or export.'
     )
-    wait_seconds: WaitSeconds = DEFAULT_WAIT_SECONDS
+    wait_seconds: WaitSeconds = None
 
 
 class CancelJobArgs(ToolArgs):

@@ -156,3 +156,39 @@ def _is_mcp_server(pid: int) -> bool:
             return b"mcp" in fh.read()
     except OSError:
         return False
+
+
+async def test_a_five_second_framework_gets_the_job_id_and_the_video_with_its_defaults(
+    tmp_path: Path, backend_factory: Callable[..., Any]
+) -> None:
+    # openai-agents and google-adk give every call 5 s and name themselves only as the SDK ("mcp"):
+    # calls that leave wait_seconds out are answered well within that.
+    backend = slow_backend(backend_factory, tmp_path, render=4.0, generate=6.0)
+    cut: list[str] = []
+    async with host_session(backend.base_url, tmp_path / "videos") as session:
+        out = None
+        for name, args in [("run_skill", {"prompt": REQUEST})] + [("wait_job", {})] * 20:
+            if out is not None:
+                args = {"job_id": out["job_id"]}
+            try:
+                result = await session.call_tool(name, args, read_timeout_seconds=5.0)
+            except MCPError as exc:
+                cut.append(f"{name}: {exc}")
+                break
+            assert not result.is_error, text_of(result)
+            out = result.structured_content
+            assert out is not None and out["job_id"]
+            if out["status"] == "completed":
+                break
+    assert cut == [], "a call ran past the 5 s limit"
+    assert out is not None and out["status"] == "completed", out
+    assert backend.chat_requests == 1 and renders_made(backend) == 1
+
+
+def test_the_first_wait_follows_the_client_or_the_server_option() -> None:
+    from nemo_skills.host.client_limits import LONG_WAIT, SHORT_WAIT, first_wait
+
+    assert first_wait("mcp") == SHORT_WAIT < 5  # the Python SDK's own name: maybe a 5 s framework
+    assert first_wait(None) == SHORT_WAIT
+    assert first_wait("claude-ai") == first_wait("inspector-client") == LONG_WAIT < 60
+    assert first_wait("claude-ai", server_wait=12.0) == 12.0
