@@ -7,6 +7,7 @@ carrying the seeds' messages, and the host adapter decides how to show them.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from nemo_skills.host.tool_args import (
     RouteInputArgs,
     RunSkillArgs,
     UploadArgs,
+    VideoChunkArgs,
     WaitJobArgs,
 )
 from nemo_skills.host.tool_results import (
@@ -43,6 +45,7 @@ from nemo_skills.host.tool_results import (
     SkillList,
     StateOutput,
     UploadOutput,
+    VideoChunk,
     without_export_prompt,
 )
 from nemo_skills.jobs.inputs import prepare_input
@@ -213,6 +216,40 @@ async def wait_job(ctx: ToolContext, args: WaitJobArgs, report: ProgressSender |
     """Wait a while longer for a job run_skill or export started; its result, or its status again."""
     async with progress_pump(report) as pump:
         return await _wait(ctx, args.job_id, _waited(args.wait_seconds), forwarder(pump, RUN_PLAN), pump)
+
+
+async def video_chunk(ctx: ToolContext, args: VideoChunkArgs, report: ProgressSender | None) -> VideoChunk:
+    """A piece of a completed job's MP4 (the one its journal record names; never another file)."""
+    import base64
+
+    from nemo_skills.host.mcp_apps import CHUNK_BYTES, MAX_VIEW_BYTES
+
+    job = ctx.journal.get(args.job_id)
+    if job is None:
+        raise InputError(f"no job {args.job_id} in the journal.")
+    if job.state != "done" or not job.output:
+        raise InputError(f"job {args.job_id} has no video yet ({job.state}).")
+    path = Path(job.output)
+    try:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_VIEW_BYTES:
+                raise InputError(
+                    f"{path.name} is {size // (1024 * 1024)} MB: too large to show here; open {path}."
+                )
+            fh.seek(args.offset)
+            data = fh.read(CHUNK_BYTES)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}.") from None
+    end = args.offset + len(data)
+    return VideoChunk(
+        job_id=job.job_id,
+        offset=args.offset,
+        next_offset=end,
+        size=size,
+        done=end >= size,
+        data=base64.b64encode(data).decode("ascii"),
+    )
 
 
 async def cancel_job(ctx: ToolContext, args: CancelJobArgs, report: ProgressSender | None) -> CancelOutput:

@@ -137,6 +137,7 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand, wait_seconds: float | None 
     from mcp.server.lowlevel import Server
 
     from nemo_skills.host.client_limits import first_wait
+    from nemo_skills.host.mcp_apps import VIEW_DESCRIPTION, VIEW_MIME, VIEW_NAME, VIEW_URI, view_html
     from nemo_skills.host.mcp_skills import add_skills_extension, skill_uri
 
     source = toolbox if isinstance(toolbox, ToolboxOnDemand) else ToolboxOnDemand.ready(toolbox)
@@ -183,14 +184,19 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand, wait_seconds: float | None 
         # Name and description from the SKILL.md frontmatter, as the skills extension asks of its resources.
         return types.ListResourcesResult(
             resources=[
+                *(
+                    types.Resource(
+                        uri=skill_uri(skill.name),
+                        name=skill.name,
+                        title=f"{skill.title} — SKILL.md",
+                        description=docs.description(skill),
+                        mime_type=SKILL_MD_MIME,
+                    )
+                    for skill in docs.skills()
+                ),
                 types.Resource(
-                    uri=skill_uri(skill.name),
-                    name=skill.name,
-                    title=f"{skill.title} — SKILL.md",
-                    description=docs.description(skill),
-                    mime_type=SKILL_MD_MIME,
-                )
-                for skill in docs.skills()
+                    uri=VIEW_URI, name=VIEW_NAME, description=VIEW_DESCRIPTION, mime_type=VIEW_MIME
+                ),
             ]
         )
 
@@ -200,6 +206,11 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand, wait_seconds: float | None 
         from mcp.shared.exceptions import MCPError
 
         uri = str(params.uri)
+        if uri == VIEW_URI:
+            # Exactly one content, the self-contained document, as MCP Apps hosts expect.
+            return types.ReadResourceResult(
+                contents=[types.TextResourceContents(uri=uri, mime_type=VIEW_MIME, text=view_html())]
+            )
         try:
             text = (await source.docs()).text(uri)
         except NemoSkillsError as exc:

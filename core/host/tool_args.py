@@ -139,6 +139,13 @@ class WaitJobArgs(ToolArgs):
     wait_seconds: WaitSeconds = None
 
 
+class VideoChunkArgs(ToolArgs):
+    """Arguments of video_chunk."""
+
+    job_id: str = Field(min_length=1, max_length=64, description="A completed job's id.")
+    offset: int = Field(default=0, ge=0, description="Where to read from, in bytes (the last next_offset).")
+
+
 class CancelJobArgs(ToolArgs):
     """Arguments of cancel_job."""
 

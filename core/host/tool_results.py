@@ -268,6 +268,21 @@ class JobList(ToolOutput):
         return "\n".join(lines)
 
 
+class VideoChunk(ToolOutput):
+    """video_chunk's result: a piece of a completed job's MP4, base64, for the job view to play."""
+
+    job_id: str
+    offset: int
+    next_offset: int
+    size: int = Field(description="The MP4's size in bytes.")
+    done: bool = Field(description="True when this piece ends the file.")
+    data: str = Field(description="The bytes from offset to next_offset, base64.")
+
+    def text(self) -> str:
+        """Which bytes these are (the data itself is for the view)."""
+        return f"Bytes {self.offset}-{self.next_offset} of {self.size} of job {self.job_id}'s MP4."
+
+
 class CancelOutput(ToolOutput):
     """cancel_job's result."""
 

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from nemo_skills.errors import InputError
+from nemo_skills.host.mcp_apps import ui_meta
 from nemo_skills.host.progress_pump import ProgressSender
 from nemo_skills.host.tool_args import ToolArgs
 from nemo_skills.host.tool_results import AnyOutput
@@ -39,6 +40,10 @@ class ToolSpec(Generic[A, R]):
     instruction: str
     read_only: bool = False
     offline: bool = False
+    # The MCP Apps view renders its results (run_skill, wait_job, export), or calls it (app_only: hidden
+    # from the model by hosts that render Apps).
+    view: bool = False
+    app_only: bool = False
 
     def input_schema(self) -> dict[str, Any]:
         """The JSON schema of the arguments."""
@@ -100,10 +105,13 @@ def tool_schema(spec: ToolSpec[Any, Any], fmt: SchemaFormat | str) -> dict[str, 
         }
     if fmt is SchemaFormat.ANTHROPIC:
         return {"name": spec.name, "description": spec.description, "input_schema": spec.input_schema()}
-    return {
+    declared: dict[str, Any] = {
         "name": spec.name,
         "description": spec.description,
         "inputSchema": spec.input_schema(),
         "outputSchema": spec.output_schema(),
         "annotations": {"readOnlyHint": spec.read_only, "openWorldHint": not spec.offline},
     }
+    if spec.view or spec.app_only:
+        declared["_meta"] = ui_meta(app_only=spec.app_only)
+    return declared

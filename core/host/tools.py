@@ -24,6 +24,7 @@ from nemo_skills.host.tool_args import (
     RouteInputArgs,
     RunSkillArgs,
     UploadArgs,
+    VideoChunkArgs,
     WaitJobArgs,
 )
 from nemo_skills.host.tool_results import (
@@ -36,6 +37,7 @@ from nemo_skills.host.tool_results import (
     SkillList,
     StateOutput,
     UploadOutput,
+    VideoChunk,
 )
 from nemo_skills.host.tool_spec import SchemaFormat, ToolSpec, tool_schema
 
@@ -63,6 +65,7 @@ TOOLS: tuple[ToolSpec[Any, Any], ...] = (
         handler=handlers.run_skill,
         instruction="makes a video end to end (upload, prompt, render to MP4) and opens a session; "
         'answers within wait_seconds, with status "running" and a job_id when the video takes longer.',
+        view=True,
     ),
     ToolSpec(
         name="wait_job",
@@ -74,6 +77,7 @@ TOOLS: tuple[ToolSpec[Any, Any], ...] = (
         handler=handlers.wait_job,
         instruction="waits a bounded time for a running job and returns its video, or its status again.",
         read_only=True,
+        view=True,
     ),
     ToolSpec(
         name="cancel_job",
@@ -131,6 +135,19 @@ TOOLS: tuple[ToolSpec[Any, Any], ...] = (
         result=RunSkillOutput,
         handler=handlers.export,
         instruction="renders the same session to an MP4 (free).",
+        view=True,
+    ),
+    ToolSpec(
+        name="video_chunk",
+        description="For the job view (MCP Apps): a piece of a completed job's MP4, base64. Agents do not need "
+        "it: the result of run_skill or wait_job names the MP4's path.",
+        args=VideoChunkArgs,
+        result=VideoChunk,
+        handler=handlers.video_chunk,
+        instruction="serves the job view the video's bytes (not for agents).",
+        read_only=True,
+        offline=True,
+        app_only=True,
     ),
     ToolSpec(
         name="get_credits",

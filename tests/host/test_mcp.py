@@ -37,6 +37,7 @@ TOOL_NAMES = {
     "wait_job",
     "list_jobs",
     "cancel_job",
+    "video_chunk",
 }
 SKILLS = BUILTIN_SKILLS
 # Tiny polling intervals: the tests wait on renders without slowing the suite.
@@ -102,9 +103,12 @@ async def test_lists_the_tools_and_each_skills_skill_md() -> None:
         assert tools["run_skill"].input_schema == TOOLS_BY_NAME["run_skill"].input_schema()
         assert tools["export"].output_schema == TOOLS_BY_NAME["export"].output_schema()
 
-        resources = (await session.list_resources()).resources
+        listed = (await session.list_resources()).resources
+        resources = [r for r in listed if str(r.uri).startswith("skill://")]
         assert {str(r.uri) for r in resources} == {f"skill://{name}/SKILL.md" for name in SKILLS}
         assert {r.mime_type for r in resources} == {"text/markdown"}
+        # The other one is the MCP Apps view of a job.
+        assert [str(r.uri) for r in listed if r not in resources] == ["ui://nemo-skills/job-view.html"]
         read = await session.read_resource("skill://video-leonardo/SKILL.md")
         assert read.contents[0].text == generate_skill_md("video-leonardo", format="clawhub", mode="api")
 

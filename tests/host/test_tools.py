@@ -28,6 +28,7 @@ TOOL_NAMES = {
     "wait_job",
     "list_jobs",
     "cancel_job",
+    "video_chunk",
 }
 
 
