@@ -85,3 +85,28 @@ def test_cancelling_an_unknown_job_is_bad_input(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert only_json(result.stdout)["error"]["code"] == "bad_input"
     assert result.stderr.count("Error:") == 1
+
+
+async def test_cancel_through_mcp(tmp_path: Path, backend_factory: Callable[..., Any]) -> None:
+    from tests.host.test_mcp import assert_tool_error, mcp_session
+
+    backend = logged_backend(backend_factory, tmp_path, chat_delay=3.0)
+    async with mcp_session(backend.base_url, "--output-dir", str(tmp_path)) as session:
+        started = (
+            await session.call_tool("run_skill", {"prompt": REQUEST, "wait_seconds": 0.5})
+        ).structured_content
+        assert started is not None and started["status"] == "running"
+        until(lambda: backend.chat_requests == 1, "the request with the backend")
+        answer = await session.call_tool("cancel_job", {"job_id": started["job_id"]})
+        out = answer.structured_content
+        assert out is not None and out["cancelled"] is True and out["state"] == "cancelled"
+        assert "credits it spent stay spent" in out["message"]
+        assert_tool_error(await session.call_tool("wait_job", {"job_id": started["job_id"]}), "cancelled")
+        listed = (await session.call_tool("list_jobs", {})).structured_content
+        assert listed is not None and listed["jobs"][0]["state"] == "cancelled"
+        again = await session.call_tool("cancel_job", {"job_id": started["job_id"]})
+        assert again.structured_content is not None and again.structured_content["cancelled"] is False
+        unknown = await session.call_tool("cancel_job", {"job_id": "job_000000000000"})
+        assert_tool_error(unknown, "bad_input")
+    time.sleep(3.5)  # the generation ends on the backend: nothing may follow it
+    assert backend.request_counts()[RENDER_START] == 0
