@@ -417,10 +417,15 @@ class OverBudgetError(NemoSkillsError):
 
 
 class JobStillRunning(NemoSkillsError):
-    """A bounded wait for a job ended before the job did; the job goes on in its worker."""
+    """A bounded wait for a job ended before the job did; the job goes on in its worker.
+
+    `status` is what `run --detach --json` says of a running job (status, stage, progress, skill, output),
+    so a script reads one shape for the same state.
+    """
 
     exit_code = ExitCode.DEADLINE
     error_code = "still_running"
+    status: dict[str, object] | None = None
 
 
 class JobCancelled(NemoSkillsError):

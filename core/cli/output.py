@@ -15,6 +15,7 @@ from nemo_skills import protocol
 from nemo_skills.errors import (
     ExitCode,
     InputError,
+    JobStillRunning,
     LocalStateError,
     NemoSkillsError,
     error_code_of,
@@ -126,6 +127,8 @@ def error_object(
     if isinstance(exc, NemoSkillsError):
         ids.update({k: v for k, v in exc.context().items() if v is not None})
         action = exc.action
+    if isinstance(exc, JobStillRunning) and exc.status:
+        ids.update(exc.status)
     return {
         **ids,
         "error": {

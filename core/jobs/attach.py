@@ -27,7 +27,15 @@ from nemo_skills.jobs.backends import backend_label, check_backend, client_optio
 from nemo_skills.jobs.journal import UNFINISHED, Job, Journal
 from nemo_skills.jobs.plan import JobPlan, RunRequest, job_spec, job_stores, plan_job
 from nemo_skills.jobs.pool import check_settings, dispatch
-from nemo_skills.jobs.progress_events import Notice, ProgressCallback, ProgressEvent, Stage, for_job, ignore
+from nemo_skills.jobs.progress_events import (
+    Notice,
+    ProgressCallback,
+    ProgressEvent,
+    RenderUpdate,
+    Stage,
+    for_job,
+    ignore,
+)
 from nemo_skills.jobs.results import RunResult
 from nemo_skills.jobs.session_store import SessionStore
 from nemo_skills.jobs.steps import note_job
@@ -61,7 +69,7 @@ def submit_job(
     catalog, store, journal = job_stores(catalog, store, journal)
     check_backend(request.backend)
     check_settings()
-    spec = job_spec(request, backend_label(request.backend))
+    spec = job_spec(request, backend_label(request.backend), catalog)
     latest = journal.latest_for(spec)
     joined = True
     if latest is not None and latest.state in UNFINISHED:
@@ -161,6 +169,13 @@ def job_outcome(job: Job, *, waited: float | None = None) -> RunResult:
             f"Job {job.job_id} is still running{after} ({stage_of(job)}); it goes on.",
             action=f"Wait for it with: nemo-skills wait {job.job_id}",
         )
+        running.status = {
+            "status": "running",
+            "stage": stage_of(job),
+            "progress": last_progress(job.job_id),
+            "skill": job.skill,
+            "output": job.output,
+        }
         note_job(running, job)
         raise running
     if job.state == "cancelled":
@@ -194,6 +209,19 @@ def job_outcome(job: Job, *, waited: float | None = None) -> RunResult:
         render_id=job.render_id,
         size=job.size,
     )
+
+
+def last_progress(job_id: str, journal: Journal | None = None) -> float | None:
+    """The render's progress (0-1) a job last reported, or None before its render reports any."""
+    journal = journal if journal is not None else Journal()
+    for _, raw in reversed(journal.events_after(job_id, 0)):
+        try:
+            event = _EVENT.validate_json(raw)
+        except ValidationError:
+            continue
+        if isinstance(event, RenderUpdate) and event.progress is not None:
+            return event.progress
+    return None
 
 
 def stage_of(job: Job, state: str | None = None) -> str:

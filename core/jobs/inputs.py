@@ -61,10 +61,15 @@ def check_media(path: Path, skill: Skill) -> InputKind:
     return kind
 
 
+def skills_taking(kind: InputKind, catalog: Catalog | None = None) -> list[str]:
+    """The served skills that accept a kind of input, highest priority first."""
+    catalog = catalog if catalog is not None else get_catalog()
+    return [s.name for s in catalog.skills() if s.accepts(kind)]
+
+
 def document_readers(catalog: Catalog | None = None) -> list[str]:
     """The served skills that accept documents, highest priority first."""
-    catalog = catalog if catalog is not None else get_catalog()
-    return [s.name for s in catalog.skills() if s.accepts(InputKind.DOCUMENT)]
+    return skills_taking(InputKind.DOCUMENT, catalog)
 
 
 def prepare_input(
@@ -80,6 +85,12 @@ def prepare_input(
     `catalog` (by default the configured one) names the skills to suggest for a document.
     """
     links = list(dict.fromkeys(check_link(u) for u in urls or []))
+    if links and not skill.accepts(InputKind.URL):
+        takers = skills_taking(InputKind.URL, catalog)
+        raise InputError(
+            f"{skill.name} takes no links ({links[0]}): it would make a video that ignores it.",
+            action=f"Use {' or '.join(takers)} for a video from a link." if takers else None,
+        )
     prepared = PreparedInput(text=check_prompt(text).strip(), urls=links)
     for path in files or []:
         kind = check_media(Path(path), skill)

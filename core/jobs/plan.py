@@ -15,9 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from nemo_skills.catalog.registry import Catalog, get_catalog
 from nemo_skills.catalog.router import route
 from nemo_skills.catalog.skill import Skill
+from nemo_skills.files.checks import require_file
 from nemo_skills.files.naming import resolve_output
 from nemo_skills.jobs.backends import CLOUD
-from nemo_skills.jobs.inputs import PreparedInput, prepare_input
+from nemo_skills.jobs.inputs import PreparedInput, check_media, prepare_input
 from nemo_skills.jobs.journal import Job, JobSpec, Journal
 from nemo_skills.jobs.session_store import SessionStore
 from nemo_skills.jobs.sessions import SessionLookup
@@ -68,9 +69,15 @@ def choose_skill(spec: JobSpec, catalog: Catalog, store: SessionStore) -> tuple[
     return pick_skill(spec.skill, spec.text, [Path(f) for f in spec.files], spec.urls, catalog)
 
 
-def job_spec(request: RunRequest, backend_label_: str) -> JobSpec:
-    """The journal's view of a request: files made absolute, the output as the user named it."""
+def job_spec(request: RunRequest, backend_label_: str, catalog: Catalog | None = None) -> JobSpec:
+    """The journal's view of a request: files made absolute, the output as the user named it.
+
+    Each file is checked (a regular file, of an accepted kind, within the skill's limit) before its bytes
+    are read for the request's key: a FIFO, a device or a huge file is refused at once, nothing read.
+    """
     base = request.cwd or Path.cwd()
+    for path in request.files:
+        check_before_reading(path if path.is_absolute() else base / path, request.skill, catalog)
     return JobSpec(
         skill=request.skill,
         text=request.text,
@@ -91,6 +98,20 @@ def job_spec(request: RunRequest, backend_label_: str) -> JobSpec:
         send=request.send,
         render_id=request.render_id,
     )
+
+
+def check_before_reading(path: Path, skill_name: str, catalog: Catalog | None = None) -> None:
+    """The error a user reads for a file no skill could take: the named skill's limit, or for `auto` the
+    largest any served skill takes. One stat and a few leading bytes; never the whole file."""
+    catalog = catalog if catalog is not None else get_catalog()
+    if skill_name.strip().lower() != AUTO and skill_name in catalog:
+        check_media(path, catalog.get(skill_name))
+        return
+    largest = max(catalog.skills(), key=lambda skill: skill.max_upload_bytes, default=None)
+    if largest is not None:
+        require_file(
+            path, max_bytes=largest.max_upload_bytes, limit_of=f"{largest.name}, the largest", documents=True
+        )
 
 
 def file_digest(path: Path) -> str:

@@ -59,7 +59,7 @@ async def run_job(
     report = on_progress or ignore
     catalog, store, journal = job_stores(catalog, store, journal)
     label = backend.label if backend is not None else backend_label(request.backend)
-    spec = job_spec(request, label)
+    spec = job_spec(request, label, catalog)
     earlier = resumable(journal, spec)
     plan: JobPlan | None = None
     if earlier is not None:

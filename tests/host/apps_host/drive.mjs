@@ -11,9 +11,9 @@
 // form, fills in the arguments, presses "Call Tool", and from then on prints, every --interval seconds, an
 // observation of the view (host page -> sandbox iframe -> app iframe) and of the host's "Tool Result" panel:
 //
-//   {"event": "observe", "t": 1.5, "view": {"text": ..., "videos": [{"readyState", "duration",
-//    "currentSrc", ...}], "images": [{"complete", "loaded", "naturalWidth", ...}], "buttons": [...]} | null,
-//    "result": true | false}
+//   {"event": "observe", "t": 1.5, "view": {"text": <its visible text>, "videos": [{"readyState",
+//    "duration", "currentSrc", "visible", ...}], "images": [{"complete", "loaded", "naturalWidth", "visible",
+//    ...}], "buttons": [<"text | aria-label | title" of each button shown>]} | null, "result": true | false}
 //
 // and, when the host shows the tool's result (or it changes), {"event": "result", "text": "<the result JSON
 // as the host shows it>"}. It goes on until --timeout seconds have passed or every stop condition given
@@ -135,6 +135,7 @@ function observeView() {
     return found;
   };
   const round = (x) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
+  const visible = (el) => (el.checkVisibility ? el.checkVisibility() : el.getClientRects().length > 0);
   return {
     text: (document.body?.innerText ?? "").trim(),
     videos: all("video").map((v) => ({
@@ -145,6 +146,7 @@ function observeView() {
       error: v.error ? { code: v.error.code, message: v.error.message } : null,
       width: v.videoWidth,
       height: v.videoHeight,
+      visible: visible(v),
     })),
     images: all("img").map((i) => ({
       complete: i.complete,
@@ -152,10 +154,12 @@ function observeView() {
       naturalWidth: i.naturalWidth,
       src: (i.currentSrc || i.src || "").slice(0, 30),
       alt: i.alt,
+      visible: visible(i),
     })),
-    buttons: all("button, [role=button]").map((b) =>
-      [b.innerText, b.getAttribute("aria-label"), b.title].filter(Boolean).join(" | ").trim(),
-    ),
+    // Each button's text, aria-label and title; only the buttons shown.
+    buttons: all("button, [role=button]")
+      .filter(visible)
+      .map((b) => [b.innerText, b.getAttribute("aria-label"), b.title].filter(Boolean).join(" | ").trim()),
   };
 }
 
@@ -323,7 +327,11 @@ try {
     }
     await new Promise((done) => setTimeout(done, intervalMs));
   }
-  if (options.screenshot) await page.screenshot({ path: options.screenshot, fullPage: true });
+  if (options.screenshot) {
+    // The host animates the frame's height for 300 ms after the view asks for a new size.
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: options.screenshot, fullPage: true });
+  }
   const hasConditions =
     options["until-video"] || options["until-image"] || untilText || options["until-result"];
   exitCode = reason === "condition" || (!hasConditions && reason === "timeout") ? 0 : 3;
