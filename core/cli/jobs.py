@@ -9,7 +9,7 @@ import click
 
 from nemo_skills.cli.options import id_callback, json_option, progress_option, run_reported
 from nemo_skills.cli.output import print_json
-from nemo_skills.jobs.journal import JOB_STATES, UNFINISHED, Journal
+from nemo_skills.jobs.journal import JOB_STATES, KEEP_DAYS, UNFINISHED, Journal
 
 
 def _age(seconds: float) -> str:
@@ -32,16 +32,42 @@ def _age(seconds: float) -> str:
 )
 @click.option("--unfinished", is_flag=True, help="Only jobs not done or failed (what `resume` can finish).")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many.")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help=f"Forget finished jobs older than --older-than days (done by itself after {KEEP_DAYS:g} days); "
+    "unfinished jobs are always kept.",
+)
+@click.option(
+    "--older-than",
+    type=click.FloatRange(min=0),
+    default=KEEP_DAYS,
+    show_default=True,
+    metavar="DAYS",
+    help="With --prune: the age, in days since a job last changed.",
+)
 @json_option
-def jobs_cmd(states: tuple[str, ...], unfinished: bool, limit: int, as_json: bool) -> None:
+def jobs_cmd(
+    states: tuple[str, ...], unfinished: bool, limit: int, prune: bool, older_than: float, as_json: bool
+) -> None:
     """List the jobs this user ran, newest first: state, skill, output or error.
 
     Every `run` (and each item of a batch) is a job in the journal in the user data
     folder. A running job (*) is followed with `nemo-skills wait JOB`; an interrupted
     one is finished by `nemo-skills resume JOB`, or by running the same command again.
+    Finished jobs are forgotten after 30 days (`--prune --older-than DAYS` sooner).
     """
     wanted = tuple(dict.fromkeys([*states, *(UNFINISHED if unfinished else ())]))
     journal = Journal()
+    if prune:
+        gone = journal.prune(older_than)
+        if as_json:
+            print_json({"pruned": gone, "older_than_days": older_than})
+        else:
+            click.echo(
+                f"Forgot {gone} finished job(s) older than {older_than:g} days; unfinished jobs are kept."
+            )
+        return
     jobs = journal.list(states=wanted, limit=limit)
     running = {job.job_id for job in jobs if journal.running(job)}
     if as_json:

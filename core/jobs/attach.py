@@ -274,7 +274,7 @@ def cancel_jobs(
         spent = f" ({job.credits_spent:g} credits)" if job.credits_spent else ""
         if cancelled:
             message = (
-                f"Cancelled job {job_id} (it was {was}): nothing more is sent for it. What the backend had "
+                f"Cancelled job {job_id}, which was {was}: nothing more is sent for it. What the backend had "
                 f"already started is not recalled, and credits it spent stay spent{spent}."
             )
         else:

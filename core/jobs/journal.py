@@ -46,7 +46,9 @@ JOB_STATES: tuple[JobState, ...] = (
 FINISHED: tuple[JobState, ...] = ("done", "failed", "cancelled")
 UNFINISHED: tuple[JobState, ...] = ("queued", "sent", "rendering", "downloading")
 JOB_ID_PREFIX = "job_"
+# Finished jobs are kept for KEEP_DAYS, and at most MAX_JOBS_KEPT of them; an unfinished job is never pruned.
 MAX_JOBS_KEPT = 5000
+KEEP_DAYS = 30.0
 # A worker renews its job's heartbeat this often; a job whose heartbeat is older than BEAT_STALE is
 # abandoned even when its owner's pid now names another process.
 BEAT_SECONDS = 10.0
@@ -276,13 +278,30 @@ class Journal:
 
     def _insert(self, conn: Connection, job: Job) -> None:
         self._write(conn, job)
-        pruned = conn.execute(
-            "DELETE FROM jobs WHERE job_id NOT IN (SELECT job_id FROM jobs ORDER BY updated DESC LIMIT ?)",
-            (MAX_JOBS_KEPT,),
-        ).rowcount
-        if pruned:
-            for table in ("job_events", "job_beats"):
-                conn.execute(f"DELETE FROM {table} WHERE job_id NOT IN (SELECT job_id FROM jobs)")
+        self._prune(conn, KEEP_DAYS * 86400)
+
+    @staticmethod
+    def _prune(conn: Connection, older_than: float) -> int:
+        # By the `updated` index, and each table by job id: a new job costs no scan of the whole journal.
+        finished = f"state IN ({', '.join(repr(state) for state in FINISHED)})"
+        rows = conn.execute(
+            f"SELECT job_id FROM jobs WHERE {finished} AND (updated < ? OR updated < "
+            "(SELECT updated FROM jobs ORDER BY updated DESC LIMIT 1 OFFSET ?))",
+            (time.time() - older_than, MAX_JOBS_KEPT),
+        ).fetchall()
+        ids = [str(row["job_id"]) for row in rows]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for table in ("jobs", "job_events", "job_beats"):
+                conn.execute(f"DELETE FROM {table} WHERE job_id IN ({marks})", tuple(chunk))
+        return len(ids)
+
+    def prune(self, older_than_days: float = KEEP_DAYS) -> int:
+        """Forget finished jobs last changed more than `older_than_days` ago (never an unfinished one);
+        how many went."""
+        with self.db.transaction() as conn:
+            return self._prune(conn, older_than_days * 86400)
 
     def add_or_join(self, spec: JobSpec, prepare: Callable[[Job], Job]) -> tuple[Job, bool]:
         """A new job for `spec`, or the unfinished one of the same request (True: joined, not added).

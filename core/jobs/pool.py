@@ -64,6 +64,7 @@ LOOK_EVERY = 0.25
 # How long a pool being started counts as starting (its imports take about a second).
 STARTING_GRACE = 10.0
 LOGS = "workers"
+LOG_KEPT_BYTES = 1024 * 1024
 MACHINE_ID = "machine-id"
 # Byte and render progress come many times a second; waiters poll a few times a second.
 EVENT_INTERVAL = 0.5
@@ -137,10 +138,18 @@ def _pool_name(journal: Journal, queue: str) -> str:
 
 
 def pool_log(journal: Journal, queue: str) -> Path:
-    """Where this machine's pool for a queue writes what it prints (tracebacks of unforeseen failures)."""
+    """Where this machine's pool for a queue writes what it prints (tracebacks of unforeseen failures).
+
+    A log past LOG_KEPT_BYTES is moved to `.old` (replacing the one before) when a pool starts: logs
+    never grow for ever.
+    """
     folder = data_dir() / LOGS
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder / f"pool-{_pool_name(journal, queue)}.log"
+    log_file = folder / f"pool-{_pool_name(journal, queue)}.log"
+    with contextlib.suppress(OSError):
+        if log_file.stat().st_size > LOG_KEPT_BYTES:
+            os.replace(log_file, log_file.with_name(log_file.name + ".old"))
+    return log_file
 
 
 def _pool_lock(journal: Journal, queue: str) -> Path:

@@ -9,6 +9,7 @@ import pytest
 from nemo_skills.catalog.registry import get_catalog
 from nemo_skills.errors import DocumentNotSupportedError, ExitCode, FileTooLargeError, UnsupportedFileError
 from nemo_skills.files.documents import MAX_DOCUMENT_CHARS, DocumentError, read_document
+from nemo_skills.files.media import InputKind
 from nemo_skills.jobs.inputs import build_prompt, prepare_input
 
 
@@ -169,7 +170,8 @@ def test_every_template_renders_with_the_same_variables(tmp_path: Path) -> None:
     photo = tmp_path / "photo.png"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
     for skill in get_catalog().skills():
-        prepared = prepare_input(skill, "a test request", [], ["https://example.com/post"])
+        links = ["https://example.com/post"] if skill.accepts(InputKind.URL) else []
+        prepared = prepare_input(skill, "a test request", [], links)
         prompt = build_prompt(skill, prepared, ["photo.png"])
         assert prompt.strip()
 

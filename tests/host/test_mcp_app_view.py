@@ -15,6 +15,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,25 +53,38 @@ def _host_missing() -> str | None:
 pytestmark = pytest.mark.skipif(_host_missing() is not None, reason=str(_host_missing()))
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        assert proc.poll() is None, f"{what} exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+@contextmanager
+def _server(
+    command: list[str], what: str, ports: list[int], env: dict[str, str] | None = None
+) -> Iterator[None]:
+    """Run a server until the block ends, once it listens on `ports`.
+
+    Its stderr goes to a file, not to a pipe nobody reads (which could fill and stall it), and is shown if the
+    server exits before it listens.
+    """
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            assert time.monotonic() < deadline, f"{what} did not listen on {port}"
-            time.sleep(0.05)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+            deadline = time.monotonic() + 30
+            for port in ports:
+                while True:
+                    if proc.poll() is not None:
+                        log.seek(0)
+                        raise AssertionError(f"{what} exited: {log.read().decode(errors='replace')[-3000:]}")
+                    try:
+                        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                        break
+                    except OSError:
+                        assert time.monotonic() < deadline, f"{what} did not listen on {port}"
+                        time.sleep(0.05)
+            yield
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
 
 
 @contextmanager
@@ -84,16 +98,11 @@ def apps_host(mcp_url: str) -> Iterator[tuple[str, str]]:
         "SANDBOX_PORT": str(sandbox_port),
         "SERVERS": json.dumps([mcp_url]),
     }
-    proc = subprocess.Popen(
-        [str(SCRIPT), "serve", str(HOST_DIR)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        _wait_for_port(host_port, proc, "the host's serve.ts")
-        _wait_for_port(sandbox_port, proc, "the host's serve.ts")
-        # The sandbox must be on an origin of its own: the host page on 127.0.0.1, the sandbox on localhost.
+    with _server(
+        [str(SCRIPT), "serve", str(HOST_DIR)], "the host's serve.ts", [host_port, sandbox_port], env
+    ):
+        # The built host loads its sandbox from http://localhost:8081; the driver answers that from this port.
         yield f"http://127.0.0.1:{host_port}/", f"http://localhost:{sandbox_port}/"
-    finally:
-        _stop(proc)
 
 
 @contextmanager
@@ -102,12 +111,8 @@ def slow_backend(chat_delay: float) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "nemo_skills", "serve-local", "--port", str(port),
                "--chat-delay", str(chat_delay)]  # fmt: skip
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _wait_for_port(port, proc, "serve-local")
+    with _server(command, "serve-local", [port]):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        _stop(proc)
 
 
 def drive(
@@ -155,6 +160,7 @@ def test_the_view_plays_the_video_shows_the_contact_sheet_and_the_credits(tmp_pa
                        "--until-video", "--until-image", "--until-text", "credit", "--timeout", "150",
                        "--screenshot", str(tmp_path / "view.png"))  # fmt: skip
     report = _tail(events) + f"\n(the page at the end: {tmp_path / 'view.png'})"
+    assert not [e for e in events if e["event"] == "pageerror"], report
     tools = next((e for e in events if e["event"] == "tools"), None)
     assert tools is not None and "run_skill" in tools["tools"], report
     assert _ui_resource_read(events), "the host read no ui:// resource for run_skill\n" + report
@@ -179,6 +185,7 @@ def test_the_view_shows_progress_before_the_video_and_cancels(tmp_path: Path) ->
                        "--cancel", "--until-text", "cancel+ed", "--timeout", "90",
                        "--screenshot", str(tmp_path / "view.png"))  # fmt: skip
     report = _tail(events) + f"\n(the page at the end: {tmp_path / 'view.png'})"
+    assert not [e for e in events if e["event"] == "pageerror"], report
     assert _ui_resource_read(events), "the host read no ui:// resource for run_skill\n" + report
     views = _views(events)
     with_text = [view for view in views if view.get("text")]
@@ -186,7 +193,12 @@ def test_the_view_shows_progress_before_the_video_and_cancels(tmp_path: Path) ->
     first = with_text[0]
     # Progress first: text, and no video loaded yet.
     assert not any(v["currentSrc"] or v["readyState"] > 0 for v in first["videos"]), first
-    assert any(e["event"] == "clicked" for e in events), "no Cancel button was clicked\n" + report
+    clicks = [i for i, e in enumerate(events) if e["event"] == "clicked"]
+    assert clicks, "no Cancel button was clicked\n" + report
+    # What the view showed when Cancel was clicked: the job's progress, its Cancel button, still no video.
+    shown = [e["view"] for e in events[: clicks[0]] if e["event"] == "observe" and e.get("view")][-1]
+    assert shown["text"] and any("cancel" in button.lower() for button in shown["buttons"]), shown
+    assert not any(v["currentSrc"] or v["readyState"] > 0 for v in shown["videos"]), shown
     assert (events[-1]["event"], events[-1].get("reason")) == ("end", "condition"), report
     assert re.search(r"cancel+ed", views[-1]["text"], re.I), views[-1]["text"]
     # Cancelled before it was done: no video ever played.
