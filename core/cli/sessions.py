@@ -214,6 +214,7 @@ def _export_command(
     deadline: float | None,
     as_json: bool,
     progress_mode: str,
+    preview: bool = False,
 ) -> None:
     data = run_reported(
         lambda reporter: _export(
@@ -232,12 +233,29 @@ def _export_command(
         as_json=as_json,
         session_id=session_id,
     )
+    if preview:
+        data["preview"] = str(_sheet_of(Path(str(data["output"])), data, as_json=as_json))
     if as_json:
         print_json(data)
         return
     click.echo(f"Session: {data['session_id']} ({data['skill']})")
     click.echo(str(data["timeline"]))
     click.echo(f"Saved: {data['output']} ({human_bytes(int(str(data['size'])))}, {data['render_id']})")
+    if preview:
+        click.echo(f"Contact sheet: {data['preview']}")
+
+
+def _sheet_of(video: Path, data: dict[str, object], *, as_json: bool) -> Path:
+    """A contact sheet beside an exported MP4; under --json, a failure still prints its one object."""
+    from nemo_skills.cli.options import json_error
+    from nemo_skills.files.previews import sheet_beside
+
+    try:
+        return sheet_beside(video)
+    except NemoSkillsError as exc:
+        if as_json:
+            json_error(exc, session_id=str(data["session_id"]), render_id=str(data["render_id"]))
+        raise
 
 
 _output_option = click.option(
@@ -260,6 +278,12 @@ _output_option = click.option(
     help="Finish this render (started earlier) instead of a new one.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="Also write a contact sheet of the video (a JPEG grid of frames with their times) as NAME.jpg "
+    "beside the MP4.",
+)
 @backend_option
 @deadline_option
 @json_option
@@ -273,6 +297,7 @@ def export_cmd(
     output: Path | None,
     render_id: str | None,
     force: bool,
+    preview: bool,
     backend: str,
     deadline: float | None,
     as_json: bool,
@@ -295,6 +320,7 @@ def export_cmd(
         deadline=deadline,
         as_json=as_json,
         progress_mode=progress_mode,
+        preview=preview,
     )
 
 

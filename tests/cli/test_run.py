@@ -496,3 +496,17 @@ def test_progress_json_lines_on_stderr_result_alone_on_stdout(
     assert messages[0] == "Starting the export" and not any("Resuming" in m for m in messages), messages
     uploads = [e for e in events if e["kind"] == "upload"]
     assert uploads[-1]["done"] == uploads[-1]["total"] == (sample_media / "photo.jpg").stat().st_size
+
+
+def test_export_preview_writes_a_contact_sheet_beside_the_mp4(tmp_path: Path, local_backend: Any) -> None:
+    made = nemo("run", "nemo-video-gen", "a 2-second clip of a quay", "--backend", local_backend.base_url,
+                "--no-export", "--json", cwd=tmp_path)  # fmt: skip
+    session = only_json(made.stdout)["session_id"]
+    done = nemo("export", "--session", session, "-o", "quay.mp4", "--preview", "--backend",
+                local_backend.base_url, "--json", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    sheet = Path(only_json(done.stdout)["preview"])
+    assert sheet == tmp_path / "quay.jpg" and sheet.read_bytes()[:3] == b"\xff\xd8\xff"
+    text = nemo("export", "--session", session, "-o", "quay2.mp4", "--preview", "--backend",
+                local_backend.base_url, cwd=tmp_path)  # fmt: skip
+    assert f"Contact sheet: {tmp_path / 'quay2.jpg'}" in text.stdout
