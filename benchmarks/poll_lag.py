@@ -7,7 +7,10 @@ the client's real polling loop (`poll_render`) with one of three schedules:
 
 - seeds: a fixed 30 s between polls, as the published skills tell an agent to poll;
 - backoff: the previous client policy, 1 s growing by 1.5x to a 30 s cap;
-- progress: the current PollPolicy with default ClientOptions, timed by reported progress.
+- progress: the current PollPolicy with default ClientOptions, timed by reported progress, for a render
+  whose start the client does not know (one it resumes);
+- started: the same policy as the client runs it for a render it just asked for: the request is the
+  render's zero, and the first look comes one poll budget later.
 
 Each render of nominal length D takes D x U(0.9, 1.1) seconds, the first 0.5-4 s queued at
 0%, and reports progress (rounded to 0.1%, as the local backend does) along one of these
@@ -50,7 +53,7 @@ def polled_by(schedule: PollSchedule) -> Iterator[None]:
     # The client always polls by PollPolicy; swapping the schedule in keeps every row of the table on
     # the same real polling loop, so only the waits differ.
     saved = export_module.PollPolicy
-    export_module.PollPolicy = lambda options, now: schedule  # type: ignore[assignment,misc]
+    export_module.PollPolicy = lambda options, now, started=None: schedule  # type: ignore[assignment,misc]
     try:
         yield
     finally:
@@ -127,7 +130,7 @@ class FakeClock:
         self.now += seconds
 
 
-async def watch(render: Render, schedule: PollSchedule) -> tuple[float, int]:
+async def watch(render: Render, schedule: PollSchedule, first_look: float = 0.0) -> tuple[float, int]:
     """Poll one render to completion; (detection lag, polls)."""
     clock = FakeClock()
     polls = 0
@@ -141,7 +144,9 @@ async def watch(render: Render, schedule: PollSchedule) -> tuple[float, int]:
         return RenderProgress(render_id="r", status="processing", progress=render.progress(t)), None
 
     with polled_by(schedule):
-        await poll_render("r", fetch, ClientOptions(), deadline=3600, clock=clock, sleep=clock.sleep)
+        await poll_render(
+            "r", fetch, ClientOptions(), deadline=3600, clock=clock, sleep=clock.sleep, first_look=first_look
+        )
     return clock.now - render.seconds, polls
 
 
@@ -167,14 +172,20 @@ class Row:
 
 
 def run(
-    nominal: float, policy: str, shape: str, make: Callable[[], PollSchedule], trials: int, seed: int
+    nominal: float,
+    policy: str,
+    shape: str,
+    make: Callable[[], PollSchedule],
+    trials: int,
+    seed: int,
+    first_look: float = 0.0,
 ) -> Row:
     """Watch `trials` renders of one kind with fresh schedules from `make`."""
     rng = random.Random(f"{seed}-{nominal}-{shape}")
     row = Row(nominal, policy, shape, [], [], [])
     for _ in range(trials):
         render = make_render(nominal, shape, rng)
-        lag, polls = asyncio.run(watch(render, make()))
+        lag, polls = asyncio.run(watch(render, make(), first_look))
         row.lags.append(lag)
         row.polls.append(polls)
         row.seconds.append(render.seconds + lag)
@@ -187,7 +198,7 @@ def main() -> None:
     )
     parser.add_argument("--trials", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--durations", type=float, nargs="+", default=[20.0, 45.0, 80.0])
+    parser.add_argument("--durations", type=float, nargs="+", default=[5.0, 20.0, 45.0, 80.0])
     args = parser.parse_args()
     options = ClientOptions()
     print(
@@ -199,6 +210,18 @@ def main() -> None:
             run(nominal, "backoff", "-", BackoffPolicy, args.trials, args.seed),
             *(
                 run(nominal, "progress", shape, lambda: PollPolicy(options, now=0.0), args.trials, args.seed)
+                for shape in ("linear", "uneven", "none")
+            ),
+            *(
+                run(
+                    nominal,
+                    "started",
+                    shape,
+                    lambda: PollPolicy(options, now=0.0, started=0.0),
+                    args.trials,
+                    args.seed,
+                    first_look=options.poll_budget,
+                )
                 for shape in ("linear", "uneven", "none")
             ),
         ]

@@ -384,6 +384,7 @@ class AsyncNemoClient(BaseClient):
             first_look=max(0.0, min(self.options.poll_budget, self.options.poll_max) - since)
             if since is not None
             else 0.0,
+            started=started,
         )
 
     async def download(self, url: str, dest: Path, *, on_progress: DownloadCallback | None = None) -> Path:

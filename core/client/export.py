@@ -145,6 +145,7 @@ async def poll_render(
     clock: Clock = time.monotonic,
     sleep: Sleep | None = None,
     first_look: float = 0.0,
+    started: float | None = None,
 ) -> RenderProgress:
     """Poll until the render completes: RenderFailedError if it fails, RenderTimeoutError past the deadline.
 
@@ -158,7 +159,8 @@ async def poll_render(
     pause = sleep or asyncio.sleep
     limit = deadline if deadline is not None else options.render_deadline
     ends = clock() + limit
-    schedule = PollPolicy(options, now=clock())
+    # `started` is on the caller's clock: when the render was asked for (its progress was 0 then).
+    schedule = PollPolicy(options, now=clock(), started=started)
     if first_look > 0:
         await pause(min(first_look, limit))
     while True:

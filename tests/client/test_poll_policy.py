@@ -54,7 +54,12 @@ class FakeClock:
 
 
 async def _watch(
-    render: FakeRender, options: ClientOptions = DEFAULTS, *, deadline: float = 900.0
+    render: FakeRender,
+    options: ClientOptions = DEFAULTS,
+    *,
+    deadline: float = 900.0,
+    started: float | None = None,
+    first_look: float = 0.0,
 ) -> tuple[float, int]:
     """Poll a fake render with the real loop; the detection lag and the number of polls."""
     clock = FakeClock()
@@ -65,7 +70,16 @@ async def _watch(
         polls += 1
         return render.status("render_1", clock.now), None
 
-    done = await poll_render("render_1", fetch, options, deadline=deadline, clock=clock, sleep=clock.sleep)
+    done = await poll_render(
+        "render_1",
+        fetch,
+        options,
+        deadline=deadline,
+        clock=clock,
+        sleep=clock.sleep,
+        started=started,
+        first_look=first_look,
+    )
     assert done.status == "completed"
     return clock.now - render.seconds, polls
 
@@ -76,6 +90,19 @@ async def test_completion_is_noticed_within_a_second_with_few_polls(seconds: flo
     assert 0 <= lag <= DEFAULTS.poll_near + 0.5
     # Fewer looks than one every 2 s: far from the finish the waits are long.
     assert polls < (seconds + lag) / DEFAULTS.poll_budget
+
+
+@pytest.mark.parametrize(
+    ("seconds", "pending", "most"), [(5.0, 0.0, 2), (5.0, 1.0, 3), (20.0, 0.0, 4), (30.0, 2.0, 6)]
+)
+async def test_a_render_whose_start_is_known_is_seen_done_soon_after_with_fewer_looks(
+    seconds: float, pending: float, most: int
+) -> None:
+    # As the client polls a render it asked for: its zero is the request, the first look a poll budget later.
+    render = FakeRender(seconds, pending=pending)
+    lag, polls = await _watch(render, started=0.0, first_look=DEFAULTS.poll_budget)
+    assert 0 <= lag <= 1.0
+    assert polls <= most
 
 
 async def test_without_progress_polls_stay_close_and_within_the_budget() -> None:
