@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     default=None,
     metavar="S",
     help='How long run_skill, export and wait_job wait before answering "running" with a job id, when '
-    "a call names no wait_seconds (default: 45 s for hosts known to allow a minute a call, else 4 s).",
+    "a call names no wait_seconds (default: 45 s for hosts known to allow a minute a call, else 3 s; counted from the call's arrival).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log each tool call on stderr.")
 @click.pass_context
@@ -57,7 +57,7 @@ def mcp_cmd(
     get_state, export, get_credits, list_skills) and each skill's SKILL.md over MCP.
 
     Add it to an MCP host's configuration as the command `nemo-skills mcp`. run_skill and export
-    answer within what the host allows a call (4 s for clients it does not know, 45 s for hosts
+    answer within what the host allows a call (3 s for clients it does not know, 45 s for hosts
     known to allow a minute; --wait-seconds for all): a video that takes longer comes back as a
     running job, fetched with wait_job. The job runs in the machine's worker pool, so it
     finishes even when the host cuts the call or restarts this server.

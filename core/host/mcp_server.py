@@ -159,11 +159,14 @@ def build_server(toolbox: Toolbox | ToolboxOnDemand, wait_seconds: float | None 
         started = time.monotonic()
         try:
             arguments = dict(params.arguments or {})
+            toolbox = await source.get()
             if params.name in waiting and arguments.get("wait_seconds") is None:
                 client = ctx.session.client_params
                 name = client.client_info.name if client is not None else None
-                arguments["wait_seconds"] = first_wait(name, wait_seconds)
-            out = await (await source.get()).call(params.name, arguments, report=report)
+                # Counted from the call's arrival: starting the toolbox came out of the client's time.
+                left = first_wait(name, wait_seconds) - (time.monotonic() - started)
+                arguments["wait_seconds"] = max(0.0, round(left, 3))
+            out = await toolbox.call(params.name, arguments, report=report)
         except NemoSkillsError as exc:
             log.info("%s failed after %.1fs: %s", params.name, time.monotonic() - started, exc.message)
             return _error(exc, exc.user_message())

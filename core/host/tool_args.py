@@ -25,7 +25,7 @@ WaitSeconds = Annotated[
         ge=0,
         le=MAX_WAIT_SECONDS,
         description="Seconds to wait for the job before answering. Best left out: the server then answers "
-        "within what this host allows a call (4 s for clients it does not know, 45 s for hosts known to "
+        "within what this host allows a call (3 s for clients it does not know, 45 s for hosts known to "
         "allow a minute). Set it only below your host's own limit for a call. If the job is not finished "
         'by then, the result has status "running" and a job_id: call wait_job with it. The job goes on '
         "either way, and asking the same thing again joins it instead of paying twice.",
