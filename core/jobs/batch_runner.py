@@ -366,7 +366,11 @@ async def _spread_spend(
         item.credits_estimated = len(made) > 1
         job = journal.get(item.job_id or "")
         if job is not None:
-            journal.update(job, credits_spent=item.credits_spent, credits_estimated=item.credits_estimated)
+            journal.record(
+                job,
+                credits_spent=item.credits_spent,
+                credits_estimated=item.credits_estimated,
+            )
     return spent
 
 

@@ -552,13 +552,21 @@ class Journal:
     def update(self, job: Job, **changes: object) -> Job:
         """Commit changes to a job (before the step they guard) and return the job as stored.
 
-        JobCancelled when the job was cancelled meanwhile: the step it guards must not begin.
+        JobCancelled when the job is cancelled: the step it guards must not begin.
         """
+        return self._commit(job, changes, after_cancel=False)
+
+    def record(self, job: Job, **changes: object) -> Job:
+        """Commit what became of a job whatever its state, a cancelled one included (a render saved by
+        `export --render`, what it cost, its release)."""
+        return self._commit(job, changes, after_cancel=True)
+
+    def _commit(self, job: Job, changes: dict[str, object], *, after_cancel: bool) -> Job:
         new = job.model_copy(update={**changes, "updated": time.time()})
         Job.model_validate(new.model_dump())
         with self.db.transaction() as conn:
             row = conn.execute("SELECT state FROM jobs WHERE job_id = ?", (job.job_id,)).fetchone()
-            if row is not None and row["state"] == "cancelled" and job.state != "cancelled":
+            if row is not None and row["state"] == "cancelled" and not after_cancel:
                 raise JobCancelled(f"job {job.job_id} was cancelled; nothing more is sent for it.")
             self._write(conn, new)
         return new
@@ -608,10 +616,18 @@ class Journal:
                 job = self.claim(job.job_id)
             except JobTaken:
                 continue
-            self.update(job, state="done", output=output, size=size, error=None, exit_code=None, owner=None)
+            self.record(
+                job,
+                state="done",
+                output=output,
+                size=size,
+                error=None,
+                exit_code=None,
+                owner=None,
+            )
             settled += (job.job_id,)
         return settled
 
     def release(self, job: Job) -> Job:
         """Give a job up (it stays as it is, for a later run to take over)."""
-        return self.update(job, owner=None)
+        return self.record(job, owner=None)

@@ -343,6 +343,8 @@ async def execute(job: Job, ctx: JobContext, plan: JobPlan | None = None) -> Run
 
     `plan` is the one `plan_job` made for a new job; a resumed job follows the plan it recorded.
     """
+    if job.state == "cancelled":
+        raise JobCancelled(f"job {job.job_id} was cancelled; nothing is sent for it.")
     run = JobSteps(job, ctx)
     try:
         return await run.run(plan)

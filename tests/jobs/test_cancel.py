@@ -110,3 +110,26 @@ async def test_cancel_through_mcp(tmp_path: Path, backend_factory: Callable[...,
         assert_tool_error(unknown, "bad_input")
     time.sleep(3.5)  # the generation ends on the backend: nothing may follow it
     assert backend.request_counts()[RENDER_START] == 0
+
+
+def test_a_batch_s_remaining_items_are_cancelled_together(
+    tmp_path: Path, backend_factory: Callable[..., Any]
+) -> None:
+    from tests.clirun import start
+
+    backend = logged_backend(backend_factory, tmp_path, chat_delay=2.0)
+    lines = "".join(f'{{"text": "a 2-second clip number {n}"}}\n' for n in range(4))
+    (tmp_path / "batch.jsonl").write_text(lines, encoding="utf-8")
+    batch = start("run", "auto", "--batch", "batch.jsonl", "-o", "out", "--concurrency", "1", "--backend",
+                  backend.base_url, "--json", cwd=tmp_path)  # fmt: skip
+    until(lambda: backend.chat_requests == 1, "the first item with the backend")
+    batch_id = Journal().list(limit=1)[0].batch_id
+    assert batch_id is not None
+    cancelled = nemo("cancel", "--batch", batch_id, "--json", cwd=tmp_path)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert len(only_json(cancelled.stdout)["jobs"]) == 4
+    _, err = batch.communicate(timeout=60)
+    assert batch.returncode == 11, err
+    states = {job.state for job in Journal().list() if job.batch_id == batch_id}
+    assert states == {"cancelled"}
+    assert backend.chat_requests == 1 and backend.request_counts()[RENDER_START] == 0
