@@ -39,8 +39,12 @@ WATCHED_FACTOR = 2.0
 class FinishEstimate:
     """A render's expected finish time, from the progress it reported and when."""
 
-    def __init__(self) -> None:
+    def __init__(self, started: float | None = None) -> None:
         self._samples: list[tuple[float, float]] = []
+        # When the render was asked for (progress 0 then), if the caller knows.
+        self.started = started
+        if started is not None:
+            self._samples.append((started, 0.0))
 
     def add(self, at: float, progress: float | None) -> None:
         """Record a status read; progress that goes back means the render started over."""
@@ -48,6 +52,7 @@ class FinishEstimate:
             return
         if self._samples and progress < self._samples[-1][1]:
             self._samples.clear()
+            self.started = None
         self._samples.append((at, progress))
 
     def finish(self) -> float | None:
@@ -59,7 +64,14 @@ class FinishEstimate:
             return None
         # Movement began somewhere after the last still sample; once there are enough moving
         # samples, measuring from the first of them leaves that uncertainty out.
-        ref_at, ref_p = samples[moving] if len(samples) - moving >= STEADY_SAMPLES else samples[moving - 1]
+        if len(samples) - moving >= STEADY_SAMPLES:
+            ref_at, ref_p = samples[moving]
+        elif moving == 1 and self.started is not None:
+            # Still only at the request: a render that shows progress at the first look began with it.
+            ref_at, ref_p = samples[0]
+        else:
+            # Movement began between the last still look and the first moving one: halfway, on average.
+            ref_at, ref_p = (samples[moving - 1][0] + samples[moving][0]) / 2, samples[moving - 1][1]
         at, progress = samples[-1]
         if progress <= ref_p or at <= ref_at:
             return None
@@ -72,7 +84,7 @@ class PollPolicy:
 
     def __init__(self, options: ClientOptions, *, now: float, started: float | None = None) -> None:
         self.options = options
-        self.estimate = FinishEstimate()
+        self.estimate = FinishEstimate(started)
         self.polls = 0
         # The first look is due at once; after it, the budget refills one poll per poll_budget.
         self._tokens = 1.0
@@ -81,8 +93,6 @@ class PollPolicy:
         self._failing = options.poll_initial
         self._first_look: float | None = started
         self._started = started
-        if started is not None:
-            self.estimate.add(started, 0.0)
 
     def after_status(self, now: float, progress: float | None, retry_after: float | None = None) -> float:
         """Seconds to wait after a status read at `now` that showed `progress` (0..1, if reported)."""
