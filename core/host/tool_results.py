@@ -12,6 +12,7 @@ from nemo_skills.catalog.router import RouteResult
 from nemo_skills.catalog.skill import Skill
 from nemo_skills.client.models import Credits
 from nemo_skills.errors import NemoSkillsError, error_code_of, protocol_code_of
+from nemo_skills.jobs.results import CancelOutcome
 
 RenderState = Literal["completed", "running", "not_exported"]
 
@@ -283,17 +284,8 @@ class VideoChunk(ToolOutput):
         return f"Bytes {self.offset}-{self.next_offset} of {self.size} of job {self.job_id}'s MP4."
 
 
-class CancelOutput(ToolOutput):
+class CancelOutput(CancelOutcome, ToolOutput):
     """cancel_job's result."""
-
-    job_id: str
-    state: str = Field(description='"cancelled", or how the job had finished (done, failed, cancelled).')
-    cancelled: bool = Field(description="True when the job was unfinished and is cancelled now.")
-    was: str = Field(description="Where the job was when the cancel came: its stage, or how it had finished.")
-    credits_spent: float | None = Field(
-        default=None, description="What its generation had cost, if measured."
-    )
-    message: str
 
     def text(self) -> str:
         """The outcome in words."""

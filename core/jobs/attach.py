@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from nemo_skills.catalog.registry import Catalog
 from nemo_skills.client.settings import ClientOptions
@@ -36,7 +36,7 @@ from nemo_skills.jobs.progress_events import (
     for_job,
     ignore,
 )
-from nemo_skills.jobs.results import RunResult
+from nemo_skills.jobs.results import CancelOutcome, RunResult
 from nemo_skills.jobs.session_store import SessionStore
 from nemo_skills.jobs.steps import note_job
 
@@ -234,19 +234,6 @@ def stage_of(job: Job, state: str | None = None) -> str:
     if state == "rendering":
         return f"rendering {job.render_id}" if job.render_id else "starting the render"
     return state
-
-
-class CancelOutcome(BaseModel):
-    """What cancelling one job did."""
-
-    job_id: str
-    state: str = Field(description='The job\'s state now: "cancelled", or how it had finished.')
-    cancelled: bool = Field(description="True when the job was unfinished and is cancelled now.")
-    was: str = Field(description="Where the job was when asked: its stage, or how it had finished.")
-    credits_spent: float | None = Field(
-        default=None, description="What its generation had cost, if measured."
-    )
-    message: str
 
 
 def cancel_jobs(

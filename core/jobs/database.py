@@ -26,16 +26,8 @@ DB_FILE = "nemo-skills.db"
 APPLICATION_ID = 0x4E454D4F
 SCHEMA_VERSION = 1
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    session_id TEXT PRIMARY KEY,
-    skill TEXT NOT NULL,
-    base_url TEXT NOT NULL,
-    created REAL NOT NULL,
-    updated REAL NOT NULL,
-    record TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sessions_by_backend ON sessions (base_url, skill, updated);
+# The job journal's tables: here, and in the PostgreSQL jobs database (jobs.postgres) with its own float type.
+JOBS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     job_id TEXT PRIMARY KEY,
     batch_id TEXT,
@@ -65,6 +57,21 @@ CREATE TABLE IF NOT EXISTS job_beats (
     beat REAL NOT NULL
 );
 """
+
+_SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id TEXT PRIMARY KEY,
+    skill TEXT NOT NULL,
+    base_url TEXT NOT NULL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_backend ON sessions (base_url, skill, updated);
+"""
+    + JOBS_SCHEMA
+)
 
 
 class Connection(Protocol):

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from nemo_skills.errors import InputError, JobsDatabaseError
 from nemo_skills.files.edge import mask_credentials
-from nemo_skills.jobs.database import Database, JobsDatabase
+from nemo_skills.jobs.database import JOBS_SCHEMA, Database, JobsDatabase
 
 ENV_JOBS_URL = "NEMO_SKILLS_JOBS_URL"
 SCHEMES = ("postgresql", "postgres")
@@ -33,41 +33,17 @@ SCHEMA_VERSION = 1
 WRITE_LOCK = 0x4E454D4F
 CONNECT_TIMEOUT = 10
 
-_SCHEMA = """
+# SQLite's REAL is a double; PostgreSQL's is a single-precision float, too coarse for Unix times.
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS nemo_skills_meta (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS jobs (
-    job_id TEXT PRIMARY KEY,
-    batch_id TEXT,
-    job_key TEXT NOT NULL,
-    state TEXT NOT NULL,
-    skill TEXT,
-    backend TEXT NOT NULL,
-    session_id TEXT,
-    render_id TEXT,
-    output TEXT,
-    owner TEXT,
-    created DOUBLE PRECISION NOT NULL,
-    updated DOUBLE PRECISION NOT NULL,
-    record TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_by_key ON jobs (job_key, created);
-CREATE INDEX IF NOT EXISTS jobs_by_update ON jobs (updated);
-CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);
-CREATE TABLE IF NOT EXISTS job_events (
-    job_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    at DOUBLE PRECISION NOT NULL,
-    event TEXT NOT NULL,
-    PRIMARY KEY (job_id, seq)
-);
-CREATE TABLE IF NOT EXISTS job_beats (
-    job_id TEXT PRIMARY KEY,
-    beat DOUBLE PRECISION NOT NULL
-)
 """
+    + JOBS_SCHEMA.replace(" REAL ", " DOUBLE PRECISION ")
+    + "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);"
+)
 
 
 class _Conn:

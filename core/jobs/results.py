@@ -1,4 +1,4 @@
-"""What a job produced, as the job journal keeps it for whoever waits on the job."""
+"""What a job produced, as the job journal keeps it for whoever waits on the job, and what cancelling one did."""
 
 from __future__ import annotations
 
@@ -48,3 +48,16 @@ class RunResult(BaseModel):
     @classmethod
     def _masked_changes(cls, value: list[str]) -> list[str]:
         return [mask_credentials(change) for change in value]
+
+
+class CancelOutcome(BaseModel):
+    """What cancelling one job did."""
+
+    job_id: str
+    state: str = Field(description='The job\'s state now: "cancelled", or how it had finished.')
+    cancelled: bool = Field(description="True when the job was unfinished and is cancelled now.")
+    was: str = Field(description="Where the job was when asked: its stage, or how it had finished.")
+    credits_spent: float | None = Field(
+        default=None, description="What its generation had cost, if measured."
+    )
+    message: str
