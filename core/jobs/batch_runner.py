@@ -682,5 +682,46 @@ async def resume_jobs(
         return item
 
     items = await asyncio.gather(*(one(i, job) for i, job in enumerate(jobs, 1)))
+    for batch_id in sorted({job.batch_id for job in jobs if job.batch_id is not None}):
+        await asyncio.to_thread(rewrite_gallery, journal, batch_id)
     backends = sorted({job.spec.backend for job in jobs})
     return BatchResult(batch_id="resume", backend=", ".join(backends), concurrency=total, items=list(items))
+
+
+def rewrite_gallery(journal: Journal, batch_id: str) -> Path | None:
+    """Write a batch's index.html again from the journal (after `resume` finished some of its jobs), in the
+    folder where the batch wrote it; None when it wrote none (--no-gallery) or it cannot be found."""
+    from nemo_skills.files.gallery import GALLERY_NAME, GalleryItem, write_gallery
+
+    jobs = sorted((j for j in journal.list() if j.batch_id == batch_id), key=lambda j: j.index or 0)
+    folders = {
+        place
+        for job in jobs
+        if job.spec.output
+        for place in (Path(job.spec.output), *Path(job.spec.output).parents)
+        if (place / GALLERY_NAME).is_file()
+    }
+    if not jobs or not folders:
+        return None
+    folder = max(folders, key=lambda place: len(place.parts))  # the batch's own folder, not one above it
+    shown = []
+    for job in jobs:
+        video = Path(job.output) if job.state == "done" and job.output else None
+        shown.append(
+            GalleryItem(
+                request=job.label,
+                state=job.state,
+                skill=job.skill,
+                error=(job.error or "").splitlines()[0] if job.state in ("failed", "cancelled") else None,
+                credits_spent=job.credits_spent,
+                credits_estimated=job.credits_estimated,
+                video=video,
+                sheet=sheet_beside_if_possible(video) if video is not None and video.is_file() else None,
+                job_id=job.job_id,
+            )
+        )
+    try:
+        return write_gallery(folder, shown, title=f"Batch {batch_id}")
+    except OSError as exc:
+        log.warning("the batch's gallery was not written: %s", exc.strerror or exc)
+        return None
