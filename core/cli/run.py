@@ -151,7 +151,7 @@ def run_cmd(
     remembered: continue one with --session ID or --continue (SKILL may then be
     left out: `run --continue "add a title"` keeps the session's skill).
 
-    The job runs in a worker process of its own, so it goes on when this command is
+    The job runs in the machine's worker pool, so it goes on when this command is
     cut off (Ctrl-C, a closed terminal, a host's time limit): running the same command
     again while it is unfinished follows that job instead of paying for it twice.
     --detach returns at once with the job id; --deadline stops waiting (exit 9).

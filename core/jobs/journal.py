@@ -60,7 +60,7 @@ EVENTS_KEPT = 200
 class JobSpec(BaseModel):
     """What a job was asked to do, as given (before routing and output naming).
 
-    Links and a backend URL are kept whole, user and password included: the worker process that runs
+    Links and a backend URL are kept whole, user and password included: the worker pool that runs
     the job, and `resume` after a crash, read the request from here and must reach the same server
     and hand the backend the same links. The journal is the user's own 0600 file, like the token
     cache. What is read out of it to be shown (labels, results, progress events, `jobs --json`)

@@ -3,7 +3,7 @@
     result = await run_job(RunRequest(skill="auto", text="a 5-second sunset", backend="local"))
 
 The CLI's `run`, `wait` and `resume` and the MCP tools do not run a job here: they hand it to a worker
-process (`jobs.attach`, `jobs.worker`) and follow it, so it outlives them. Both paths take the same
+pool (`jobs.attach`, `jobs.pool`) and follow it, so it outlives them. Both paths take the same
 steps (`jobs.steps`) after the same plan (`jobs.plan`).
 """
 
