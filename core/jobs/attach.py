@@ -69,6 +69,8 @@ def submit_job(
     catalog, store, journal = job_stores(catalog, store, journal)
     check_backend(request.backend)
     check_settings()
+    # Kept with the job: the pool that runs it may have been started by a caller with other settings.
+    options = options if options is not None else client_options_from_env()
     spec = job_spec(request, backend_label(request.backend), catalog)
     latest = journal.latest_for(spec)
     joined = True
