@@ -53,7 +53,7 @@ def mcp_cmd(
     wait_seconds: float | None,
     verbose: bool,
 ) -> None:
-    """Serve the tools (route_input, run_skill, wait_job, cancel_job, list_jobs, chat, upload,
+    """Serve the tools (route_input, run_skill, run_batch, wait_job, cancel_job, list_jobs, chat, upload,
     get_state, export, get_credits, list_skills) and each skill's SKILL.md over MCP.
 
     Add it to an MCP host's configuration as the command `nemo-skills mcp`. run_skill and export

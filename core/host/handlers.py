@@ -7,6 +7,7 @@ carrying the seeds' messages, and the host adapter decides how to show them.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from pathlib import Path
@@ -28,12 +29,14 @@ from nemo_skills.host.tool_args import (
     ListJobsArgs,
     ListSkillsArgs,
     RouteInputArgs,
+    RunBatchArgs,
     RunSkillArgs,
     UploadArgs,
     VideoChunkArgs,
     WaitJobArgs,
 )
 from nemo_skills.host.tool_results import (
+    BatchOutput,
     CancelOutput,
     ChatOutput,
     CreditsOutput,
@@ -114,6 +117,54 @@ async def run_skill(ctx: ToolContext, args: RunSkillArgs, report: ProgressSender
     return await _start_and_wait(
         ctx, request, label, args.overwrite, args.output, _waited(args.wait_seconds), report
     )
+
+
+async def run_batch(ctx: ToolContext, args: RunBatchArgs, report: ProgressSender | None) -> BatchOutput:
+    """Several videos, each its own job of one batch, run by the pool at once; waited on a while together."""
+    from nemo_skills.jobs.attach import submit_job, wait_for_job
+    from nemo_skills.jobs.journal import new_batch_id
+    from nemo_skills.jobs.plan import AUTO, RunRequest
+
+    batch_id = new_batch_id()
+    job_ids: list[str] = []
+    labels: set[str] = set()
+    for index, item in enumerate(args.requests, 1):
+        files = [Path(f) for f in item.files]
+        label = item.prompt or (files[0].stem if files else "") or (args.skill or "")
+        # Two items alike get two files: the outputs are chosen before either exists.
+        label = label if label not in labels else f"{label} {index}"
+        labels.add(label)
+        request = RunRequest(
+            skill=args.skill or AUTO,
+            text=item.prompt,
+            files=files,
+            urls=item.urls,
+            backend=ctx.settings.backend.label,
+            cwd=ctx.settings.output_dir,
+            position=index,
+        )
+
+        def choose(plan: JobPlan, label: str = label) -> Path | None:
+            return ctx.output_path(None, label, overwrite=False)
+
+        job, _ = submit_job(
+            request,
+            catalog=ctx.catalog,
+            store=ctx.store,
+            options=ctx.settings.options,
+            registry=ctx.settings.registry,
+            choose_output=choose,
+            batch=(batch_id, index),
+        )
+        job_ids.append(job.job_id)
+    wait = _waited(args.wait_seconds)
+    await asyncio.gather(
+        *(wait_for_job(j, timeout=wait, journal=ctx.journal, options=ctx.settings.options) for j in job_ids)
+    )
+    async with progress_pump(report) as pump:
+        items = [await _wait(ctx, j, 0, forwarder(pump, RUN_PLAN), pump) for j in job_ids]
+    running = any(item.status == "running" for item in items)
+    return BatchOutput(batch_id=batch_id, status="running" if running else "completed", items=items)
 
 
 def _waited(wait_seconds: float | None) -> float:

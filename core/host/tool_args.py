@@ -139,6 +139,26 @@ class WaitJobArgs(ToolArgs):
     wait_seconds: WaitSeconds = None
 
 
+class BatchItemArgs(ToolArgs):
+    """One request of run_batch."""
+
+    prompt: str = Field(description="What this video should be, in the user's words.")
+    files: list[str] = Field(default_factory=list, description=_FILES_HELP.format(what="for this video"))
+    urls: list[str] = Field(default_factory=list, description="Media or page URLs for this video.")
+
+
+class RunBatchArgs(ToolArgs):
+    """Arguments of run_batch."""
+
+    requests: list[BatchItemArgs] = Field(
+        min_length=1, max_length=20, description="The videos to make, each its own job (at most 20)."
+    )
+    skill: str | None = Field(
+        default=None, description="Skill for every request; leave empty to let the router pick for each."
+    )
+    wait_seconds: WaitSeconds = None
+
+
 class VideoChunkArgs(ToolArgs):
     """Arguments of video_chunk."""
 

@@ -269,6 +269,28 @@ class JobList(ToolOutput):
         return "\n".join(lines)
 
 
+class BatchOutput(ToolOutput):
+    """run_batch's result: each video's job, as run_skill answers for one."""
+
+    batch_id: str
+    status: Literal["running", "completed"] = Field(
+        description='"running" while any item runs (call wait_job with its job_id), else "completed".'
+    )
+    items: list[RunSkillOutput]
+
+    def text(self) -> str:
+        """One line per item, then what to do next."""
+        lines = [f"Batch {self.batch_id}: {len(self.items)} video(s)."]
+        for n, item in enumerate(self.items, 1):
+            where = item.path or item.stage or item.status
+            lines.append(f"[{n}] job {item.job_id}: {item.status} ({where})")
+        if self.status == "running":
+            lines.append(
+                "Some are still working: call wait_job with each running job_id. Do not start them again."
+            )
+        return "\n".join(lines)
+
+
 class VideoChunk(ToolOutput):
     """video_chunk's result: a piece of a completed job's MP4, base64, for the job view to play."""
 

@@ -22,12 +22,14 @@ from nemo_skills.host.tool_args import (
     ListJobsArgs,
     ListSkillsArgs,
     RouteInputArgs,
+    RunBatchArgs,
     RunSkillArgs,
     UploadArgs,
     VideoChunkArgs,
     WaitJobArgs,
 )
 from nemo_skills.host.tool_results import (
+    BatchOutput,
     CancelOutput,
     ChatOutput,
     CreditsOutput,
@@ -65,6 +67,17 @@ TOOLS: tuple[ToolSpec[Any, Any], ...] = (
         handler=handlers.run_skill,
         instruction="makes a video end to end (upload, prompt, render to MP4) and opens a session; "
         'answers within wait_seconds, with status "running" and a job_id when the video takes longer.',
+        view=True,
+    ),
+    ToolSpec(
+        name="run_batch",
+        description="Make several videos at once (at most 20), each its own job and its own session, with the "
+        'same answer per item as run_skill: the MP4 path, or status "running" with a job_id for wait_job. '
+        "Asking the same requests again joins their running jobs: nothing is paid twice.",
+        args=RunBatchArgs,
+        result=BatchOutput,
+        handler=handlers.run_batch,
+        instruction="makes several videos at once, one job each; follow running ones with wait_job.",
         view=True,
     ),
     ToolSpec(

@@ -59,6 +59,7 @@ def submit_job(
     registry: Path | None = None,
     choose_output: OutputChooser | None = None,
     on_progress: ProgressCallback | None = None,
+    batch: tuple[str, int] | None = None,
 ) -> tuple[Job, bool]:
     """The job for a request, given to the worker pool; True when it joined a job asked for earlier.
 
@@ -94,6 +95,9 @@ def submit_job(
                     "reason": plan.reason,
                     "output": str(plan.output) if plan.output else None,
                     "registry": str(registry) if registry is not None else None,
+                    # (batch id, 1-based place) of a request asked for as part of a batch.
+                    "batch_id": batch[0] if batch is not None else None,
+                    "index": batch[1] if batch is not None else None,
                 }
             )
 

@@ -48,6 +48,9 @@ class RunRequest(BaseModel):
     )
     send: bool = Field(default=True, description="Send the request; False only exports the session.")
     render_id: str | None = Field(default=None, description="With send=False: a render started earlier.")
+    position: int | None = Field(
+        default=None, description="1-based place in a batch: the same request twice in a batch is two jobs."
+    )
 
 
 def pick_skill(
@@ -97,6 +100,7 @@ def job_spec(request: RunRequest, backend_label_: str, catalog: Catalog | None =
         contents=[file_digest(f if f.is_absolute() else base / f) for f in request.files],
         send=request.send,
         render_id=request.render_id,
+        position=request.position,
     )
 
 

@@ -37,6 +37,7 @@ TOOL_NAMES = {
     "wait_job",
     "list_jobs",
     "cancel_job",
+    "run_batch",
     "video_chunk",
 }
 SKILLS = BUILTIN_SKILLS

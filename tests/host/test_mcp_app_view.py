@@ -220,3 +220,21 @@ def test_the_driver_says_how_to_set_up_the_host_when_it_is_missing(tmp_path: Pat
         [str(SCRIPT), "check", str(tmp_path)], capture_output=True, timeout=30, check=False
     )
     assert check.returncode == 1
+
+
+def test_a_batch_shows_each_item_with_its_contact_sheet(tmp_path: Path) -> None:
+    requests = [{"prompt": "a 2-second clip of a red kite"}, {"prompt": "a 2-second clip of a blue kite"}]
+    with (
+        mcp_http_server("local", os.environ) as mcp_url,
+        apps_host(mcp_url) as (page, sandbox),
+    ):
+        events = drive(page, sandbox, "run_batch", {"requests": requests},
+                       "--until-text", "Done: 2 videos", "--until-image", "--timeout", "150",
+                       "--screenshot", str(tmp_path / "batch.png"))  # fmt: skip
+    report = _tail(events) + f"\n(the page at the end: {tmp_path / 'batch.png'})"
+    assert not [e for e in events if e["event"] == "pageerror"], report
+    assert (events[-1]["event"], events[-1].get("reason")) == ("end", "condition"), report
+    last = _views(events)[-1]
+    assert "Done: 2 videos" in last["text"] and "credits" in last["text"], last["text"]
+    assert last["text"].count("Done: a-2-second-clip-of-a") == 2, last["text"]
+    assert sum(1 for image in last["images"] if image["loaded"] and image["visible"]) >= 2, report

@@ -20,7 +20,7 @@ async def test_the_job_tools_declare_the_view_and_the_view_is_one_self_contained
 ) -> None:
     async with mcp_session(local_backend.base_url) as session:
         tools = {tool.name: tool for tool in (await session.list_tools()).tools}
-        for name in ("run_skill", "wait_job", "export"):
+        for name in ("run_skill", "run_batch", "wait_job", "export"):
             assert tools[name].meta == {"ui": {"resourceUri": VIEW_URI}}, name
         assert tools["video_chunk"].meta == {"ui": {"resourceUri": VIEW_URI, "visibility": ["app"]}}
         assert "meta" not in tools["chat"].model_dump(exclude_none=True)
@@ -93,3 +93,25 @@ def test_a_browser_page_on_loopback_may_call_the_http_server_and_others_may_not(
         assert "mcp-session-id" in hello.headers["access-control-expose-headers"]
         foreign = httpx.options(url, headers={"Origin": "https://example.com"})
         assert foreign.status_code == 403
+
+
+async def test_a_batch_through_mcp_is_one_job_per_item_of_one_batch(
+    local_backend: Any, tmp_path: Path
+) -> None:
+    from nemo_skills.jobs.journal import Journal
+
+    async with mcp_session(local_backend.base_url, "--output-dir", str(tmp_path)) as session:
+        asked = {
+            "requests": [{"prompt": "a 2-second clip of a dune"}, {"prompt": "a 2-second clip of a dune"}]
+        }
+        first = (await session.call_tool("run_batch", {**asked, "wait_seconds": 0.5})).structured_content
+        assert first is not None and len(first["items"]) == 2
+        ids = [item["job_id"] for item in first["items"]]
+        assert len(set(ids)) == 2  # two items alike are two videos
+        done = (await session.call_tool("run_batch", {**asked, "wait_seconds": 60})).structured_content
+    assert done is not None and done["status"] == "completed"
+    assert [item["job_id"] for item in done["items"]] == ids  # asked again: joined, nothing paid twice
+    paths = {item["path"] for item in done["items"]}
+    assert len(paths) == 2 and all(Path(p).is_file() for p in paths)
+    jobs = [Journal().get(i) for i in ids]
+    assert {j.batch_id for j in jobs if j is not None} == {first["batch_id"]}

@@ -115,7 +115,7 @@ async def test_a_host_over_stdio_sees_the_extension_and_lists_the_five_skill_mds
         assert unknown_method.value.error.code == types.METHOD_NOT_FOUND
 
         # The server kept serving through the errors.
-        assert len((await session.list_tools()).tools) == 12
+        assert len((await session.list_tools()).tools) == 13
 
 
 async def test_the_2026_wire_gets_cache_hints_and_a_stray_cursor_is_invalid_params() -> None:

@@ -41,7 +41,7 @@ async def test_the_toolbox_is_made_at_the_first_call_once_and_closed_with_the_se
     make = Counting()
     async with ToolboxOnDemand(make) as toolbox, Client(build_server(toolbox)) as client:
         listed = await client.list_tools()
-        assert len(listed.tools) == 12 and make.made == 0
+        assert len(listed.tools) == 13 and make.made == 0
         for _ in range(2):
             result = await client.call_tool("list_skills", {})
             assert not result.is_error
@@ -58,7 +58,7 @@ async def test_a_toolbox_that_cannot_be_made_is_a_tool_error_not_a_crash() -> No
         raise RuntimeError("no data folder")
 
     async with ToolboxOnDemand(broken) as toolbox, Client(build_server(toolbox)) as client:
-        assert len((await client.list_tools()).tools) == 12
+        assert len((await client.list_tools()).tools) == 13
         result = await client.call_tool("list_skills", {})
     assert result.is_error and result.structured_content is None
     assert "RuntimeError: no data folder" in str(result.content[0])
@@ -114,7 +114,7 @@ def test_start_up_loads_neither_the_http_client_nor_the_sessions(tmp_path: Path)
         server.kill()
     assert sorted(a.get("id") for a in answers) == [1, 2, 3]
     by_id = {a["id"]: a for a in answers}
-    assert len(by_id[2]["result"]["tools"]) == 12 and len(by_id[3]["result"]["resources"]) == 6
+    assert len(by_id[2]["result"]["tools"]) == 13 and len(by_id[3]["result"]["resources"]) == 6
     loaded = set(err_path.read_text(encoding="utf-8").split("LOADED ", 1)[1].split())
     assert "nemo_skills.host.mcp_server" in loaded
     assert not {"httpx", "nemo_skills.client.async_client", "nemo_skills.host.toolbox"} & loaded

@@ -28,6 +28,7 @@ TOOL_NAMES = {
     "wait_job",
     "list_jobs",
     "cancel_job",
+    "run_batch",
     "video_chunk",
 }
 
@@ -89,8 +90,17 @@ def test_schema_and_model_agree_on_what_is_valid(spec: Any) -> None:
     schema = spec.input_schema()
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"not_an_argument": 1}, schema)
-    required = schema.get("required", [])
-    example = {name: ("x" if schema["properties"][name].get("type") == "string" else []) for name in required}
+
+    def minimal(node: dict[str, Any]) -> Any:
+        if "$ref" in node:
+            node = schema["$defs"][node["$ref"].rsplit("/", 1)[1]]
+        if node.get("type") == "string":
+            return "x"
+        if node.get("type") == "object":
+            return {name: minimal(node["properties"][name]) for name in node.get("required", [])}
+        return [minimal(node["items"])] * node.get("minItems", 0)
+
+    example = minimal(schema)
     jsonschema.validate(example, schema)
     spec.args.model_validate(example)
 
