@@ -56,7 +56,10 @@ from nemo_skills.jobs.progress_events import ProgressCallback
 from nemo_skills.jobs.sessions import SessionLookup
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from nemo_skills.host.tool_context import ToolContext
+    from nemo_skills.jobs.journal import Job
     from nemo_skills.jobs.plan import JobPlan, RunRequest
 
 # Where each job stage sits on the 0-100 progress scale, per tool.
@@ -121,7 +124,7 @@ async def run_skill(ctx: ToolContext, args: RunSkillArgs, report: ProgressSender
 
 async def run_batch(ctx: ToolContext, args: RunBatchArgs, report: ProgressSender | None) -> BatchOutput:
     """Several videos, each its own job of one batch, run by the pool at once; waited on a while together."""
-    from nemo_skills.jobs.attach import submit_job, wait_for_job
+    from nemo_skills.jobs.attach import wait_for_job
     from nemo_skills.jobs.journal import new_batch_id
     from nemo_skills.jobs.plan import AUTO, RunRequest
 
@@ -147,16 +150,7 @@ async def run_batch(ctx: ToolContext, args: RunBatchArgs, report: ProgressSender
         def choose(plan: JobPlan, label: str = label) -> Path | None:
             return ctx.output_path(None, label, overwrite=False)
 
-        job, _ = submit_job(
-            request,
-            catalog=ctx.catalog,
-            store=ctx.store,
-            options=ctx.settings.options,
-            registry=ctx.settings.registry,
-            choose_output=choose,
-            batch=(batch_id, index),
-        )
-        job_ids.append(job.job_id)
+        job_ids.append(_submit(ctx, request, choose, batch=(batch_id, index)).job_id)
     wait = _waited(args.wait_seconds)
     await asyncio.gather(
         *(wait_for_job(j, timeout=wait, journal=ctx.journal, options=ctx.settings.options) for j in job_ids)
@@ -173,6 +167,30 @@ def _waited(wait_seconds: float | None) -> float:
     return DEFAULT_WAIT_SECONDS if wait_seconds is None else wait_seconds
 
 
+def _submit(
+    ctx: ToolContext,
+    request: RunRequest,
+    choose: Callable[[JobPlan], Path | None],
+    *,
+    on_progress: ProgressCallback | None = None,
+    batch: tuple[str, int] | None = None,
+) -> Job:
+    """A request given to the worker pool with this server's stores, options and output folder."""
+    from nemo_skills.jobs.attach import submit_job
+
+    job, _ = submit_job(
+        request,
+        catalog=ctx.catalog,
+        store=ctx.store,
+        options=ctx.settings.options,
+        registry=ctx.settings.registry,
+        choose_output=choose,
+        on_progress=on_progress,
+        batch=batch,
+    )
+    return job
+
+
 async def _start_and_wait(
     ctx: ToolContext,
     request: RunRequest,
@@ -182,22 +200,13 @@ async def _start_and_wait(
     wait_seconds: float,
     report: ProgressSender | None,
 ) -> RunSkillOutput:
-    from nemo_skills.jobs.attach import submit_job
 
     def choose(plan: JobPlan) -> Path | None:
         return ctx.output_path(output, label, overwrite=overwrite) if request.export else None
 
     async with progress_pump(report) as pump:
         on_progress = forwarder(pump, RUN_PLAN if request.send else EXPORT_PLAN)
-        job, _ = submit_job(
-            request,
-            catalog=ctx.catalog,
-            store=ctx.store,
-            options=ctx.settings.options,
-            registry=ctx.settings.registry,
-            choose_output=choose,
-            on_progress=on_progress,
-        )
+        job = _submit(ctx, request, choose, on_progress=on_progress)
         return await _wait(ctx, job.job_id, wait_seconds, on_progress, pump)
 
 

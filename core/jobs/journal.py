@@ -173,13 +173,8 @@ def new_batch_id() -> str:
 
 
 def this_owner() -> str:
-    """The owner tag of this process."""
-    return owner_tag(os.getpid())
-
-
-def owner_tag(pid: int) -> str:
-    """The owner tag of a process of this host."""
-    return f"{socket.gethostname()}:{pid}"
+    """The owner tag of this process: its host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def owner_alive(owner: str | None) -> bool:
@@ -627,7 +622,3 @@ class Journal:
             )
             settled += (job.job_id,)
         return settled
-
-    def release(self, job: Job) -> Job:
-        """Give a job up (it stays as it is, for a later run to take over)."""
-        return self.record(job, owner=None)
