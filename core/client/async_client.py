@@ -361,7 +361,8 @@ class AsyncNemoClient(BaseClient):
     async def render_status(self, render_id: str) -> tuple[RenderProgress, float | None]:
         """One look at a render job, and the wait the server suggests before the next."""
         path = protocol.render_status_path(check_id(render_id, "render"))
-        response, body = await self._api.send("GET", path)
+        # A status read finishes an item already paid for: under a rate limit it goes before new work.
+        response, body = await self._api.send("GET", path, first=True)
         return parse_render_status(render_id, body), retry_after_seconds(response.headers, body)
 
     async def wait_render(

@@ -9,7 +9,8 @@ second, +1 in flight per window's worth of answers), never above the limit (a ba
 So a batch settles near the rate the backend allows instead of stopping at its first 429. Several
 requests sent at the old pace are answered 429 together: only the first of them slows the pace down.
 A reply stream holds its place only until its headers arrive, so long generations do not starve the
-others.
+others. While the pace holds requests back, a render's status read goes before requests that start new
+work: it finishes an item already paid for, and a poll kept waiting notices the finish late.
 
 The pool (`ConnectionPool`): a client made per job would bring its own connections (and TLS context) and
 drop them when the job ends; over hundreds of jobs that churn costs memory the process does not give
@@ -47,6 +48,7 @@ class Pace:
         self._next_start = 0.0
         self._cut_at = 0.0
         self._starts: deque[float] = deque()
+        self._first_waiting = 0
         self._changed = asyncio.Condition()
 
     def __repr__(self) -> str:
@@ -72,16 +74,28 @@ class Pace:
         return max(0.0, self.gate_until - now, self._next_start - now)
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[float]:
-        """Hold a place for one request once the pace allows it; yields when it started (monotonic)."""
+    async def slot(self, *, first: bool = False) -> AsyncIterator[float]:
+        """Hold a place for one request once the pace allows it; yields when it started (monotonic).
+
+        A request marked `first` takes the next place before the others waiting without the mark.
+        """
         async with self._changed:
-            while True:
-                now = time.monotonic()
-                wait = self._wait(now)
-                if wait == 0:
-                    break
-                with suppress(TimeoutError):  # the time asked for is up: look again
-                    await asyncio.wait_for(self._changed.wait(), timeout=wait)
+            if first:
+                self._first_waiting += 1
+            try:
+                while True:
+                    now = time.monotonic()
+                    wait = self._wait(now)
+                    if wait == 0 and not first and self._first_waiting:
+                        wait = None  # a request marked first goes before: look again once it has
+                    if wait == 0:
+                        break
+                    with suppress(TimeoutError):  # the time asked for is up: look again
+                        await asyncio.wait_for(self._changed.wait(), timeout=wait)
+            finally:
+                if first:
+                    self._first_waiting -= 1
+                    self._changed.notify_all()
             self.in_flight += 1
             if self.rate is not None:
                 self._next_start = max(now, self._next_start) + 1.0 / self.rate

@@ -14,7 +14,7 @@ waits (tests set it tiny); it never shortens a Retry-After.
 
 When the caller knows when it asked for the render (`started`), that moment is the render's zero: the
 first look that shows progress gives a rate, and the next look goes straight to the expected finish (a
-little after it), bounded by twice the time the render has been watched. A render of a few seconds is
+little after it), bounded by 1.75 times the time the render has been watched. A render of a few seconds is
 then seen done on the second look, instead of closing in on its finish by halves.
 
 Times are readings of the caller's clock in seconds, so a fake clock drives it in tests.
@@ -31,9 +31,11 @@ OVERDUE_SHARE = 0.25
 # Moving samples needed before the estimate leaves out the last sample taken before the render moved.
 STEADY_SAMPLES = 3
 # With a known start: look this long after the expected finish, and never wait longer than this many
-# times the render has been watched (uneven progress cannot send a look far past the real finish).
+# times the render has been watched: neither uneven progress nor a queue before the progress moved (which
+# makes a one-look rate too slow) can send a look far past the real finish. 1.75 rather than 2 brings a 5 s
+# render's median lag under a second (benchmarks/poll_lag.py) without more looks at longer renders.
 FINISH_MARGIN = 0.25
-WATCHED_FACTOR = 2.0
+WATCHED_FACTOR = 1.75
 
 
 class FinishEstimate:

@@ -92,11 +92,13 @@ class Requester:
         timeout: httpx.Timeout | None = None,
         authenticated: bool = True,
         token_endpoint: bool = False,
+        first: bool = False,
     ) -> tuple[httpx.Response, dict[str, Any]]:
         """One API call with its retries; the response (read) and its JSON body.
 
         With `stream`, a successful event-stream response is returned still open
-        (with an empty body dict); the caller closes it.
+        (with an empty body dict); the caller closes it. With `first`, the call goes
+        before calls without it while the pace holds requests back (Pace.slot).
         """
         auth_retried = rate_retried = False
         waited = 0.0
@@ -112,7 +114,7 @@ class Requester:
                 timeout=timeout or self.base.timeout(),
             )
             # The place is held until the answer is read, or until a reply stream's headers arrive.
-            async with pace.slot() as started:
+            async with pace.slot(first=first) as started:
                 try:
                     response = await self.http.send(request, stream=True)
                     if stream and response.status_code == 200 and is_event_stream(response):

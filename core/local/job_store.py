@@ -85,7 +85,13 @@ class RenderJobStore:
             row = conn.execute("SELECT data FROM renders WHERE id = ?", (render_id,)).fetchone()
             if row is None:
                 return
-            job = RenderJob.model_validate_json(row[0]).model_copy(update={**changes, "updated": time.time()})
+            now = time.time()
+            stamps: dict[str, Any] = {"updated": now}
+            if changes.get("status") in RenderStatus.TERMINAL:
+                stamps["finished"] = now
+            elif "status" in changes:
+                stamps["finished"] = None
+            job = RenderJob.model_validate_json(row[0]).model_copy(update={**changes, **stamps})
             conn.execute("UPDATE renders SET data = ? WHERE id = ?", (job.model_dump_json(), render_id))
 
     def claim_render(self, render_id: str) -> bool:

@@ -109,6 +109,9 @@ class RenderJob(BaseModel):
     file_key: str | None = Field(
         default=None, repr=False, description="The random path part of the download URL (128 bits)."
     )
+    finished: float | None = Field(
+        default=None, description="When the render completed or failed (unix time); None while it runs."
+    )
     accessed: float | None = Field(default=None, description="When the file was last downloaded.")
     expired: bool = Field(default=False, description="The file was cleaned away after the keep window.")
     size: int | None = None

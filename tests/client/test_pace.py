@@ -65,3 +65,28 @@ async def test_the_window_holds_requests_in_flight_to_the_limit() -> None:
 
     await asyncio.gather(*(one() for _ in range(6)))
     assert most == 2
+
+
+async def test_a_request_marked_first_goes_before_the_others_waiting_at_the_pace() -> None:
+    # Under a rate limit a render's status read must not queue behind new items' requests.
+    pace = Pace(limit=1)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with pace.slot():
+            await release.wait()
+
+    async def one(name: str, first: bool = False) -> None:
+        async with pace.slot(first=first):
+            order.append(name)
+
+    holder = asyncio.create_task(hold())
+    await asyncio.sleep(0)
+    waiting = [asyncio.create_task(one(f"new {i}")) for i in range(3)]
+    await asyncio.sleep(0)
+    waiting.append(asyncio.create_task(one("status", first=True)))
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(holder, *waiting)
+    assert order[0] == "status" and sorted(order[1:]) == ["new 0", "new 1", "new 2"]

@@ -93,7 +93,7 @@ async def test_completion_is_noticed_within_a_second_with_few_polls(seconds: flo
 
 
 @pytest.mark.parametrize(
-    ("seconds", "pending", "most"), [(5.0, 0.0, 2), (5.0, 1.0, 3), (20.0, 0.0, 4), (30.0, 2.0, 6)]
+    ("seconds", "pending", "most"), [(5.0, 0.0, 2), (5.0, 1.0, 2), (20.0, 0.0, 4), (30.0, 2.0, 6)]
 )
 async def test_a_render_whose_start_is_known_is_seen_done_soon_after_with_fewer_looks(
     seconds: float, pending: float, most: int
@@ -101,7 +101,8 @@ async def test_a_render_whose_start_is_known_is_seen_done_soon_after_with_fewer_
     # As the client polls a render it asked for: its zero is the request, the first look a poll budget later.
     render = FakeRender(seconds, pending=pending)
     lag, polls = await _watch(render, started=0.0, first_look=DEFAULTS.poll_budget)
-    assert 0 <= lag <= 1.0
+    # Within a second, with room to spare: a queue before the progress moves must not push the look late.
+    assert 0 <= lag <= 0.75
     assert polls <= most
 
 

@@ -246,3 +246,28 @@ def test_progress_never_goes_back_when_ffmpeg_starts_after_a_slow_phase(
         queue.shutdown()
     assert store.render("r1").status == "completed"  # type: ignore[union-attr]
     assert seen == sorted(seen) and seen[-1] == 100.0, seen
+
+
+def test_a_render_records_when_it_finished_and_a_restart_clears_it(tmp_path: Path) -> None:
+    # The batch benchmark measures how late a client notices a finished render from this stamp.
+    from nemo_skills.local.config import BackendSettings
+    from nemo_skills.local.faults import FaultState
+    from nemo_skills.local.records import RenderJob
+    from nemo_skills.local.state import Store
+
+    settings = BackendSettings()
+    store = Store(tmp_path, settings, FaultState(settings.faults))
+    try:
+        store.add_render(RenderJob(id="r1", session_id="s", user_id="u", created=0, updated=0, draft={}))
+        store.update_render("r1", status="processing", progress=50.0)
+        assert store.render("r1").finished is None  # type: ignore[union-attr]
+        before = time.time()
+        store.update_render("r1", status="completed", progress=100.0)
+        finished = store.render("r1").finished  # type: ignore[union-attr]
+        assert finished is not None and before <= finished <= time.time()
+        store.update_render("r1", accessed=time.time())
+        assert store.render("r1").finished == finished  # type: ignore[union-attr]
+        store.update_render("r1", status="pending", progress=0.0)
+        assert store.render("r1").finished is None  # type: ignore[union-attr]
+    finally:
+        store.close()
