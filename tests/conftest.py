@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,11 @@ SEEDS = Path(__file__).parent / "data" / "seeds"
 BUILTIN_SKILLS = frozenset(
     {"nemo-video-gen", "generator-by-link", "ai-video-maker-sora", "free-generator-editor", "video-leonardo"}
 )
+
+# A suite a shell starts in the background (`pytest &`) inherits SIGINT ignored, and so would every command
+# the tests start: the Ctrl-C tests would then see no Ctrl-C. Their children get the usual disposition back.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)

@@ -6,9 +6,11 @@ import time
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from nemo_skills.cli.options import id_callback, json_option, progress_option, run_reported
 from nemo_skills.cli.output import print_json
+from nemo_skills.cli.params import Number, WholeNumber
 from nemo_skills.jobs.journal import JOB_STATES, KEEP_DAYS, UNFINISHED, Journal
 
 
@@ -30,17 +32,19 @@ def _age(seconds: float) -> str:
     type=click.Choice(JOB_STATES),
     help="Only jobs in this state (repeatable).",
 )
-@click.option("--unfinished", is_flag=True, help="Only jobs not done or failed (what `resume` can finish).")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many.")
+@click.option(
+    "--unfinished", is_flag=True, help="Only jobs not done, failed or cancelled (what `resume` can finish)."
+)
+@click.option("--limit", type=WholeNumber(min=1), default=20, show_default=True, help="At most this many.")
 @click.option(
     "--prune",
     is_flag=True,
-    help=f"Forget finished jobs older than --older-than days (done by itself after {KEEP_DAYS:g} days); "
-    "unfinished jobs are always kept.",
+    help=f"Forget finished (done, failed or cancelled) jobs older than --older-than days (done by itself "
+    f"after {KEEP_DAYS:g} days); unfinished jobs are always kept.",
 )
 @click.option(
     "--older-than",
-    type=click.FloatRange(min=0),
+    type=Number(min=0),
     default=KEEP_DAYS,
     show_default=True,
     metavar="DAYS",
@@ -57,6 +61,17 @@ def jobs_cmd(
     one is finished by `nemo-skills resume JOB`, or by running the same command again.
     Finished jobs are forgotten after 30 days (`--prune --older-than DAYS` sooner).
     """
+    source = click.get_current_context().get_parameter_source
+
+    def chosen(name: str) -> bool:
+        return source(name) not in (None, ParameterSource.DEFAULT)
+
+    if not prune and chosen("older_than"):
+        raise click.UsageError("--older-than goes with --prune: it is the age of the jobs to forget.")
+    if prune and (chosen("states") or chosen("unfinished") or chosen("limit")):
+        raise click.UsageError(
+            "--prune forgets jobs by age only: it takes no --state, --unfinished or --limit."
+        )
     wanted = tuple(dict.fromkeys([*states, *(UNFINISHED if unfinished else ())]))
     journal = Journal()
     if prune:
@@ -111,7 +126,7 @@ def jobs_cmd(
 @click.argument("job_ids", nargs=-1, required=True, metavar="JOB...", callback=id_callback)
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=Number(min=0),
     default=None,
     metavar="SECONDS",
     help="Stop waiting after this long (all jobs together): exit 9, the jobs go on.",

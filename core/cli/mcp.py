@@ -12,7 +12,7 @@ import click
 
 from nemo_skills.cli.options import backend_option
 from nemo_skills.cli.output import state
-from nemo_skills.cli.params import GivenPath
+from nemo_skills.cli.params import GivenPath, Number, WholeNumber
 
 if TYPE_CHECKING:
     from nemo_skills.catalog.registry import Catalog
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 @click.option(
     "--http",
     "http_port",
-    type=click.IntRange(1, 65535),
+    type=WholeNumber(1, 65535),
     default=None,
     metavar="PORT",
     help="Serve streamable HTTP on http://127.0.0.1:PORT/mcp instead of stdio.",
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--wait-seconds",
-    type=click.FloatRange(0, 600),
+    type=Number(0, 600),
     default=None,
     metavar="S",
     help='How long run_skill, export and wait_job wait before answering "running" with a job id, when '

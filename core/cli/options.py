@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from nemo_skills.cli.output import error_object, print_json
+from nemo_skills.cli.params import Number
 from nemo_skills.errors import InputError, InterruptedByUser, NemoSkillsError
 from nemo_skills.files.edge import check_id
 from nemo_skills.jobs.backends import CLOUD
@@ -70,12 +70,6 @@ def id_callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
-def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
-    if value is not None and not math.isfinite(value):
-        raise click.BadParameter(f"{value} is not a finite number of seconds.")
-    return value
-
-
 def json_option(f: F) -> F:
     """--json."""
     return click.option(
@@ -102,8 +96,7 @@ def deadline_option(f: F) -> F:
     """--deadline SECONDS."""
     return click.option(
         "--deadline",
-        type=click.FloatRange(min=0, min_open=True),
-        callback=_finite,
+        type=Number(min=0, min_open=True),
         metavar="SECONDS",
         help="Stop waiting for the render after this long; the render id is kept to resume (exit 9).",
     )(f)

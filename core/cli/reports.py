@@ -107,4 +107,6 @@ def failure_line(result: Any) -> str:
         )
     first = failed[0]
     why = (first.error or "failed").splitlines()[0]
-    return f"{len(failed)} of {len(result.items)} request(s) failed; the first, [{first.index}] {first.label}: {why}"
+    # A line that could not be read is labelled by its line number, which its error already names.
+    named = why if why.startswith(f"{first.label}:") else f"{first.label}: {why}"
+    return f"{len(failed)} of {len(result.items)} request(s) failed; the first, [{first.index}] {named}"

@@ -19,7 +19,7 @@ from nemo_skills.cli.options import (
     session_options,
 )
 from nemo_skills.cli.output import catalog_for, print_json
-from nemo_skills.cli.params import GivenPath
+from nemo_skills.cli.params import GivenPath, Number, WholeNumber
 from nemo_skills.cli.reports import reply_block, report_batch
 from nemo_skills.errors import ExitCode, InputError
 from nemo_skills.files.edge import MAX_BATCH_LINES, MAX_PROMPT_CHARS, MAX_URL_CHARS, mask_credentials
@@ -86,14 +86,14 @@ Exit codes:
 )
 @click.option(
     "--concurrency",
-    type=click.IntRange(1, 64),
+    type=WholeNumber(1, 64),
     default=4,
     show_default=True,
     help="With --batch/--each: how many requests run at once (1: one after another).",
 )
 @click.option(
     "--max-credits",
-    type=click.FloatRange(min=0),
+    type=Number(min=0),
     default=None,
     metavar="N",
     help="A budget: start no request when what was spent, what running requests are expected to cost and "
@@ -398,8 +398,6 @@ def _run_batch(
         )
     if output is not None and output.exists() and not output.is_dir():
         raise InputError(f"-o {output}: a batch writes one file per request, so -o must be a folder.")
-    if output is not None and not output.exists():
-        output.mkdir(parents=True)
     items: list[BatchItem] = []
     if batch_file is not None:
         items.extend(read_batch_file(batch_file))
@@ -410,6 +408,9 @@ def _run_batch(
         items.extend(BatchItem(line=0, text=text, urls=[u]) for u in urls)
     elif batch_file is None:
         raise InputError("--each needs --file or --url arguments.")
+    if output is not None and not output.exists():
+        # Only once the requests are read: a batch refused as a whole leaves no empty folder behind.
+        output.mkdir(parents=True)
     request = BatchRequest(
         skill=skill,
         items=items,

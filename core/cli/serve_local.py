@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from nemo_skills.cli.params import GivenPath
+from nemo_skills.cli.params import GivenPath, Number, WholeNumber
 from nemo_skills.errors import ExitCode
 from nemo_skills.local.config import DEFAULT_KEEP_HOURS, ENV_KEEP_HOURS, parse_keep_hours
 from nemo_skills.local.faults import Faults
@@ -71,7 +71,7 @@ def _registered(values: tuple[str, ...]) -> dict[str, float]:
 @click.option(
     "--port",
     default=None,
-    type=click.IntRange(0, 65535),
+    type=WholeNumber(0, 65535),
     help="Port; 0 picks a free one. Default: with --data-dir, the port the folder's first start "
     "chose (so clients' cached tokens and sessions stay valid across restarts), else a free one.",
     show_default=False,
@@ -84,9 +84,16 @@ def _registered(values: tuple[str, ...]) -> dict[str, float]:
     "backend on the same folder, and reload them on the next start "
     "(default: a temporary folder removed on exit).",
 )
-@click.option("--step-delay", type=float, default=0.05, help="Seconds the agent works on each edit.")
-@click.option("--heartbeat-interval", type=float, default=0.05, help="Seconds between SSE heartbeats.")
-@click.option("--starting-credits", type=float, default=100.0, help="Credits of each new anonymous user.")
+@click.option("--step-delay", type=Number(min=0), default=0.05, help="Seconds the agent works on each edit.")
+@click.option(
+    "--heartbeat-interval",
+    type=Number(min=0, min_open=True),
+    default=0.05,
+    help="Seconds between SSE heartbeats.",
+)
+@click.option(
+    "--starting-credits", type=Number(min=0), default=100.0, help="Credits of each new anonymous user."
+)
 @click.option(
     "--registered-token",
     "registered_tokens",
@@ -104,10 +111,10 @@ def _registered(values: tuple[str, ...]) -> dict[str, float]:
     help="Render status as top-level status+output.url, as data.status+data.outputUrl, or alternating.",
 )
 @click.option("--auth-http-401", is_flag=True, help="Answer token errors with HTTP 401 instead of code 1001.")
-@click.option("--resolution", type=click.IntRange(64, 2160), default=1080, help="Short side of renders.")
+@click.option("--resolution", type=WholeNumber(64, 2160), default=1080, help="Short side of renders.")
 @click.option(
     "--render-workers",
-    type=click.IntRange(1, 16),
+    type=WholeNumber(1, 16),
     default=2,
     help="ffmpeg renders run at once (a --render-delay wait holds none).",
 )

@@ -67,8 +67,27 @@ def _cases() -> Iterator[Case]:
         yield Case(f"run-deadline-{value}", ["run", "auto", "x", "--deadline", value], 2, says="deadline")
         yield Case(f"export-deadline-{value}", ["export", "--deadline", value], 2, says="deadline")
         yield Case(f"resume-deadline-{value}", ["resume", "--deadline", value], 2, says="deadline")
-    for value in ("0", "65", "x", "-3"):
-        yield Case(f"concurrency-{value}", ["run", "auto", "--each", "--concurrency", value], 2)
+    for value in ("0", "65", "x", "-3", "2.5"):
+        yield Case(
+            f"concurrency-{value}",
+            ["run", "auto", "--each", "--concurrency", value],
+            2,
+            never=("integer range",),
+        )
+    for value in ("nan", "inf", "-3", "abc"):
+        yield Case(
+            f"jobs-prune-older-than-{value}",
+            ["jobs", "--prune", "--older-than", value],
+            2,
+            says="--older-than",
+            never=("float range",),
+        )
+        yield Case(
+            f"max-credits-{value}", ["run", "auto", "x", "--max-credits", value], 2, says="--max-credits"
+        )
+    yield Case("jobs-older-than-without-prune", ["jobs", "--older-than", "5"], 2, says="--prune")
+    for extra in (["--state", "done"], ["--unfinished"], ["--limit", "3"]):
+        yield Case(f"jobs-prune-with{extra[0]}", ["jobs", "--prune", *extra], 2, says="by age only")
     yield Case(
         "concurrency-without-batch", ["run", "auto", "x", "--concurrency", "8"], 2, says="--batch or --each"
     )

@@ -117,10 +117,18 @@ def test_batch_file_runs_each_line_with_its_own_render_and_survives_a_bad_line(
     assert done.returncode == 2, done.stderr  # the bad line's code; the others still ran
     assert "Batch: 3 request(s), 2 done, 1 failed" in done.stdout
     assert "line 2: not valid JSON" in done.stdout
+    assert "the first, [2] line 2: not valid JSON" in done.stderr and "line 2: line 2" not in done.stderr
     assert_video(outdir / "snow.mp4")
     assert_video(outdir / "animate-this-photo.mp4")
     sessions = {line.split()[-1] for line in done.stdout.splitlines() if line.startswith("Session:")}
     assert len(sessions) == 2  # each line is its own job in its own session
+
+
+def test_a_batch_refused_as_a_whole_leaves_no_output_folder(tmp_path: Path) -> None:
+    (tmp_path / "empty.jsonl").write_text("\n# nothing here\n", encoding="utf-8")
+    done = nemo("run", "nemo-video-gen", "--batch", "empty.jsonl", "-o", "videos", cwd=tmp_path)
+    assert done.returncode == 2 and "holds no requests" in done.stderr
+    assert not (tmp_path / "videos").exists()
 
 
 def test_each_file_is_its_own_job_whose_video_holds_only_that_file(
