@@ -157,7 +157,7 @@ def test_the_view_plays_the_video_shows_the_contact_sheet_and_the_credits(tmp_pa
         apps_host(mcp_url) as (page, sandbox),
     ):
         events = drive(page, sandbox, "run_skill", {"prompt": PROMPT},
-                       "--until-video", "--until-image", "--until-text", "credit", "--timeout", "150",
+                       "--until-video", "--until-images", "1", "--until-text", "credit", "--timeout", "150",
                        "--screenshot", str(tmp_path / "view.png"))  # fmt: skip
     report = _tail(events) + f"\n(the page at the end: {tmp_path / 'view.png'})"
     assert not [e for e in events if e["event"] == "pageerror"], report

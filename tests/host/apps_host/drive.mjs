@@ -3,7 +3,7 @@
 //
 //   scripts/apps-host drive --url http://127.0.0.1:HOST_PORT/ --tool run_skill --args '{"prompt": "..."}' \
 //       [--sandbox http://localhost:SANDBOX_PORT/] [--server NAME] [--timeout 90] [--interval 0.5] \
-//       [--cancel] [--until-video] [--until-image] [--until-images N] [--until-text REGEX] [--until-result] [--screenshot FILE]
+//       [--cancel] [--until-video] [--until-images N] [--until-text REGEX] [--until-result] [--screenshot FILE]
 //       [--verbose]
 //
 // It starts nothing but the browser: the host (scripts/apps-host serve) and the MCP servers it names must be
@@ -17,9 +17,8 @@
 //
 // and, when the host shows the tool's result (or it changes), {"event": "result", "text": "<the result JSON
 // as the host shows it>"}. It goes on until --timeout seconds have passed or every stop condition given
-// holds: --until-video (a <video> has readyState >= 2), --until-image (an <img> is complete with
-// naturalWidth > 0), --until-images N (N <img>s are loaded and visible: a batch's contact sheets arrive one
-// by one), --until-text (the view's text matches REGEX, case-insensitively), --until-result (the
+// holds: --until-video (a <video> has readyState >= 2), --until-images N (N <img>s are complete with
+// naturalWidth > 0 and visible: a batch's contact sheets arrive one by one), --until-text (the view's text matches REGEX, case-insensitively), --until-result (the
 // host shows the tool's result). With --cancel it clicks, once the view shows some text, the first button
 // whose text, aria-label or title contains "Cancel". A tool whose result came without the host reading a
 // ui:// resource has no view: the run ends then.
@@ -84,7 +83,6 @@ try {
       interval: { type: "string", default: "0.5" },
       cancel: { type: "boolean", default: false },
       "until-video": { type: "boolean", default: false },
-      "until-image": { type: "boolean", default: false },
       "until-images": { type: "string" },
       "until-text": { type: "string" },
       "until-result": { type: "boolean", default: false },
@@ -322,7 +320,6 @@ try {
     }
     const conditions = [];
     if (options["until-video"]) conditions.push(!!view?.videos?.some((v) => v.readyState >= 2));
-    if (options["until-image"]) conditions.push(!!view?.images?.some((i) => i.loaded));
     if (imagesWanted > 0) {
       conditions.push((view?.images ?? []).filter((i) => i.loaded && i.visible).length >= imagesWanted);
     }
@@ -340,7 +337,7 @@ try {
     await page.screenshot({ path: options.screenshot, fullPage: true });
   }
   const hasConditions =
-    options["until-video"] || options["until-image"] || imagesWanted > 0 || untilText || options["until-result"];
+    options["until-video"] || imagesWanted > 0 || untilText || options["until-result"];
   exitCode = reason === "condition" || (!hasConditions && reason === "timeout") ? 0 : 3;
   emit("end", { reason });
 } catch (error) {
